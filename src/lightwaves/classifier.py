@@ -1,0 +1,156 @@
+"""LightWaveSClassifier: LightWaveS features, standard scaling, cross-validated ridge."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import RidgeClassifierCV
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import check_collection, check_labels
+from .transformer import LightWaveSTransformer
+
+DEFAULT_ALPHAS = np.logspace(-3, 3, 10)
+
+
+class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
+    """Multivariate time-series classifier: LightWaveS features + ``RidgeClassifierCV``.
+
+    Each channel is standardised with training statistics, the selected LightWaveS features are computed
+    (see :class:`~lightwaves.LightWaveSTransformer`), standardised, and classified by ridge regression
+    with leave-one-out cross-validated ``alpha``. Prediction computes only the selected features and
+    applies the scaler and ridge as one folded linear map, so a single case costs tens of microseconds.
+
+    Parameters
+    ----------
+    variant, n_features, n_candidates, max_cases, max_dilation, random_state, n_jobs, backend, progress
+        As in :class:`~lightwaves.LightWaveSTransformer`.
+    alphas : array-like or None, default=None
+        Ridge regularisation grid; None means ``np.logspace(-3, 3, 10)``.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels (any sortable type, strings too).
+    transformer_ : LightWaveSTransformer
+        The fitted feature transform.
+    scaler_ : StandardScaler
+    ridge_ : RidgeClassifierCV
+    coef_ : ndarray of shape (1 or n_classes, n_features_out_)
+        Ridge coefficients with the scaler folded in (applied to raw features).
+    intercept_ : ndarray of shape (1 or n_classes,)
+    selected_channels_, feature_names_, features_, n_channels_in_, n_features_out_
+        Shortcuts to the transformer's attributes.
+
+    Examples
+    --------
+    >>> from aeon.datasets import load_classification
+    >>> from lightwaves import LightWaveSClassifier
+    >>> X, y = load_classification("BasicMotions", split="train")
+    >>> clf = LightWaveSClassifier(random_state=0).fit(X, y)
+    >>> X_test, y_test = load_classification("BasicMotions", split="test")
+    >>> clf.score(X_test, y_test)
+    1.0
+    """
+
+    def __init__(
+        self,
+        variant="L1L2",
+        n_features=500,
+        n_candidates=None,
+        max_cases=1500,
+        max_dilation=32,
+        random_state=None,
+        n_jobs=1,
+        backend="serial",
+        progress=False,
+        alphas=None,
+    ):
+        self.variant = variant
+        self.n_features = n_features
+        self.n_candidates = n_candidates
+        self.max_cases = max_cases
+        self.max_dilation = max_dilation
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.backend = backend
+        self.progress = progress
+        self.alphas = alphas
+
+    def _make_transformer(self) -> LightWaveSTransformer:
+        params = self.get_params()
+        params.pop("alphas")
+        return LightWaveSTransformer(**params)
+
+    def fit(self, X, y):
+        """Select features on ``X`` and fit the ridge classifier."""
+        coll = check_collection(X)
+        y = check_labels(y, coll.n_cases)
+        transformer = self._make_transformer()
+        F = transformer.fit_transform(coll, y)
+        alphas = DEFAULT_ALPHAS if self.alphas is None else np.asarray(self.alphas, dtype=float)
+        self.scaler_ = StandardScaler().fit(F)
+        self.ridge_ = RidgeClassifierCV(alphas=alphas).fit(self.scaler_.transform(F), y)
+        self.transformer_ = transformer
+        self.classes_ = self.ridge_.classes_
+        self._fold()
+        return self
+
+    def _fold(self):
+        """Fold the scaler into the ridge: scores = features @ coef_.T + intercept_."""
+        coef = self.ridge_.coef_ / self.scaler_.scale_
+        self.coef_ = np.ascontiguousarray(coef)
+        self.intercept_ = np.asarray(self.ridge_.intercept_ - coef @ self.scaler_.mean_, dtype=float)
+        self._coef_t = np.ascontiguousarray(self.coef_.T)
+
+    # shortcuts to the transform's fitted attributes
+    @property
+    def selected_channels_(self):
+        return self.transformer_.selected_channels_
+
+    @property
+    def feature_names_(self):
+        return self.transformer_.feature_names_
+
+    @property
+    def features_(self):
+        return self.transformer_.features_
+
+    @property
+    def n_channels_in_(self):
+        return self.transformer_.n_channels_in_
+
+    @property
+    def n_features_out_(self):
+        return self.transformer_.n_features_out_
+
+    def transform(self, X):
+        """The selected LightWaveS features of ``X`` (before scaling)."""
+        check_is_fitted(self, "coef_")
+        return self.transformer_.transform(X)
+
+    def decision_function(self, X):
+        """Ridge scores: ``(n_cases,)`` for two classes (positive means ``classes_[1]``), else
+        ``(n_cases, n_classes)``."""
+        check_is_fitted(self, "coef_")
+        scores = self.transformer_.transform(X) @ self._coef_t + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        """Predicted class labels."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(np.int64)]
+        return self.classes_[np.argmax(scores, axis=1)]
+
+    def save(self, path):
+        """Write the fitted model to ``path`` (a ``.lwz`` file: arrays and JSON, no pickle)."""
+        from .model_io import save
+
+        save(self, path)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags

@@ -1,0 +1,227 @@
+"""Feature selection: ANOVA F-scores over channel blocks with a running top-k, then mRMR.
+
+The candidate matrix (cases x channels x 84 kernels x dilations x 8 features) is never built whole:
+channels are transformed a block at a time, every column is scored on its own, and only the best
+``n_candidates`` (id, score) pairs survive each block. A column's F-score depends on that column alone and
+every ranking breaks ties by the smaller feature id, so the result does not depend on how the channels are
+split into blocks or shards (the Dask backend relies on this).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from numba import njit
+
+from ._kernels import transform_triples
+from ._plan import block_ids, features_per_channel, plan_for_ids
+from ._validation import Collection
+
+#: Bytes of candidate features held at once while scanning channels (one block).
+BLOCK_BYTES = 64 * 2**20
+#: Two candidates whose |Pearson r| reaches this are duplicates; mRMR never keeps both.
+DUPLICATE_R = 1.0 - 1e-9
+
+
+@njit(cache=True)
+def _anova_f(F, codes, n_classes):
+    """One-way ANOVA F-score of every column of ``F`` (cases x columns); -inf for constant columns.
+
+    Within-class mean squares are floored at 1e-12 of the total mean square, so a column that separates
+    the classes perfectly gets a large finite score, never inf or NaN.
+    """
+    n, p = F.shape
+    counts = np.zeros(n_classes)
+    for i in range(n):
+        counts[codes[i]] += 1.0
+    sums = np.zeros((n_classes, p))
+    lo = F[0].copy()
+    hi = F[0].copy()
+    for i in range(n):
+        k = codes[i]
+        for j in range(p):
+            v = F[i, j]
+            sums[k, j] += v
+            if v < lo[j]:
+                lo[j] = v
+            if v > hi[j]:
+                hi[j] = v
+    total = np.zeros(p)
+    for k in range(n_classes):
+        for j in range(p):
+            total[j] += sums[k, j]
+    mean = total / n
+    cmean = np.empty((n_classes, p))
+    for k in range(n_classes):
+        for j in range(p):
+            cmean[k, j] = sums[k, j] / counts[k] if counts[k] > 0 else 0.0
+    ssw = np.zeros(p)
+    sst = np.zeros(p)
+    for i in range(n):
+        k = codes[i]
+        for j in range(p):
+            v = F[i, j]
+            a = v - cmean[k, j]
+            b = v - mean[j]
+            ssw[j] += a * a
+            sst[j] += b * b
+    present = 0
+    for k in range(n_classes):
+        if counts[k] > 0:
+            present += 1
+    df_b = max(present - 1, 1)
+    df_w = max(n - present, 1)
+    out = np.empty(p)
+    for j in range(p):
+        if hi[j] == lo[j]:
+            out[j] = -np.inf
+            continue
+        ssb = 0.0
+        for k in range(n_classes):
+            if counts[k] > 0:
+                dm = cmean[k, j] - mean[j]
+                ssb += counts[k] * dm * dm
+        msw = ssw[j] / df_w
+        floor = 1e-12 * sst[j] / max(n - 1, 1)
+        if msw < floor:
+            msw = floor
+        if msw <= 0.0:
+            out[j] = -np.inf
+            continue
+        out[j] = (ssb / df_b) / msw
+    return out
+
+
+def anova_f(F: np.ndarray, codes: np.ndarray, n_classes: int) -> np.ndarray:
+    """ANOVA F-scores of the columns of ``F``; ``-inf`` marks a constant (unusable) column."""
+    return _anova_f(np.ascontiguousarray(F, dtype=np.float64), codes.astype(np.int64), int(n_classes))
+
+
+def rank_order(ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Order by descending score, ties by ascending id."""
+    return np.lexsort((ids, -scores))
+
+
+class RunningTopK:
+    """Keeps the ``k`` best (id, score) pairs seen so far; usable (finite) scores only."""
+
+    def __init__(self, k: int):
+        self.k = int(k)
+        self.ids = np.empty(0, dtype=np.int64)
+        self.scores = np.empty(0)
+        self.n_usable = 0
+
+    def push(self, ids: np.ndarray, scores: np.ndarray) -> None:
+        keep = np.isfinite(scores)
+        self.n_usable += int(keep.sum())
+        ids = np.concatenate([self.ids, ids[keep]])
+        scores = np.concatenate([self.scores, scores[keep]])
+        order = rank_order(ids, scores)[: self.k]
+        self.ids, self.scores = ids[order], scores[order]
+
+
+def scan_channels(
+    coll: Collection,
+    channel_ids: np.ndarray,
+    codes: np.ndarray,
+    n_classes: int,
+    mean: np.ndarray,
+    inv_sd: np.ndarray,
+    dilations: np.ndarray,
+    slots: np.ndarray,
+    k: int,
+    n_jobs: int = 1,
+    progress=None,
+):
+    """Score every candidate of the collection's channels and keep the top ``k``.
+
+    ``coll`` holds the channels ``channel_ids`` (global channel numbers) in that order; ``mean`` and
+    ``inv_sd`` are aligned with them. Returns (ids, scores, n_usable), ids in rank order.
+    ``progress`` is called with the number of channels finished after each block.
+    """
+    per_channel = features_per_channel(len(dilations), slots)
+    block = max(1, BLOCK_BYTES // max(1, coll.n_cases * per_channel * 8))
+    top = RunningTopK(k)
+    positions = np.arange(coll.n_channels)
+    for start in range(0, coll.n_channels, block):
+        pos = positions[start : start + block]
+        ids = block_ids(channel_ids[pos], len(dilations), slots)
+        plan = plan_for_ids(ids, dilations, channel_position=_position_map(channel_ids, pos))
+        F = transform_triples(coll, mean, inv_sd, plan, n_jobs=n_jobs)
+        top.push(ids, anova_f(F, codes, n_classes))
+        del F
+        if progress is not None:
+            progress(len(pos))
+    return top.ids, top.scores, top.n_usable
+
+
+def _position_map(channel_ids: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Array mapping global channel -> position in the collection, for the channels at ``pos``."""
+    mapping = np.full(int(channel_ids.max()) + 1, -1, dtype=np.int64)
+    mapping[channel_ids[pos]] = pos
+    return mapping
+
+
+def merge_top(parts, k: int):
+    """Merge per-shard (ids, scores) lists into the global top ``k`` (identical to a serial scan)."""
+    ids = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, dtype=np.int64)
+    scores = np.concatenate([p[1] for p in parts]) if parts else np.empty(0)
+    order = rank_order(ids, scores)[:k]
+    return ids[order], scores[order]
+
+
+def mrmr(C: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+    """Minimum-redundancy maximum-relevance selection, as in LightWaveS.
+
+    Parameters
+    ----------
+    C : ndarray (n_cases, n_candidates)
+        Candidate features, columns in rank order (best F-score first, ties by id).
+    scores : ndarray (n_candidates,)
+        Their F-scores (relevance), finite.
+    k : int
+        Number of features to keep.
+
+    Returns
+    -------
+    chosen : ndarray of int
+        Column indices into ``C`` in the order chosen. The first is the best F-score; each next one
+        maximises ``F / mean(|r| to those chosen)``. Constant columns are never chosen, a column that
+        duplicates a chosen one (``|r| >= DUPLICATE_R``) is excluded, scores are never NaN, and ties go to
+        the earlier column. Fewer than ``k`` come back when the usable candidates run out.
+    """
+    n, m = C.shape
+    if m == 0 or k <= 0:
+        return np.empty(0, dtype=np.int64)
+    Z = C - C.mean(axis=0)
+    norm = np.sqrt((Z * Z).sum(axis=0))
+    available = norm > 1e-12 * np.maximum(np.abs(C).max(axis=0), 1e-300)
+    Z = np.divide(Z, norm, out=np.zeros_like(Z), where=available)
+    Zt = np.ascontiguousarray(Z.T)
+    scores = np.asarray(scores, dtype=np.float64)
+    redundancy = np.zeros(m)
+    chosen = []
+    current = int(np.argmax(np.where(available, scores, -np.inf))) if available.any() else -1
+    while current >= 0:
+        chosen.append(current)
+        available[current] = False
+        if len(chosen) == k:
+            break
+        r = np.abs(Zt @ Zt[current])
+        available &= r < DUPLICATE_R
+        if not available.any():
+            break
+        redundancy += r
+        mean_r = np.maximum(redundancy / len(chosen), 1e-12)
+        current = int(np.argmax(np.where(available, scores / mean_r, -np.inf)))
+    return np.asarray(chosen, dtype=np.int64)
+
+
+def warn_if_short(kept: int, asked: int, what: str) -> None:
+    if kept < asked:
+        warnings.warn(
+            f"only {kept} usable {what} exist, fewer than the {asked} asked for; the model keeps {kept}",
+            UserWarning,
+            stacklevel=3,
+        )

@@ -1,0 +1,254 @@
+"""LightWaveSTransformer: supervised selection of a few hundred wavelet-scattering features."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from ._kernels import transform_triples
+from ._plan import (
+    check_variant,
+    dilations_for,
+    feature_names,
+    feature_table,
+    features_per_channel,
+    plan_for_ids,
+)
+from ._validation import Collection, channel_stats, check_collection, check_labels
+from .selection import mrmr, scan_channels, warn_if_short
+
+BACKENDS = ("serial", "dask")
+
+
+class LightWaveSTransformer(TransformerMixin, BaseEstimator):
+    """LightWaveS features: MiniRocket kernels, two scattering levels, ANOVA + mRMR selection.
+
+    Every channel is convolved with the 84 fixed MiniRocket kernels at dilations 1, 2, ...,
+    ``max_dilation``. Level 1 takes four features of the output z (fraction of positive values, max|z|,
+    longest positive run / length, min|z|); level 2 takes the same four of the kernel applied again to
+    |z| decimated by two. ``fit`` keeps the ``n_features`` best by ANOVA F-score then mRMR; ``transform``
+    computes only those, so channels without a selected feature are never read.
+
+    Parameters
+    ----------
+    variant : {"L1L2", "L1", "L2"}, default="L1L2"
+        Which scattering levels provide candidate features.
+    n_features : int, default=500
+        Number of features kept by mRMR.
+    n_candidates : int or None, default=None
+        Candidates kept by ANOVA F-score before mRMR; None means ``3 * n_features``.
+    max_cases : int, default=1500
+        Selection uses at most this many training cases (a subsample seeded by ``random_state``).
+    max_dilation : int, default=32
+        Largest dilation, a power of two.
+    random_state : int, RandomState or None, default=None
+        Seeds the subsample of training cases (only used when there are more than ``max_cases``).
+    n_jobs : int, default=1
+        numba threads for the transform (-1: all). Results are identical for every value.
+    backend : {"serial", "dask"}, default="serial"
+        Where candidate scoring runs: in this process, or sharded by channel on the current
+        ``dask.distributed`` client (needs ``pip install lightwaves[distributed]``).
+    progress : bool, default=False
+        Show a progress bar over channels during ``fit``.
+
+    Attributes
+    ----------
+    n_channels_in_ : int
+        Channels of the training data.
+    feature_ids_ : ndarray of int
+        Ids of the selected features, in mRMR order (see :mod:`lightwaves._plan`).
+    features_ : ndarray of shape (n_features_out_, 5)
+        One row per selected feature: channel, kernel, dilation, level (1 or 2), feature
+        (0 ppv, 1 max, 2 lspv, 3 min).
+    feature_names_ : list of str
+        Readable names, e.g. ``"ch3/k17/d8/L2/ppv"``.
+    feature_scores_ : ndarray
+        ANOVA F-scores of the selected features.
+    selected_channels_ : ndarray of int
+        Sorted channels that the fitted transform reads.
+    n_features_out_ : int
+        Number of features kept (fewer than ``n_features`` when fewer usable candidates exist).
+    n_candidates_usable_ : int
+        Non-constant candidate features seen during selection.
+    channel_mean_, channel_std_ : ndarray of shape (n_channels_in_,)
+        Per-channel standardisation statistics of the training data.
+    """
+
+    def __init__(
+        self,
+        variant="L1L2",
+        n_features=500,
+        n_candidates=None,
+        max_cases=1500,
+        max_dilation=32,
+        random_state=None,
+        n_jobs=1,
+        backend="serial",
+        progress=False,
+    ):
+        self.variant = variant
+        self.n_features = n_features
+        self.n_candidates = n_candidates
+        self.max_cases = max_cases
+        self.max_dilation = max_dilation
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.backend = backend
+        self.progress = progress
+
+    # ------------------------------------------------------------------ parameters
+    def _check_params(self):
+        def positive_int(name, value):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            return int(value)
+
+        slots = check_variant(self.variant)
+        dil = dilations_for(self.max_dilation)
+        k = positive_int("n_features", self.n_features)
+        m = 3 * k if self.n_candidates is None else positive_int("n_candidates", self.n_candidates)
+        if m < k:
+            raise ValueError(f"n_candidates ({m}) must be at least n_features ({k})")
+        max_cases = positive_int("max_cases", self.max_cases)
+        if self.n_jobs is not None and (
+            isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, numbers.Integral) or self.n_jobs == 0
+        ):
+            raise ValueError(f"n_jobs must be a non-zero integer or None, got {self.n_jobs!r}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
+        return slots, dil, k, m, max_cases
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X, y):
+        """Select features on (a subsample of) ``X`` with labels ``y``."""
+        self._fit(X, y)
+        return self
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """Fit, then return the selected features of ``X`` (reusing the selection's computation)."""
+        coll, F = self._fit(X, y)
+        if F is None:
+            F = self._transform_collection(coll)
+        return F
+
+    def _fit(self, X, y):
+        slots, dil, k, m, max_cases = self._check_params()
+        coll = check_collection(X)
+        y = check_labels(y, coll.n_cases)
+        classes, codes = np.unique(y, return_inverse=True)
+        mean, sd = channel_stats(coll)
+
+        n = coll.n_cases
+        if n > max_cases:
+            rng = check_random_state(self.random_state)
+            sub = np.sort(rng.choice(n, size=max_cases, replace=False))
+            scoll, scodes = coll.subset(sub), codes[sub]
+        else:
+            sub, scoll, scodes = None, coll, codes
+
+        ids, scores, n_usable = self._scan(scoll, scodes, len(classes), mean, 1.0 / sd, dil, slots, m)
+        C = transform_triples(scoll, mean, 1.0 / sd, plan_for_ids(ids, dil), n_jobs=self.n_jobs)
+        chosen = mrmr(C, scores, k)
+        warn_if_short(len(chosen), k, "features")
+
+        self.n_channels_in_ = coll.n_channels
+        self.channel_mean_ = mean
+        self.channel_std_ = sd
+        self.dilations_ = dil
+        self.feature_ids_ = ids[chosen]
+        self.feature_scores_ = scores[chosen]
+        self.n_candidates_usable_ = int(n_usable)
+        self._set_derived()
+        return coll, (C[:, chosen] if sub is None else None)
+
+    def _scan(self, coll, codes, n_classes, mean, inv_sd, dil, slots, m):
+        channels = np.arange(coll.n_channels, dtype=np.int64)
+        if self.backend == "dask":
+            from .distributed import scan_channels_dask
+
+            return scan_channels_dask(
+                coll, codes, n_classes, mean, inv_sd, dil, slots, m, progress=self.progress
+            )
+        bar = _progress_bar(self.progress, coll.n_channels, "scoring channels")
+        try:
+            return scan_channels(
+                coll, channels, codes, n_classes, mean, inv_sd, dil, slots, m,
+                n_jobs=self.n_jobs, progress=None if bar is None else bar.update,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def _set_derived(self):
+        """Attributes and inference plans that follow from the fitted state (also after loading)."""
+        dil = self.dilations_
+        self.features_ = feature_table(self.feature_ids_, dil)
+        self.feature_names_ = feature_names(self.feature_ids_, dil)
+        self.n_features_out_ = int(len(self.feature_ids_))
+        self.selected_channels_ = np.unique(self.features_[:, 0]).astype(np.int64)
+        inv_sd = 1.0 / self.channel_std_
+        sel = self.selected_channels_
+        position = np.full(self.n_channels_in_, -1, dtype=np.int64)
+        position[sel] = np.arange(len(sel))
+        self._inference = {
+            # input holds every training channel
+            "all": (plan_for_ids(self.feature_ids_, dil), self.channel_mean_, inv_sd),
+            # input holds only selected_channels_, in that order
+            "selected": (
+                plan_for_ids(self.feature_ids_, dil, channel_position=position),
+                np.ascontiguousarray(self.channel_mean_[sel]),
+                np.ascontiguousarray(inv_sd[sel]),
+            ),
+        }
+
+    # ------------------------------------------------------------------ transforming
+    def transform(self, X):
+        """The selected features of ``X``: ``(n_cases, n_features_out_)``.
+
+        ``X`` holds either every channel seen in ``fit`` or only ``selected_channels_`` (in that
+        order), so a device that records only the selected channels can call it directly.
+        """
+        check_is_fitted(self, "feature_ids_")
+        return self._transform_collection(check_collection(X))
+
+    def _transform_collection(self, coll: Collection) -> np.ndarray:
+        plan, mean, inv_sd = self._inference[self._channel_mode(coll.n_channels)]
+        return transform_triples(coll, mean, inv_sd, plan, n_jobs=self.n_jobs)
+
+    def _channel_mode(self, n_channels: int) -> str:
+        if n_channels == self.n_channels_in_:
+            return "all"
+        if n_channels == len(self.selected_channels_):
+            return "selected"
+        raise ValueError(
+            f"X has {n_channels} channels, but the model was fitted on {self.n_channels_in_} channels; "
+            f"pass all {self.n_channels_in_} channels or only the {len(self.selected_channels_)} selected "
+            f"channels {self.selected_channels_.tolist()} in that order"
+        )
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "feature_ids_")
+        return np.asarray(self.feature_names_, dtype=object)
+
+    def candidate_count(self, n_channels: int) -> int:
+        """Number of candidate features for ``n_channels`` channels under these parameters."""
+        slots, dil, *_ = self._check_params()
+        return n_channels * features_per_channel(len(dil), slots)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+def _progress_bar(enabled, total, desc):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="ch", leave=False)

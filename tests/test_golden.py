@@ -1,0 +1,40 @@
+"""The transform reproduces the reference features of ../shared/golden (the specification)."""
+
+import numpy as np
+import pytest
+
+from lightwaves._kernels import kernel_weights, transform_triples
+from lightwaves._plan import block_ids, dilations_for, plan_for_ids
+from lightwaves._validation import check_collection
+
+from .conftest import GOLDEN
+
+
+@pytest.fixture(scope="module")
+def golden():
+    if not GOLDEN.exists():
+        pytest.skip(f"{GOLDEN} not found")
+    return np.load(GOLDEN)
+
+
+def test_kernel_order_matches_golden(golden):
+    np.testing.assert_array_equal(kernel_weights(), golden["kernels"])
+    np.testing.assert_array_equal(dilations_for(32), golden["dilations"])
+
+
+@pytest.mark.parametrize("n", [1, 8, 9, 10, 29, 51, 100, 101])
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_features_match_golden(golden, n, n_jobs):
+    X = golden[f"X_{n}"]
+    expected = golden[f"F_{n}"]  # (case, channel, kernel, dilation, feature)
+    dil = dilations_for(32)
+    ids = block_ids(np.arange(X.shape[1]), len(dil), np.arange(8))
+    coll = check_collection(X)
+    C = X.shape[1]
+    got = transform_triples(coll, np.zeros(C), np.ones(C), plan_for_ids(ids, dil), n_jobs=n_jobs)
+    # our id order is (channel, dilation, kernel, feature)
+    got = got.reshape(X.shape[0], C, len(dil), 84, 8).transpose(0, 1, 3, 2, 4)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-4)
+    # PPV and longest-run fractions are exact counts
+    for f in (0, 2, 4, 6):
+        np.testing.assert_allclose(got[..., f], expected[..., f], rtol=0, atol=1e-12)
