@@ -28,6 +28,10 @@ N_KERNELS = KERNEL_POSITIONS.shape[0]
 #: Features of one level, in output order.
 LEVEL_FEATURES = ("ppv", "max", "lspv", "min")
 FEATURES_PER_TRIPLE = 2 * len(LEVEL_FEATURES)
+#: Bit flags of what a triple needs beyond level-1 ppv/max/min.
+NEED_L1_RUN = 1
+NEED_L2 = 2
+NEED_L2_RUN = 4
 
 # Serialises every call of a ``parallel=True`` function: numba's default (workqueue) threading layer
 # must not be entered from several Python threads at once.
@@ -42,63 +46,113 @@ def kernel_weights() -> np.ndarray:
     return w
 
 
+# Inner loops index through slices (views) rather than ``xp[t + offset]``: numba cannot prove such an
+# index non-negative, and the wraparound check it adds stops LLVM from vectorising the loop.
+
+
 @njit(cache=True)
 def _nine_tap_sum(xp, n, d, acc):
     """``acc[t] = sum_j xp[t + j*d]`` for t < n (xp is zero padded by 4*d on each side)."""
+    a0 = xp[0:n]
+    a1 = xp[d : d + n]
+    a2 = xp[2 * d : 2 * d + n]
+    a3 = xp[3 * d : 3 * d + n]
+    a4 = xp[4 * d : 4 * d + n]
+    a5 = xp[5 * d : 5 * d + n]
+    a6 = xp[6 * d : 6 * d + n]
+    a7 = xp[7 * d : 7 * d + n]
+    a8 = xp[8 * d : 8 * d + n]
     for t in range(n):
-        acc[t] = xp[t]
-    for j in range(1, 9):
-        o = j * d
-        for t in range(n):
-            acc[t] += xp[t + o]
+        acc[t] = a0[t] + a1[t] + a2[t] + a3[t] + a4[t] + a5[t] + a6[t] + a7[t] + a8[t]
 
 
 @njit(cache=True)
 def _convolve(xp, n, d, pos, acc, z):
     """Unscaled convolution of the padded series with the kernel whose 2s sit at ``pos``."""
-    oa = pos[0] * d
-    ob = pos[1] * d
-    oc = pos[2] * d
+    xa = xp[pos[0] * d : pos[0] * d + n]
+    xb = xp[pos[1] * d : pos[1] * d + n]
+    xc = xp[pos[2] * d : pos[2] * d + n]
     for t in range(n):
-        z[t] = 3.0 * (xp[t + oa] + xp[t + ob] + xp[t + oc]) - acc[t]
+        z[t] = 3.0 * (xa[t] + xb[t] + xc[t]) - acc[t]
+
+
+@njit(cache=True, fastmath=True)
+def _abs_extremes(z, m):
+    """Count of z > 0, max |z| and min |z| of ``z[:m]``.
+
+    Four interleaved accumulators break the dependency chains (LLVM does not vectorise float max/min
+    reductions here). Max, min and counts are exact, so the result does not depend on the order.
+    """
+    mx0 = mx1 = mx2 = mx3 = 0.0
+    mn0 = mn1 = mn2 = mn3 = np.inf
+    p0 = p1 = p2 = p3 = 0
+    q = m // 4
+    for i in range(q):
+        t = 4 * i
+        v0 = z[t]
+        v1 = z[t + 1]
+        v2 = z[t + 2]
+        v3 = z[t + 3]
+        p0 += v0 > 0.0
+        p1 += v1 > 0.0
+        p2 += v2 > 0.0
+        p3 += v3 > 0.0
+        a0 = abs(v0)
+        a1 = abs(v1)
+        a2 = abs(v2)
+        a3 = abs(v3)
+        mx0 = max(mx0, a0)
+        mx1 = max(mx1, a1)
+        mx2 = max(mx2, a2)
+        mx3 = max(mx3, a3)
+        mn0 = min(mn0, a0)
+        mn1 = min(mn1, a1)
+        mn2 = min(mn2, a2)
+        mn3 = min(mn3, a3)
+    mx = max(max(mx0, mx1), max(mx2, mx3))
+    mn = min(min(mn0, mn1), min(mn2, mn3))
+    pos = p0 + p1 + p2 + p3
+    for t in range(4 * q, m):
+        v = z[t]
+        pos += v > 0.0
+        a = abs(v)
+        mx = max(mx, a)
+        mn = min(mn, a)
+    return pos, mx, mn
 
 
 @njit(cache=True)
-def _four_features(z, m, scale, out, o):
+def _longest_positive_run(z, m):
+    """Longest run of consecutive z > 0; a run that reaches the last sample counts."""
+    best = 0
+    last = -1  # index of the latest z <= 0
+    for t in range(m):
+        if z[t] <= 0.0:
+            if t - last - 1 > best:
+                best = t - last - 1
+            last = t
+    return max(best, m - last - 1)
+
+
+@njit(cache=True)
+def _four_features(z, m, scale, out, o, with_run):
     """PPV, max|z|, longest positive run / m, min|z| of ``z[:m]``, written to ``out[o:o+4]``.
 
-    A run that reaches the last sample counts (the authors' code missed it).
+    The run (the one feature that cannot be vectorised) is skipped unless ``with_run``.
     """
-    pos = 0
-    run = 0
-    best = 0
-    mx = 0.0
-    mn = np.inf
-    for t in range(m):
-        v = z[t]
-        if v > 0.0:
-            pos += 1
-            run += 1
-            if run > best:
-                best = run
-        else:
-            run = 0
-        a = abs(v)
-        if a > mx:
-            mx = a
-        if a < mn:
-            mn = a
+    pos, mx, mn = _abs_extremes(z, m)
     out[o] = pos / m
     out[o + 1] = mx * scale
-    out[o + 2] = best / m
+    out[o + 2] = _longest_positive_run(z, m) / m if with_run else 0.0
     out[o + 3] = mn * scale
 
 
 @njit(cache=True)
-def _case_triples(data, start, n, mean, inv_sd, tc, td, tk, tl2, positions, buf):
+def _case_triples(data, start, n, mean, inv_sd, tc, td, tk, tneed, positions, buf):
     """All triple features of one case, into ``buf`` of shape (n_triples, 8).
 
-    ``data[start + c*n : start + (c+1)*n]`` is channel ``c`` of the case. Triples must be sorted by
+    ``data[start + c*n : start + (c+1)*n]`` is channel ``c`` of the case. ``tneed`` flags what each
+    triple needs: ``NEED_L1_RUN`` (level-1 longest run), ``NEED_L2`` (level 2), ``NEED_L2_RUN``. Triples must be sorted by
     (channel, dilation) so the padded series and the nine-tap sum are built once per pair.
     """
     n_triples = tc.shape[0]
@@ -123,46 +177,49 @@ def _case_triples(data, start, n, mean, inv_sd, tc, td, tk, tl2, positions, buf)
         if c != prev_c or d != prev_d:
             pad = 4 * d
             xp[: n + 8 * d] = 0.0
-            s = start + c * n
+            src = data[start + c * n : start + (c + 1) * n]
+            dst = xp[pad : pad + n]
             mu = mean[c]
             isd = inv_sd[c]
             for t in range(n):
-                xp[pad + t] = (data[s + t] - mu) * isd
+                dst[t] = (src[t] - mu) * isd
             _nine_tap_sum(xp, n, d, acc)
             prev_c = c
             prev_d = d
         scale = 1.0 / (d * np.sqrt(d))
         pos = positions[tk[j]]
         _convolve(xp, n, d, pos, acc, z1)
-        _four_features(z1, n, scale, buf[j], 0)
-        if tl2[j]:
+        need = tneed[j]
+        _four_features(z1, n, scale, buf[j], 0, need & NEED_L1_RUN)
+        if need & NEED_L2:
             pad = 4 * d
             up[: m + 8 * d] = 0.0
+            dst = up[pad : pad + m]
             for s2 in range(m):
-                up[pad + s2] = abs(z1[2 * s2])
+                dst[s2] = abs(z1[2 * s2])
             _nine_tap_sum(up, m, d, acc2)
             _convolve(up, m, d, pos, acc2, z2)
-            _four_features(z2, m, scale * scale, buf[j], 4)
+            _four_features(z2, m, scale * scale, buf[j], 4, need & NEED_L2_RUN)
 
 
 @njit(cache=True)
-def _one_case(data, offsets, lengths, i, mean, inv_sd, tc, td, tk, tl2, positions, gt, gf, out):
+def _one_case(data, offsets, lengths, i, mean, inv_sd, tc, td, tk, tneed, positions, gt, gf, out):
     buf = np.zeros((tc.shape[0], 8))
-    _case_triples(data, offsets[i], lengths[i], mean, inv_sd, tc, td, tk, tl2, positions, buf)
+    _case_triples(data, offsets[i], lengths[i], mean, inv_sd, tc, td, tk, tneed, positions, buf)
     for q in range(gt.shape[0]):
         out[i, q] = buf[gt[q], gf[q]]
 
 
 @njit(cache=True)
-def _transform_serial(data, offsets, lengths, mean, inv_sd, tc, td, tk, tl2, positions, gt, gf, out):
+def _transform_serial(data, offsets, lengths, mean, inv_sd, tc, td, tk, tneed, positions, gt, gf, out):
     for i in range(offsets.shape[0]):
-        _one_case(data, offsets, lengths, i, mean, inv_sd, tc, td, tk, tl2, positions, gt, gf, out)
+        _one_case(data, offsets, lengths, i, mean, inv_sd, tc, td, tk, tneed, positions, gt, gf, out)
 
 
 @njit(cache=True, parallel=True)
-def _transform_parallel(data, offsets, lengths, mean, inv_sd, tc, td, tk, tl2, positions, gt, gf, out):
+def _transform_parallel(data, offsets, lengths, mean, inv_sd, tc, td, tk, tneed, positions, gt, gf, out):
     for i in prange(offsets.shape[0]):
-        _one_case(data, offsets, lengths, i, mean, inv_sd, tc, td, tk, tl2, positions, gt, gf, out)
+        _one_case(data, offsets, lengths, i, mean, inv_sd, tc, td, tk, tneed, positions, gt, gf, out)
 
 
 def resolve_n_jobs(n_jobs: int | None) -> int:
@@ -194,7 +251,7 @@ def transform_triples(coll, mean, inv_sd, plan, n_jobs=1, out=None):
         out = np.empty((n, plan.gather_triple.shape[0]))
     args = (
         coll.data, coll.offsets, coll.lengths, mean, inv_sd, plan.channel, plan.dilation,
-        plan.kernel, plan.level2, KERNEL_POSITIONS, plan.gather_triple, plan.gather_feature, out,
+        plan.kernel, plan.needs, KERNEL_POSITIONS, plan.gather_triple, plan.gather_feature, out,
     )
     threads = resolve_n_jobs(n_jobs)
     if threads == 1 or n < 2:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._kernels import FEATURES_PER_TRIPLE, LEVEL_FEATURES, N_KERNELS
+from ._kernels import FEATURES_PER_TRIPLE, LEVEL_FEATURES, N_KERNELS, NEED_L1_RUN, NEED_L2, NEED_L2_RUN
 
 VARIANT_SLOTS = {
     "L1": np.arange(0, 4),
@@ -46,13 +46,14 @@ class TriplePlan:
     """Triples to compute (sorted by channel, then dilation) and the columns to gather from them.
 
     ``channel`` holds positions in the array handed to the kernels, ``dilation`` dilation values.
-    Output column q is feature ``gather_feature[q]`` (0-7) of triple ``gather_triple[q]``.
+    Output column q is feature ``gather_feature[q]`` (0-7) of triple ``gather_triple[q]``; ``needs``
+    holds the ``NEED_*`` flags of each triple (see :mod:`lightwaves._kernels`).
     """
 
     channel: np.ndarray
     dilation: np.ndarray
     kernel: np.ndarray
-    level2: np.ndarray
+    needs: np.ndarray
     gather_triple: np.ndarray
     gather_feature: np.ndarray
 
@@ -87,7 +88,8 @@ def plan_for_ids(ids: np.ndarray, dilations: np.ndarray, channel_position=None) 
     """Plan computing exactly the features ``ids``, in that column order.
 
     ``channel_position`` maps a model channel to its position in the input array (identity if None).
-    Level 2 is computed only for triples of which a level-2 feature is asked.
+    Level 2 is computed only for triples of which a level-2 feature is asked, and the longest positive
+    run only where it is asked.
     """
     ids = np.asarray(ids, dtype=np.int64)
     n_dil = len(dilations)
@@ -95,15 +97,17 @@ def plan_for_ids(ids: np.ndarray, dilations: np.ndarray, channel_position=None) 
     keys, inverse = np.unique(triple_key, return_inverse=True)
     slot = ids % FEATURES_PER_TRIPLE
     channel, dil_idx, kernel, _ = decode(keys * FEATURES_PER_TRIPLE, n_dil)
-    level2 = np.zeros(len(keys), dtype=np.bool_)
-    np.logical_or.at(level2, inverse, slot >= 4)
+    flag = np.where(slot >= 4, NEED_L2, 0) | np.where(slot == 2, NEED_L1_RUN, 0)
+    flag |= np.where(slot == 6, NEED_L2_RUN, 0)
+    needs = np.zeros(len(keys), dtype=np.int64)
+    np.bitwise_or.at(needs, inverse, flag)
     if channel_position is not None:
         channel = np.asarray(channel_position, dtype=np.int64)[channel]
     return TriplePlan(
         channel=np.ascontiguousarray(channel, dtype=np.int64),
         dilation=np.ascontiguousarray(dilations[dil_idx], dtype=np.int64),
         kernel=np.ascontiguousarray(kernel, dtype=np.int64),
-        level2=level2,
+        needs=needs,
         gather_triple=np.ascontiguousarray(inverse.ravel(), dtype=np.int64),
         gather_feature=np.ascontiguousarray(slot, dtype=np.int64),
     )
