@@ -6,10 +6,12 @@ problem raises a ``ValueError`` that names it and, where there is one, the offen
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+from sklearn.exceptions import DataConversionWarning
 
 
 @dataclass(frozen=True)
@@ -95,16 +97,26 @@ def check_collection(X, name: str = "X") -> Collection:
     """
     if isinstance(X, Collection):
         return X
+    if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
+        raise ValueError(f"{name} is a sparse matrix: sparse input is not supported; pass a dense array")
+    if not isinstance(X, (np.ndarray, list, tuple)) and hasattr(X, "__array__"):
+        X = np.asarray(X)  # pandas DataFrame, array-likes
+    if isinstance(X, np.ndarray) and X.dtype == object:
+        try:  # a regular object array of numbers
+            X = X.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
     if isinstance(X, np.ndarray) and X.dtype != object:
         if X.dtype.kind not in "biuf":
             kind = "complex" if X.dtype.kind == "c" else "non-numeric"
-            raise ValueError(f"{name} holds {kind} data (dtype {X.dtype}); expected real numbers")
+            what = "Complex data not supported" if kind == "complex" else "non-numeric data"
+            raise ValueError(f"{what}: {name} holds {kind} data (dtype {X.dtype}); expected real numbers")
         if X.ndim == 2:
             X = X[:, None, :]
         if X.ndim != 3:
             raise ValueError(
                 f"{name} must be 3D (n_cases, n_channels, n_timepoints) or 2D (n_cases, n_timepoints),"
-                f" got shape {X.shape}"
+                f" got shape {X.shape}" + ("; Reshape your data" if X.ndim == 1 else "")
             )
         n, c, t = X.shape
         if n == 0:
@@ -156,9 +168,17 @@ def check_collection(X, name: str = "X") -> Collection:
 def check_labels(y, n_cases: int, name: str = "y") -> np.ndarray:
     """Validate class labels: 1D, one per case, at least two classes, no missing values."""
     if y is None:
-        raise ValueError(f"{name} is required: LightWaveS selects features with the class labels")
+        raise ValueError(
+            f"this estimator requires y to be passed, but the target y is None: LightWaveS selects"
+            " features with the class labels"
+        )
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn(
+            f"A column-vector {name} was passed when a 1d array was expected; using {name}.ravel()",
+            DataConversionWarning,
+            stacklevel=3,
+        )
         y = y.ravel()
     if y.ndim != 1:
         raise ValueError(f"{name} must be 1D (one label per case), got shape {y.shape}")
@@ -170,6 +190,8 @@ def check_labels(y, n_cases: int, name: str = "y") -> np.ndarray:
         missing = [i for i, v in enumerate(y) if v is None or (isinstance(v, float) and v != v)]
         if missing:
             raise ValueError(f"{name} contains a missing label at case {missing[0]}")
+    if n_cases < 2:
+        raise ValueError("X has 1 sample (one case); fitting needs at least two cases of two classes")
     classes = np.unique(y)
     if len(classes) < 2:
         raise ValueError(

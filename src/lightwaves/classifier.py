@@ -99,9 +99,9 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
 
     def _fold(self):
         """Fold the scaler into the ridge: scores = features @ coef_.T + intercept_."""
-        coef = self.ridge_.coef_ / self.scaler_.scale_
+        coef = np.atleast_2d(self.ridge_.coef_) / self.scaler_.scale_
         self.coef_ = np.ascontiguousarray(coef)
-        self.intercept_ = np.asarray(self.ridge_.intercept_ - coef @ self.scaler_.mean_, dtype=float)
+        self.intercept_ = np.atleast_1d(self.ridge_.intercept_ - coef @ self.scaler_.mean_).astype(float)
         self._coef_t = np.ascontiguousarray(self.coef_.T)
 
     # shortcuts to the transform's fitted attributes
@@ -124,11 +124,6 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
     @property
     def n_features_out_(self):
         return self.transformer_.n_features_out_
-
-    def transform(self, X):
-        """The selected LightWaveS features of ``X`` (before scaling)."""
-        check_is_fitted(self, "coef_")
-        return self.transformer_.transform(X)
 
     def decision_function(self, X):
         """Ridge scores: ``(n_cases,)`` for two classes (positive means ``classes_[1]``), else

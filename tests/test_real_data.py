@@ -1,0 +1,52 @@
+"""Accuracy on real UEA data (marked slow; still run in CI)."""
+
+import numpy as np
+import pytest
+from aeon.datasets import load_classification, load_from_ts_file
+
+from lightwaves import LightWaveSClassifier
+
+from .conftest import DATASETS
+
+pytestmark = pytest.mark.slow
+
+
+def _fit_score(name, **kw):
+    X, y = load_classification(name, split="train")
+    Xt, yt = load_classification(name, split="test")
+    clf = LightWaveSClassifier(random_state=0, **kw).fit(X, y)
+    return clf, clf.score(Xt, yt)
+
+
+def test_basic_motions_is_perfect():
+    clf, acc = _fit_score("BasicMotions")
+    assert acc == 1.0
+    assert clf.n_features_out_ == 500
+
+
+def test_japanese_vowels_unequal_length_as_shipped():
+    X, _ = load_classification("JapaneseVowels", split="train")
+    assert isinstance(X, list) and len({x.shape[1] for x in X}) > 1  # really unequal length
+    clf, acc = _fit_score("JapaneseVowels")
+    assert acc >= 0.90
+
+
+def test_n_jobs_gives_identical_predictions_on_real_data():
+    X, y = load_classification("BasicMotions", split="train")
+    Xt, _ = load_classification("BasicMotions", split="test")
+    a = LightWaveSClassifier(random_state=0, n_jobs=1).fit(X, y)
+    b = LightWaveSClassifier(random_state=0, n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(a.transformer_.feature_ids_, b.transformer_.feature_ids_)
+    np.testing.assert_array_equal(a.decision_function(Xt), b.decision_function(Xt))
+
+
+def test_natops_selected_channels_suffice():
+    path = DATASETS / "NATOPS"
+    if not path.exists():
+        pytest.skip("../shared/datasets/NATOPS not present")
+    X, y = load_from_ts_file(str(path / "NATOPS_TRAIN.ts"))
+    Xt, yt = load_from_ts_file(str(path / "NATOPS_TEST.ts"))
+    clf = LightWaveSClassifier(random_state=0).fit(X, y)
+    sel = clf.selected_channels_
+    np.testing.assert_array_equal(clf.predict(Xt[:, sel]), clf.predict(Xt))
+    assert clf.score(Xt, yt) >= 0.644 - 0.02  # the paper's LightWaveS L1L2 figure minus 0.02

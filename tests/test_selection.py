@@ -1,0 +1,111 @@
+"""ANOVA scoring, the running top-k and mRMR."""
+
+import numpy as np
+import pytest
+from sklearn.feature_selection import f_classif
+
+from lightwaves import selection
+from lightwaves._plan import dilations_for, VARIANT_SLOTS
+from lightwaves._validation import check_collection
+from lightwaves.selection import anova_f, merge_top, mrmr, scan_channels
+
+
+def test_anova_matches_sklearn_on_ordinary_columns():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, size=60)
+    F = rng.normal(size=(60, 20)) + y[:, None] * rng.normal(size=20)
+    np.testing.assert_allclose(anova_f(F, y, 3), f_classif(F, y)[0], rtol=1e-10)
+
+
+def test_anova_constant_is_unusable_and_perfect_separation_is_finite():
+    y = np.array([0, 0, 1, 1, 2, 2])
+    F = np.c_[np.full(6, 0.1), y.astype(float), np.arange(6.0)]
+    s = anova_f(F, y, 3)
+    assert s[0] == -np.inf
+    assert np.isfinite(s[1]) and s[1] > 1e9
+    assert np.isfinite(s[2])
+    assert not np.isnan(s).any()
+
+
+def test_mrmr_never_picks_duplicates_and_never_nan():
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(50, 30))
+    # exact copies, affine copies and negated copies of good columns
+    C = np.c_[base, base[:, :5], 3 * base[:, 5:10] + 1, -base[:, 10:12]]
+    scores = np.r_[np.linspace(10, 1, 30), np.linspace(10, 6, 5), np.linspace(5, 1, 5), [4, 3]]
+    order = np.argsort(-scores, kind="stable")
+    chosen = mrmr(C[:, order], scores[order], k=40)
+    picked = C[:, order][:, chosen]
+    r = np.corrcoef(picked.T)
+    np.fill_diagonal(r, 0)
+    assert np.abs(r).max() < 1 - 1e-6
+    assert len(chosen) == 30  # the 12 copies are excluded, so only 30 distinct columns remain
+    assert len(set(chosen.tolist())) == len(chosen)
+
+
+def test_mrmr_first_pick_is_best_and_ties_go_to_earlier_column():
+    rng = np.random.default_rng(2)
+    C = rng.normal(size=(40, 6))
+    scores = np.array([5.0, 5.0, 3.0, 3.0, 1.0, 1.0])
+    chosen = mrmr(C, scores, k=6)
+    assert chosen[0] == 0
+    np.testing.assert_array_equal(chosen, mrmr(C.copy(), scores.copy(), k=6))
+
+
+def test_mrmr_skips_constant_columns():
+    rng = np.random.default_rng(3)
+    C = np.c_[rng.normal(size=(30, 3)), np.ones(30)]
+    chosen = mrmr(C, np.array([1.0, 2.0, 3.0, 4.0]), k=4)
+    assert 3 not in chosen and len(chosen) == 3
+
+
+def _scan(coll, y, k, block_bytes, monkeypatch):
+    monkeypatch.setattr(selection, "BLOCK_BYTES", block_bytes)
+    C = coll.n_channels
+    return scan_channels(
+        coll, np.arange(C), y, int(y.max()) + 1, np.zeros(C), np.ones(C), dilations_for(32),
+        VARIANT_SLOTS["L1L2"], k,
+    )
+
+
+def test_scan_does_not_depend_on_blocks_or_shards(monkeypatch):
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(20, 5, 30))
+    y = np.repeat([0, 1], 10)
+    X[y == 1, 2] += 4 * np.sin(np.arange(30))
+    coll = check_collection(X)
+    big = _scan(coll, y, 300, 2**30, monkeypatch)
+    tiny = _scan(coll, y, 300, 1, monkeypatch)  # one channel per block
+    np.testing.assert_array_equal(big[0], tiny[0])
+    np.testing.assert_array_equal(big[1], tiny[1])
+    assert big[2] == tiny[2]
+    # shard channels unevenly and merge: the same top-k
+    parts = []
+    for chans in ([0, 1, 2], [3], [4]):
+        sub = coll.select_channels(np.array(chans))
+        ids, scores, _ = scan_channels(
+            sub, np.array(chans), y, 2, np.zeros(len(chans)), np.ones(len(chans)), dilations_for(32),
+            VARIANT_SLOTS["L1L2"], 300,
+        )
+        parts.append((ids, scores))
+    ids, scores = merge_top(parts, 300)
+    np.testing.assert_array_equal(ids, big[0])
+    np.testing.assert_array_equal(scores, big[1])
+    # the informative channel leads the ranking
+    assert ids[0] // (6 * 84 * 8) == 2
+
+
+def test_scan_memory_is_bounded_by_the_block(monkeypatch):
+    """The candidate matrix of all channels is never allocated: only one block at a time."""
+    import tracemalloc
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(30, 40, 50))
+    y = np.repeat([0, 1, 2], 10)
+    coll = check_collection(X)
+    per_channel = 30 * 6 * 84 * 8 * 8  # bytes of one channel's candidates
+    tracemalloc.start()
+    _scan(coll, y, 100, 2 * per_channel, monkeypatch)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 8 * per_channel  # all 40 channels at once would be 40 * per_channel
