@@ -22,6 +22,8 @@ from ._validation import Collection
 BLOCK_BYTES = 64 * 2**20
 #: Two candidates whose |Pearson r| reaches this are duplicates; mRMR never keeps both.
 DUPLICATE_R = 1.0 - 1e-9
+#: mRMR precomputes the full candidate correlation matrix up to this many candidates (8 * m**2 bytes).
+MRMR_FULL_CORR_MAX = 4000
 
 
 @njit(cache=True)
@@ -199,6 +201,8 @@ def mrmr(C: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
     available = norm > 1e-12 * np.maximum(np.abs(C).max(axis=0), 1e-300)
     Z = np.divide(Z, norm, out=np.zeros_like(Z), where=available)
     Zt = np.ascontiguousarray(Z.T)
+    # All |r| at once (one BLAS call) while the m x m matrix is small; else one row per step.
+    R = np.abs(Zt @ Zt.T) if m <= MRMR_FULL_CORR_MAX else None
     scores = np.asarray(scores, dtype=np.float64)
     redundancy = np.zeros(m)
     chosen = []
@@ -208,7 +212,7 @@ def mrmr(C: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
         available[current] = False
         if len(chosen) == k:
             break
-        r = np.abs(Zt @ Zt[current])
+        r = R[current] if R is not None else np.abs(Zt @ Zt[current])
         available &= r < DUPLICATE_R
         if not available.any():
             break
