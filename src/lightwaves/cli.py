@@ -1,0 +1,455 @@
+"""The ``lightwaves`` command: fit, predict, evaluate, inspect and report on LightWaveS models.
+
+Run ``lightwaves --help`` or ``lightwaves COMMAND --help``; ``docs/cli.md`` has examples. Imports
+of numpy, scikit-learn, aeon, matplotlib and dask happen inside the commands that need them, so
+``lightwaves --help`` and a single prediction start quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+PROG = "lightwaves"
+CHUNK_CASES = 2000  # predict in chunks with a progress bar above this many cases
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose usage errors are one line: ``lightwaves: error: ...``."""
+
+    def error(self, message):
+        cmd = self.prog if self.prog != PROG else PROG
+        sys.stderr.write(f"{PROG}: error: {message} (see '{cmd} --help')\n")
+        raise SystemExit(2)
+
+
+class UserError(Exception):
+    """An error to report as one line without a traceback."""
+
+
+# ------------------------------------------------------------------------------------ arguments
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``lightwaves`` command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show full tracebacks on errors")
+    labels = argparse.ArgumentParser(add_help=False)
+    labels.add_argument("--labels", metavar="FILE",
+                        help="label file (CSV case,label) for long-form .csv data; default: the sibling "
+                             "<name>.labels.csv if it exists")
+
+    p = _Parser(prog=PROG, description="LightWaveS multivariate time-series classification.",
+                epilog="DATA is a .ts, .npz or long-form .csv file, or aeon:Name[:train|test] for a "
+                       "dataset bundled with aeon (e.g. aeon:BasicMotions:test).")
+    p.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    f = sub.add_parser("fit", parents=[common, labels], help="fit a model and save it (.lwz)",
+                       description="Fit LightWaveS on TRAIN and save the model.")
+    f.add_argument("train", metavar="TRAIN", help="training data (labelled)")
+    f.add_argument("--out", "-o", required=True, metavar="MODEL", help="model file to write (.lwz)")
+    f.add_argument("--variant", choices=["L1L2", "L1", "L2"], default="L1L2", help="scattering levels (default L1L2)")
+    f.add_argument("--n-features", type=int, default=500, metavar="K", help="features kept (default 500)")
+    f.add_argument("--n-candidates", type=int, default=None, metavar="M",
+                   help="candidates kept by ANOVA before mRMR (default 3*K)")
+    f.add_argument("--max-dilation", type=int, default=32, metavar="D", help="largest dilation, a power of two (default 32)")
+    f.add_argument("--max-cases", type=int, default=1500, metavar="N", help="cases used for selection (default 1500)")
+    f.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    f.add_argument("--n-jobs", type=int, default=1, metavar="J", help="numba threads (-1: all; default 1)")
+    g = f.add_mutually_exclusive_group()
+    g.add_argument("--workers", type=int, metavar="N", help="score candidates on a local Dask cluster of N workers")
+    g.add_argument("--scheduler", metavar="ADDR", help="score candidates on the Dask scheduler at ADDR")
+    f.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+    f.set_defaults(handler=cmd_fit)
+
+    pr = sub.add_parser("predict", parents=[common, labels], help="predict the classes of new data",
+                        description="Predict with a saved model; writes CSV case,prediction[,score_<class>...].")
+    pr.add_argument("model", metavar="MODEL", help="model file (.lwz)")
+    pr.add_argument("data", metavar="DATA", help="data to classify (labels not needed)")
+    pr.add_argument("--out", "-o", metavar="CSV", help="output CSV (default: standard output)")
+    pr.add_argument("--scores", action="store_true", help="add one decision score column per class")
+    pr.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    pr.set_defaults(handler=cmd_predict)
+
+    e = sub.add_parser("evaluate", parents=[common, labels], help="accuracy and confusion matrix on labelled data",
+                       description="Evaluate a saved model on labelled TEST data.")
+    e.add_argument("model", metavar="MODEL")
+    e.add_argument("test", metavar="TEST", help="labelled test data")
+    e.add_argument("--json", action="store_true", help="print JSON instead of text")
+    e.set_defaults(handler=cmd_evaluate)
+
+    i = sub.add_parser("info", parents=[common], help="describe a saved model",
+                       description="Variant, features, selected channels and training metadata of a model.")
+    i.add_argument("model", metavar="MODEL")
+    i.add_argument("--json", action="store_true", help="print JSON instead of text")
+    i.set_defaults(handler=cmd_info)
+
+    r = sub.add_parser("report", parents=[common, labels], help="write an HTML report with plots",
+                       description="Write index.html and PNG plots for a model evaluated on TEST.")
+    r.add_argument("model", metavar="MODEL")
+    r.add_argument("test", metavar="TEST", help="labelled test data")
+    r.add_argument("--out", "-o", required=True, metavar="DIR", help="output directory")
+    r.add_argument("--compare", metavar="TRAIN",
+                   help="also fit aeon's MiniRocket and Rocket on TRAIN and compare accuracy and latency")
+    r.add_argument("--train-labels", metavar="FILE", help="label file for a .csv TRAIN given to --compare")
+    r.set_defaults(handler=cmd_report)
+
+    d = sub.add_parser("demo", parents=[common], help="LightWaveS vs MiniRocket on bundled datasets",
+                       description="Fit LightWaveS and aeon's MiniRocket on BasicMotions and JapaneseVowels "
+                                   "(bundled with aeon, no network), print a table, save a model and a report.")
+    d.add_argument("--out", "-o", default="demo-report", metavar="DIR", help="output directory (default demo-report)")
+    d.set_defaults(handler=cmd_demo)
+    return p
+
+
+# ------------------------------------------------------------------------------------ helpers
+def _say(msg, quiet=False):
+    if not quiet:
+        print(msg, file=sys.stderr)
+
+
+def _load_model(path):
+    from .model_io import load
+
+    return load(path)
+
+
+def _read(source, labels=None, require_labels=False):
+    from .data import read_dataset
+
+    return read_dataset(source, labels=labels, require_labels=require_labels)
+
+
+def _dask_client(args):
+    """A context manager yielding a Dask client for --workers/--scheduler, else None."""
+    import contextlib
+
+    if args.workers is None and args.scheduler is None:
+        return contextlib.nullcontext(None)
+    if args.workers is not None and args.workers < 1:
+        raise UserError(f"--workers must be at least 1, got {args.workers}")
+    try:
+        from .distributed import client_for
+    except ImportError as e:
+        raise UserError(f"--workers/--scheduler need the distributed extra (pip install "
+                        f"'lightwaves[distributed]'): {e}") from None
+    return client_for(workers=args.workers, scheduler=args.scheduler)
+
+
+def _check_model_channels(clf, info, source):
+    n = info["n_channels"]
+    if n not in (clf.n_channels_in_, len(clf.selected_channels_)):
+        raise UserError(
+            f"{source} has {n} channels but the model was fitted on {clf.n_channels_in_}; give all "
+            f"{clf.n_channels_in_} channels or only the {len(clf.selected_channels_)} selected channels "
+            f"{clf.selected_channels_.tolist()} in that order"
+        )
+
+
+def _align_labels(y, classes):
+    """Labels read from text files are strings; convert them to the model's class dtype if possible."""
+    import numpy as np
+
+    y = np.asarray(y)
+    if y.dtype.kind == classes.dtype.kind or classes.dtype.kind == "O":
+        return y
+    try:
+        if classes.dtype.kind == "b":
+            conv = np.asarray([{"true": True, "false": False, "1": True, "0": False}[str(v).lower()] for v in y])
+        else:
+            conv = y.astype(classes.dtype)
+            if classes.dtype.kind in "iu" and y.dtype.kind in "US":
+                if not np.array_equal(conv.astype(str), np.char.strip(y.astype(str))):
+                    return y
+        return conv
+    except (ValueError, KeyError, TypeError):
+        return y
+
+
+def _predict_scores(clf, X, quiet):
+    """Decision scores, in chunks with a progress bar for large inputs."""
+    import numpy as np
+
+    n = len(X)
+    if n <= CHUNK_CASES:
+        return clf.decision_function(X)
+    from tqdm.auto import tqdm
+
+    from .data import iter_chunks
+
+    parts = []
+    with tqdm(total=n, desc="predicting", unit="case", disable=quiet, file=sys.stderr) as bar:
+        for chunk in iter_chunks(X, CHUNK_CASES):
+            parts.append(clf.decision_function(chunk))
+            bar.update(len(chunk))
+    return np.concatenate(parts)
+
+
+def _labels_from_scores(clf, scores):
+    import numpy as np
+
+    if scores.ndim == 1:
+        return clf.classes_[(scores > 0).astype(np.int64)]
+    return clf.classes_[np.argmax(scores, axis=1)]
+
+
+# ------------------------------------------------------------------------------------ commands
+def cmd_fit(args):
+    """``lightwaves fit``: fit on TRAIN and save the model."""
+    import time
+
+    from .classifier import LightWaveSClassifier
+    from .model_io import save, training_metadata
+
+    X, y, info = _read(args.train, labels=args.labels, require_labels=True)
+    use_dask = args.workers is not None or args.scheduler is not None
+    clf = LightWaveSClassifier(
+        variant=args.variant, n_features=args.n_features, n_candidates=args.n_candidates,
+        max_cases=args.max_cases, max_dilation=args.max_dilation, random_state=args.seed,
+        n_jobs=args.n_jobs, backend="dask" if use_dask else "serial", progress=not args.quiet,
+    )
+    _say(f"fitting LightWaveS {args.variant} on {info['n_cases']} cases x {info['n_channels']} channels "
+         f"(length {info['length_min']}-{info['length_max']}) from {info['source']}", args.quiet)
+    with _dask_client(args):
+        t0 = time.perf_counter()
+        clf.fit(X, y)
+        fit_time = time.perf_counter() - t0
+    meta = training_metadata(X, y, fit_time=fit_time, dataset=info["dataset"], source=info["source"])
+    if use_dask:
+        meta["backend"] = "dask"
+    # a model that is loaded later should not try to reach a cluster or draw bars
+    clf.set_params(backend="serial", progress=False)
+    clf.transformer_.set_params(backend="serial", progress=False)
+    save(clf, args.out, metadata=meta)
+    size = os.path.getsize(args.out)
+    _say(f"selected {clf.n_features_out_} features on channels {clf.selected_channels_.tolist()} of "
+         f"{clf.n_channels_in_}; ridge alpha {clf.ridge_.alpha_:.3g}; fit {fit_time:.2f} s", args.quiet)
+    _say(f"saved {args.out} ({size / 1024:.1f} KiB)", args.quiet)
+    return 0
+
+
+def cmd_predict(args):
+    """``lightwaves predict``: write case,prediction[,scores] as CSV."""
+    import csv
+
+    clf = _load_model(args.model)
+    X, _, info = _read(args.data, labels=args.labels)
+    _check_model_channels(clf, info, args.data)
+    scores = _predict_scores(clf, X, args.quiet)
+    pred = _labels_from_scores(clf, scores)
+    header = ["case", "prediction"]
+    if args.scores:
+        header += [f"score_{c}" for c in clf.classes_.tolist()]
+        cols = scores[:, None] * [-1.0, 1.0] if scores.ndim == 1 else scores
+    out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
+    try:
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(header)
+        for k, (case, p) in enumerate(zip(info["case_ids"], pred.tolist())):
+            row = [case, p]
+            if args.scores:
+                row += [repr(float(v)) for v in cols[k]]
+            w.writerow(row)
+    finally:
+        if args.out:
+            out.close()
+    if args.out:
+        _say(f"wrote {len(pred)} predictions to {args.out}", args.quiet)
+    return 0
+
+
+def evaluation(clf, X, y):
+    """Accuracy, balanced accuracy, confusion matrix and per-class metrics as a dict."""
+    import numpy as np
+    from sklearn.metrics import balanced_accuracy_score, confusion_matrix, precision_recall_fscore_support
+
+    y = _align_labels(y, clf.classes_)
+    pred = clf.predict(X)
+    labels = np.unique(np.concatenate([clf.classes_.astype(object), np.asarray(y).astype(object)]).astype(str))
+    ys, ps = np.asarray(y).astype(str), pred.astype(str)
+    cm = confusion_matrix(ys, ps, labels=labels)
+    prec, rec, f1, support = precision_recall_fscore_support(ys, ps, labels=labels, zero_division=0)
+    unknown = sorted(set(ys.tolist()) - set(clf.classes_.astype(str).tolist()))
+    return {
+        "n_cases": int(len(ys)),
+        "accuracy": float(np.mean(ys == ps)),
+        "balanced_accuracy": float(balanced_accuracy_score(ys, ps)),
+        "labels": labels.tolist(),
+        "confusion_matrix": cm.tolist(),
+        "per_class": {str(c): {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+                      for c, p, r, f, s in zip(labels, prec, rec, f1, support)},
+        "unknown_labels": unknown,
+        "predictions": pred,
+    }
+
+
+def cmd_evaluate(args):
+    """``lightwaves evaluate``: metrics on labelled data."""
+    import json
+
+    clf = _load_model(args.model)
+    X, y, info = _read(args.test, labels=args.labels, require_labels=True)
+    _check_model_channels(clf, info, args.test)
+    ev = evaluation(clf, X, y)
+    ev.pop("predictions")
+    if args.json:
+        print(json.dumps(ev, indent=2))
+        return 0
+    labels = ev["labels"]
+    print(f"cases: {ev['n_cases']}   accuracy: {ev['accuracy']:.4f}   balanced accuracy: {ev['balanced_accuracy']:.4f}")
+    if ev["unknown_labels"]:
+        print(f"note: labels not seen in training: {', '.join(ev['unknown_labels'])}")
+    w = max(8, max(len(s) for s in labels) + 1)
+    print("\nconfusion matrix (rows: true, columns: predicted)")
+    print(" " * w + "".join(f"{s[:w - 1]:>{w}}" for s in labels))
+    for s, row in zip(labels, ev["confusion_matrix"]):
+        print(f"{s[:w - 1]:<{w}}" + "".join(f"{v:>{w}}" for v in row))
+    print(f"\n{'class':<{w}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
+    for s in labels:
+        m = ev["per_class"][s]
+        print(f"{s[:w - 1]:<{w}}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>9}")
+    return 0
+
+
+def model_info(clf) -> dict:
+    """Everything ``lightwaves info`` shows, as a JSON-serialisable dict."""
+    import numpy as np
+
+    t = clf.transformer_
+    weight = np.abs(clf.ridge_.coef_).sum(axis=0)
+    features = [
+        {"rank": r, "name": n, "channel": int(row[0]), "kernel": int(row[1]), "dilation": int(row[2]),
+         "level": int(row[3]), "feature": ["ppv", "max", "lspv", "min"][int(row[4])],
+         "anova_f": float(s), "ridge_weight": float(w)}
+        for r, (n, row, s, w) in enumerate(zip(t.feature_names_, t.features_, t.feature_scores_, weight))
+    ]
+    params = clf.get_params()
+    if params.get("alphas") is not None:
+        params["alphas"] = [float(a) for a in np.asarray(params["alphas"]).ravel()]
+    return {
+        "model_file": getattr(clf, "model_file_", {}),
+        "variant": clf.variant,
+        "n_features": int(t.n_features_out_),
+        "n_channels_in": int(t.n_channels_in_),
+        "selected_channels": t.selected_channels_.tolist(),
+        "classes": clf.classes_.tolist(),
+        "ridge_alpha": float(clf.ridge_.alpha_),
+        "params": params,
+        "training": getattr(clf, "training_metadata_", {}),
+        "features": features,
+    }
+
+
+def cmd_info(args):
+    """``lightwaves info``: describe a model."""
+    import json
+
+    clf = _load_model(args.model)
+    info = model_info(clf)
+    if args.json:
+        print(json.dumps(info, indent=2, default=str))
+        return 0
+    mf = info["model_file"]
+    print(f"model:             {args.model} (format {mf.get('format_version')}, lightwaves {mf.get('library_version')})")
+    print(f"variant:           {info['variant']}")
+    print(f"features:          {info['n_features']}")
+    print(f"channels:          {len(info['selected_channels'])} of {info['n_channels_in']} read: "
+          f"{info['selected_channels']}")
+    print(f"classes:           {', '.join(map(str, info['classes']))}")
+    print(f"ridge alpha:       {info['ridge_alpha']:.4g}")
+    print("training:")
+    for k, v in info["training"].items():
+        print(f"  {k + ':':<17}{v}")
+    print(f"\n{'rank':>4}  {'feature':<24}{'ANOVA F':>12}{'|ridge w|':>12}")
+    for f in info["features"]:
+        print(f"{f['rank']:>4}  {f['name']:<24}{f['anova_f']:>12.4g}{f['ridge_weight']:>12.4g}")
+    return 0
+
+
+def cmd_report(args):
+    """``lightwaves report``: HTML report with plots."""
+    from .report import write_report
+
+    clf = _load_model(args.model)
+    X, y, info = _read(args.test, labels=args.labels, require_labels=True)
+    _check_model_channels(clf, info, args.test)
+    train = None
+    if args.compare:
+        Xtr, ytr, tinfo = _read(args.compare, labels=args.train_labels, require_labels=True)
+        if tinfo["n_channels"] != clf.n_channels_in_:
+            raise UserError(f"{args.compare} has {tinfo['n_channels']} channels; the model has {clf.n_channels_in_}")
+        train = (Xtr, _align_labels(ytr, clf.classes_))
+        _say("fitting MiniRocket and Rocket for the comparison...")
+    if info["n_channels"] != clf.n_channels_in_ and args.compare:
+        raise UserError("--compare needs TEST with all the model's channels")
+    path = write_report(clf, X, _align_labels(y, clf.classes_), args.out, compare=train is not None,
+                        train=train, title=info.get("dataset"))
+    _say(f"wrote {path}")
+    return 0
+
+
+def cmd_demo(args):
+    """``lightwaves demo``: the bundled comparison."""
+    from .demo import run_demo
+
+    run_demo(args.out)
+    return 0
+
+
+# ------------------------------------------------------------------------------------ entry point
+def main(argv=None) -> int:
+    """Run the ``lightwaves`` command line.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 1 on a user error, 2 on a usage error, 130 if interrupted.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = getattr(args, "debug", False) or os.environ.get("LIGHTWAVES_DEBUG") == "1"
+    import warnings
+
+    def _warn(message, category, filename, lineno, file=None, line=None):
+        print(f"{PROG}: warning: {message}", file=sys.stderr)
+
+    warnings.showwarning = _warn
+    try:
+        return args.handler(args) or 0
+    except BrokenPipeError:  # e.g. `lightwaves predict ... | head`: stop quietly
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except (UserError, ValueError, OSError, ImportError, RuntimeError, MemoryError) as e:
+        if debug:
+            raise
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if isinstance(e, OSError) and getattr(e, "filename", None) and e.filename not in msg:
+            msg = f"{e.filename}: {msg}"
+        print(f"{PROG}: error: {msg}", file=sys.stderr)
+        return 1
+    except Exception as e:  # noqa: BLE001 - anything else is a bug, but still one line
+        if debug:
+            raise
+        print(f"{PROG}: error: unexpected {type(e).__name__}: {e} (run with --debug for a traceback)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

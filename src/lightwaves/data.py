@@ -1,0 +1,584 @@
+"""Readers for the command line: ``.ts``, ``.npz``, long-form ``.csv`` and bundled aeon datasets.
+
+Every reader returns ``(X, y, info)``: ``X`` is a 3D float array ``(n_cases, n_channels,
+n_timepoints)`` or, for unequal lengths, a list of 2D ``(n_channels, n_i)`` arrays; ``y`` is a 1D
+array of labels or None; ``info`` is a dict describing the source (``source``, ``format``,
+``dataset``, ``n_cases``, ``n_channels``, ``length_min``, ``length_max``, ``case_ids``).
+
+A malformed file raises :class:`DataFileError` (a ``ValueError``) whose message names the file and,
+for text formats, the line, and says what is wrong. See ``docs/formats.md`` for the formats.
+
+Data sources
+------------
+``path/to/Name_TRAIN.ts``
+    UEA/UCR ``.ts`` file (equal or unequal length), read with ``aeon.datasets.load_from_ts_file``.
+``path/to/data.npz``
+    Arrays ``X`` (2D or 3D float) and optionally ``y`` and ``lengths`` (unequal lengths: ``X``
+    padded, case ``i`` uses its first ``lengths[i]`` time points).
+``path/to/data.csv``
+    Long form with header ``case,channel,time,value``; labels from ``labels=`` (the CLI's
+    ``--labels FILE``) or else the sibling ``<stem>.labels.csv`` if it exists (header
+    ``case,label``).
+``aeon:Name[:train|test]``
+    A dataset shipped inside aeon's wheel (BasicMotions, JapaneseVowels, ...); no network.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import numpy as np
+
+CSV_COLUMNS = ("case", "channel", "time", "value")
+LABEL_COLUMNS = ("case", "label")
+
+
+class DataFileError(ValueError):
+    """A data file is malformed; the message names the file, the line and the problem."""
+
+
+def _err(path, line, msg) -> DataFileError:
+    where = f"{path}: line {line}: " if line is not None else f"{path}: "
+    return DataFileError(where + msg)
+
+
+# ------------------------------------------------------------------------------------ entry point
+def read_dataset(source, labels=None, require_labels=False):
+    """Read a dataset from a file or a bundled aeon dataset.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        A ``.ts``, ``.npz`` or ``.csv`` path, or ``aeon:Name[:train|test]``.
+    labels : str or os.PathLike, optional
+        Label file (CSV ``case,label``) for a long-form CSV source.
+    require_labels : bool, default=False
+        Raise if the source has no labels.
+
+    Returns
+    -------
+    X : ndarray or list of ndarray
+    y : ndarray or None
+    info : dict
+
+    Raises
+    ------
+    DataFileError
+        If the data is malformed or labels are required but missing.
+    OSError
+        If a file cannot be read.
+    """
+    source = os.fspath(source)
+    if source.startswith("aeon:"):
+        X, y, info = read_aeon(source)
+    else:
+        suffix = Path(source).suffix.lower()
+        if not os.path.exists(source):
+            raise FileNotFoundError(f"{source}: no such file")
+        if os.path.isdir(source):
+            raise IsADirectoryError(f"{source} is a directory; give a .ts, .npz or .csv file")
+        if suffix == ".ts":
+            X, y, info = read_ts(source)
+        elif suffix == ".npz":
+            X, y, info = read_npz(source)
+        elif suffix == ".csv":
+            X, y, info = read_csv(source, labels=labels)
+        else:
+            raise DataFileError(
+                f"{source}: unknown data format {suffix or '(no extension)'!r}; use .ts, .npz, .csv or "
+                "aeon:Name[:train|test]"
+            )
+        if labels is not None and suffix != ".csv":
+            raise DataFileError(f"{labels}: a label file is only used with long-form .csv data")
+    if require_labels and y is None:
+        hint = " (give --labels FILE or a sibling <name>.labels.csv)" if info["format"] == "csv" else ""
+        raise DataFileError(f"{info['source']}: the data has no class labels{hint}")
+    return X, y, info
+
+
+def _describe(X, y, source, fmt, dataset, case_ids=None) -> dict:
+    if isinstance(X, np.ndarray):
+        n, c, t = X.shape
+        lmin = lmax = t
+    else:
+        n, c = len(X), X[0].shape[0]
+        lens = [a.shape[1] for a in X]
+        lmin, lmax = min(lens), max(lens)
+    return {
+        "source": str(source),
+        "format": fmt,
+        "dataset": dataset,
+        "n_cases": int(n),
+        "n_channels": int(c),
+        "length_min": int(lmin),
+        "length_max": int(lmax),
+        "has_labels": y is not None,
+        "case_ids": list(case_ids) if case_ids is not None else [str(i) for i in range(n)],
+    }
+
+
+def bundled_datasets() -> list[str]:
+    """Names of the classification datasets shipped inside aeon's wheel."""
+    root = _aeon_data_dir()
+    return sorted(p.name[: -len("_TRAIN.ts")] for p in root.glob("*/*_TRAIN.ts"))
+
+
+def _aeon_data_dir() -> Path:
+    import aeon.datasets
+
+    return Path(aeon.datasets.__file__).parent / "data"
+
+
+def read_aeon(spec):
+    """Read ``aeon:Name[:train|test]`` from the copy shipped with aeon (never downloads).
+
+    ``Name`` may be an equal-length variant shipped by aeon, e.g. ``JapaneseVowels_eq``.
+    """
+    parts = spec.split(":")
+    if len(parts) not in (2, 3) or not parts[1]:
+        raise DataFileError(f"{spec}: expected aeon:Name or aeon:Name:train|test")
+    name = parts[1]
+    split = parts[2].lower() if len(parts) == 3 else "train"
+    if split not in ("train", "test"):
+        raise DataFileError(f"{spec}: split must be 'train' or 'test', got {parts[2]!r}")
+    found = sorted(_aeon_data_dir().glob(f"*/{name}_{split.upper()}.ts")) if name.isidentifier() else []
+    path = found[0] if found else None
+    if path is None:
+        raise DataFileError(
+            f"{spec}: {name!r} is not bundled with aeon (no network downloads); bundled: "
+            + ", ".join(bundled_datasets())
+        )
+    X, y, info = read_ts(path)
+    info["source"] = spec
+    info["dataset"] = name
+    info["format"] = "aeon"
+    return X, y, info
+
+
+# ------------------------------------------------------------------------------------------ .ts
+def _scan_ts(path):
+    """Check a ``.ts`` file line by line; return (header, data line numbers).
+
+    Checks the header, that ``@data`` exists, and for each case the number of dimensions, equal
+    channel lengths within a case, the class label against ``@classLabel``, and ``@equalLength``.
+    Values are not parsed here (aeon does it; see :func:`_find_bad_value`).
+    """
+    header = {}
+    data_lines = []
+    in_data = False
+    n_dims = None
+    first_len = None
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for lineno, raw in enumerate(f, 1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if not in_data:
+                if not line.startswith("@"):
+                    raise _err(path, lineno, f"expected a @tag header line or @data, got {line[:40]!r}")
+                tag, _, value = line.partition(" ")
+                tag = tag.lower()
+                if tag == "@data":
+                    in_data = True
+                    header.setdefault("@classlabel", "false")
+                    continue
+                header[tag] = value.strip()
+                continue
+            if header.get("@timestamps", "false").lower() == "true":
+                data_lines.append(lineno)
+                continue
+            labelled = header["@classlabel"].split()[0].lower() == "true"
+            parts = line.split(":")
+            label = None
+            if labelled:
+                if len(parts) < 2:
+                    raise _err(path, lineno, "no class label after the series (expected ...:label)")
+                label = parts[-1].strip()
+                parts = parts[:-1]
+            if n_dims is None:
+                n_dims = len(parts)
+                declared = header.get("@dimensions")
+                if declared is not None and declared.isdigit() and int(declared) != n_dims:
+                    raise _err(path, lineno, f"{n_dims} dimensions but the header says @dimensions {declared}")
+            elif len(parts) != n_dims:
+                raise _err(path, lineno, f"{len(parts)} dimensions, but the first case has {n_dims}"
+                                         + (" (a missing channel or class label?)" if labelled and len(parts) == n_dims - 1 else ""))
+            lengths = [p.count(",") + 1 if p.strip() else 0 for p in parts]
+            if min(lengths) == 0:
+                raise _err(path, lineno, f"channel {lengths.index(0)} is empty")
+            if len(set(lengths)) != 1:
+                raise _err(path, lineno, f"channels have different lengths {lengths}; every channel of a"
+                                         " case must have the same length")
+            if first_len is None:
+                first_len = lengths[0]
+            elif header.get("@equallength", "").lower() == "true" and lengths[0] != first_len:
+                raise _err(path, lineno, f"series length {lengths[0]} differs from the first case's "
+                                         f"{first_len} but the header says @equalLength true")
+            if labelled:
+                allowed = header["@classlabel"].split()[1:]
+                if not label:
+                    raise _err(path, lineno, "empty class label")
+                if allowed and label not in allowed:
+                    raise _err(path, lineno, f"class label {label!r} is not declared in @classLabel "
+                                             f"({' '.join(allowed)})")
+            data_lines.append(lineno)
+    if not in_data:
+        raise _err(path, None, "no @data line: not a .ts file (or truncated header)")
+    if not data_lines:
+        raise _err(path, None, "no cases after @data")
+    return header, data_lines
+
+
+def _find_bad_value(path, data_lines):
+    """Locate the first non-numeric value (called when aeon fails to parse)."""
+    wanted = set(data_lines)
+    labelled = None
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for lineno, raw in enumerate(f, 1):
+            line = raw.strip()
+            if line.lower().startswith("@classlabel"):
+                labelled = line.split()[1].lower() == "true" if len(line.split()) > 1 else False
+            if lineno not in wanted:
+                continue
+            parts = line.split(":")
+            if labelled:
+                parts = parts[:-1]
+            for c, part in enumerate(parts):
+                for t, v in enumerate(part.split(",")):
+                    v = v.strip()
+                    if v == "?":
+                        continue
+                    try:
+                        float(v)
+                    except ValueError:
+                        return _err(path, lineno, f"channel {c}, time {t}: {v!r} is not a number")
+    return None
+
+
+def read_ts(path):
+    """Read a UEA/UCR ``.ts`` file (equal or unequal length) with aeon.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    X, y, info
+        ``y`` is None when the file has ``@classLabel false``.
+    """
+    from aeon.datasets import load_from_ts_file
+
+    path = os.fspath(path)
+    header, data_lines = _scan_ts(path)
+    try:
+        X, y = load_from_ts_file(path)
+    except (OSError, ValueError, IndexError, KeyError) as e:
+        bad = _find_bad_value(path, data_lines)
+        if bad is not None:
+            raise bad from None
+        raise _err(path, None, f"cannot parse .ts file: {e}") from None
+    n = len(X)
+    if n != len(data_lines):
+        raise _err(path, None, f"aeon read {n} cases but the file has {len(data_lines)} data lines")
+    if isinstance(X, np.ndarray):
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim == 2:
+            X = X[:, None, :]
+        bad = ~np.isfinite(X)
+        if bad.any():
+            i, c, t = (int(v) for v in np.argwhere(bad)[0])
+            raise _err(path, data_lines[i], f"channel {c}, time {t}: missing or non-finite value "
+                                            "(impute it before using lightwaves)")
+    else:
+        X = [np.asarray(a, dtype=np.float64) for a in X]
+        for i, a in enumerate(X):
+            if not np.isfinite(a).all():
+                c, t = (int(v) for v in np.argwhere(~np.isfinite(a))[0])
+                raise _err(path, data_lines[i], f"channel {c}, time {t}: missing or non-finite value "
+                                                "(impute it before using lightwaves)")
+    labelled = header.get("@classlabel", "false").split()[0].lower() == "true"
+    y = np.asarray(y) if labelled and y is not None and len(y) == n else None
+    dataset = header.get("@problemname") or Path(path).stem
+    return X, y, _describe(X, y, path, "ts", dataset)
+
+
+# ----------------------------------------------------------------------------------------- .npz
+def read_npz(path):
+    """Read ``X`` (and optionally ``y``, ``lengths``) from an ``.npz`` file without pickle.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    X, y, info
+    """
+    import zipfile
+
+    path = os.fspath(path)
+    try:
+        npz = np.load(path, allow_pickle=False)
+    except (zipfile.BadZipFile, ValueError, EOFError) as e:
+        raise _err(path, None, f"not a valid .npz archive ({e})") from None
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise _err(path, None, "a single .npy array, not an .npz archive with X and y")
+    with npz:
+        keys = list(npz.files)
+        if "X" not in keys:
+            raise _err(path, None, f"no array 'X' (found: {', '.join(keys) or 'nothing'})")
+        arrays = {}
+        for key in ("X", "y", "lengths"):
+            if key in keys:
+                try:
+                    arrays[key] = npz[key]
+                except ValueError as e:
+                    raise _err(path, None, f"array {key!r} cannot be read without pickle ({e}); store "
+                                           "numeric X and string/number y") from None
+                except (zipfile.BadZipFile, EOFError, OSError) as e:
+                    raise _err(path, None, f"array {key!r} is corrupted ({e})") from None
+    X = arrays["X"]
+    if X.dtype.kind not in "biuf":
+        raise _err(path, None, f"X has dtype {X.dtype}; expected real numbers")
+    if X.ndim == 2:
+        X = X[:, None, :]
+    if X.ndim != 3:
+        raise _err(path, None, f"X must be 3D (n_cases, n_channels, n_timepoints) or 2D, got shape {X.shape}")
+    if 0 in X.shape:
+        raise _err(path, None, f"X is empty (shape {X.shape})")
+    X = np.asarray(X, dtype=np.float64)
+    n = X.shape[0]
+    if "lengths" in arrays:
+        lengths = arrays["lengths"]
+        if lengths.dtype.kind not in "iu" or lengths.shape != (n,):
+            raise _err(path, None, f"lengths must be {n} integers (one per case), got dtype "
+                                   f"{lengths.dtype} shape {lengths.shape}")
+        if lengths.min() < 1 or lengths.max() > X.shape[2]:
+            i = int(np.argmax((lengths < 1) | (lengths > X.shape[2])))
+            raise _err(path, None, f"lengths[{i}] = {int(lengths[i])} is outside 1..{X.shape[2]}")
+        cases = [np.ascontiguousarray(X[i, :, : int(m)]) for i, m in enumerate(lengths)]
+        X = cases if len(set(lengths.tolist())) > 1 else np.stack(cases)
+    _check_finite_cases(path, X)
+    y = arrays.get("y")
+    if y is not None:
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        if y.ndim != 1 or y.shape[0] != n:
+            raise _err(path, None, f"y has shape {y.shape} but X has {n} cases; y needs one label per case")
+        if y.dtype.kind not in "biufUS":
+            raise _err(path, None, f"y has dtype {y.dtype}; expected strings or numbers")
+        if y.dtype.kind == "f" and not np.isfinite(y).all():
+            raise _err(path, None, f"y[{int(np.argmin(np.isfinite(y)))}] is NaN or inf")
+        if y.dtype.kind == "S":
+            y = y.astype(str)
+    return X, y, _describe(X, y, path, "npz", Path(path).stem)
+
+
+def _check_finite_cases(path, X):
+    cases = X if isinstance(X, list) else [X[i] for i in range(X.shape[0])]
+    if isinstance(X, np.ndarray) and np.isfinite(X).all():
+        return
+    for i, a in enumerate(cases):
+        bad = ~np.isfinite(a)
+        if bad.any():
+            c, t = (int(v) for v in np.argwhere(bad)[0])
+            raise _err(path, None, f"X: case {i}, channel {c}, time {t} is NaN or inf (impute it first)")
+
+
+# ----------------------------------------------------------------------------------------- .csv
+def _open_csv(path, required):
+    f = open(path, newline="", encoding="utf-8")
+    reader = csv.reader(f)
+    try:
+        header = next(reader)
+    except StopIteration:
+        f.close()
+        raise _err(path, 1, f"the file is empty; expected a header {','.join(required)}") from None
+    except (csv.Error, UnicodeDecodeError) as e:
+        f.close()
+        raise _err(path, 1, f"unreadable CSV ({e})") from None
+    header = [h.strip().lstrip("\ufeff").lower() for h in header]
+    missing = [c for c in required if c not in header]
+    if missing:
+        f.close()
+        raise _err(path, 1, f"missing column {missing[0]!r} in header {','.join(header)!r}; "
+                            f"expected {','.join(required)}")
+    dup = [h for h in set(header) if header.count(h) > 1]
+    if dup:
+        f.close()
+        raise _err(path, 1, f"column {dup[0]!r} appears twice in the header")
+    return f, reader, [header.index(c) for c in required]
+
+
+def _int_field(path, lineno, name, text):
+    try:
+        v = int(text)
+    except ValueError:
+        raise _err(path, lineno, f"{name} {text!r} is not an integer") from None
+    if v < 0:
+        raise _err(path, lineno, f"{name} {v} is negative")
+    return v
+
+
+def read_csv(path, labels=None):
+    """Read long-form CSV ``case,channel,time,value`` and its labels.
+
+    Cases are kept in order of first appearance; channels must be ``0..C-1`` in every case and
+    times ``0..n_i-1`` in every channel of a case (no gaps, no duplicates). Labels come from
+    ``labels`` or, if None, from the sibling file ``<stem>.labels.csv`` when it exists.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    labels : str or os.PathLike, optional
+        CSV with header ``case,label``.
+
+    Returns
+    -------
+    X, y, info
+    """
+    path = os.fspath(path)
+    f, reader, idx = _open_csv(path, CSV_COLUMNS)
+    ic, ich, it, iv = idx
+    series = {}  # case -> {channel: {time: value}}
+    first_line = {}
+    width = max(idx) + 1
+    for lineno, row in _rows(path, f, reader):
+        if len(row) < width:
+            raise _err(path, lineno, f"{len(row)} fields; expected {','.join(CSV_COLUMNS)}")
+        case = row[ic].strip()
+        if not case:
+            raise _err(path, lineno, "empty case id")
+        channel = _int_field(path, lineno, "channel", row[ich].strip())
+        time = _int_field(path, lineno, "time", row[it].strip())
+        text = row[iv].strip()
+        try:
+            value = float(text)
+        except ValueError:
+            raise _err(path, lineno, f"value {text!r} is not a number") from None
+        if not np.isfinite(value):
+            raise _err(path, lineno, f"value {text!r} is not finite (impute missing values first)")
+        chans = series.setdefault(case, {})
+        first_line.setdefault(case, lineno)
+        times = chans.setdefault(channel, {})
+        if time in times:
+            raise _err(path, lineno, f"duplicate row for case {case!r}, channel {channel}, time {time} "
+                                     f"(first at line {times[time][1]})")
+        times[time] = (value, lineno)
+    if not series:
+        raise _err(path, None, "no data rows after the header")
+
+    n_channels = None
+    X = []
+    for case, chans in series.items():
+        line = first_line[case]
+        chs = sorted(chans)
+        if chs != list(range(len(chs))):
+            gap = next(c for c in range(len(chs) + 1) if c not in chans)
+            raise _err(path, line, f"case {case!r} has no rows for channel {gap} (channels must be "
+                                   f"0..n-1; found {_short(chs)})")
+        if n_channels is None:
+            n_channels = len(chs)
+            first_case = case
+        elif len(chs) != n_channels:
+            raise _err(path, line, f"case {case!r} has {len(chs)} channels but case {first_case!r} has "
+                                   f"{n_channels}")
+        length = None
+        rows = []
+        for c in chs:
+            ts = chans[c]
+            m = max(ts) + 1
+            if len(ts) != m:
+                gap = next(t for t in range(m) if t not in ts)
+                after = ts.get(gap - 1, (None, line))[1] if gap > 0 else line
+                raise _err(path, after, f"case {case!r}, channel {c}: time {gap} is missing (times must run "
+                                        f"0..{m - 1} without gaps)")
+            if length is None:
+                length = m
+            elif m != length:
+                raise _err(path, ts[m - 1][1], f"case {case!r}: channel {c} has {m} time points but channel "
+                                               f"{chs[0]} has {length}")
+            rows.append([ts[t][0] for t in range(m)])
+        X.append(np.asarray(rows, dtype=np.float64))
+    case_ids = list(series)
+    lengths = {a.shape[1] for a in X}
+    X = np.stack(X) if len(lengths) == 1 else X
+
+    label_path = labels
+    if label_path is None:
+        sibling = Path(path).with_name(Path(path).stem + ".labels.csv")
+        label_path = sibling if sibling.exists() else None
+    y = None
+    if label_path is not None:
+        y = read_labels(label_path, case_ids)
+    info = _describe(X, y, path, "csv", Path(path).stem, case_ids=case_ids)
+    info["labels"] = os.fspath(label_path) if label_path is not None else None
+    return X, y, info
+
+
+def _rows(path, f, reader):
+    try:
+        for row in reader:
+            lineno = reader.line_num
+            if not row or all(not v.strip() for v in row):
+                continue
+            yield lineno, row
+    except (csv.Error, UnicodeDecodeError) as e:
+        raise _err(path, reader.line_num, f"unreadable CSV ({e})") from None
+    finally:
+        f.close()
+
+
+def _short(values, k=8):
+    values = list(values)
+    return ", ".join(map(str, values[:k])) + (", ..." if len(values) > k else "")
+
+
+def read_labels(path, case_ids):
+    """Read a label file (CSV ``case,label``) and order it like ``case_ids``.
+
+    Every case of the data needs exactly one label; labels of unknown cases are an error.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    case_ids : list of str
+
+    Returns
+    -------
+    ndarray of str
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such label file")
+    f, reader, (ic, il) = _open_csv(path, LABEL_COLUMNS)
+    labels = {}
+    lines = {}
+    known = set(case_ids)
+    for lineno, row in _rows(path, f, reader):
+        if len(row) <= max(ic, il):
+            raise _err(path, lineno, f"{len(row)} fields; expected case,label")
+        case, label = row[ic].strip(), row[il].strip()
+        if not label:
+            raise _err(path, lineno, f"empty label for case {case!r}")
+        if case in labels:
+            raise _err(path, lineno, f"case {case!r} has a second label (first at line {lines[case]})")
+        if case not in known:
+            raise _err(path, lineno, f"case {case!r} is not in the data")
+        labels[case] = label
+        lines[case] = lineno
+    missing = [c for c in case_ids if c not in labels]
+    if missing:
+        raise _err(path, None, f"no label for {len(missing)} case(s) of the data, e.g. {_short(missing, 3)}")
+    return np.asarray([labels[c] for c in case_ids])
+
+
+# ------------------------------------------------------------------------------------- helpers
+def iter_chunks(X, size):
+    """Yield consecutive chunks of at most ``size`` cases of ``X`` (array or list)."""
+    n = len(X)
+    for start in range(0, n, size):
+        yield X[start : start + size]

@@ -1,0 +1,631 @@
+"""Saving and loading fitted :class:`~lightwaves.LightWaveSClassifier` models (``.lwz`` files).
+
+A ``.lwz`` file is a zip archive holding exactly one JSON manifest (``manifest.json``) and ``.npy``
+arrays under ``arrays/``. Nothing is pickled: arrays are read with ``allow_pickle=False`` and the
+manifest with :func:`json.loads`, so loading a file never executes code.
+
+The manifest records the format name and version, the library version, the estimator's parameters,
+the classes (values and dtype), scalar fitted state, training metadata, a description of every array
+member (dtype, shape, size, SHA-256) and a SHA-256 checksum over the content of every member (see
+:func:`_checksum`). Any inconsistency found while loading raises :class:`ModelFileError`, a
+``ValueError``.
+
+Writing is atomic: the archive is written to a temporary file in the target directory, flushed and
+fsynced, then moved over the target with :func:`os.replace`; a failed or interrupted save leaves any
+existing file untouched.
+
+Examples
+--------
+>>> from lightwaves.model_io import save, load
+>>> save(clf, "model.lwz", metadata={"dataset": "BasicMotions"})  # doctest: +SKIP
+>>> clf2 = load("model.lwz")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import hmac
+import io
+import json
+import os
+import tempfile
+import zipfile
+import zlib
+
+import numpy as np
+
+FORMAT_NAME = "lightwaves-model"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+ARRAY_DIR = "arrays/"
+MAX_MANIFEST_BYTES = 16 * 2**20
+MAX_ARRAY_BYTES = 4 * 2**30
+
+# name -> (attribute path, allowed dtype kinds, ndim)
+_ARRAYS = {
+    "channel_mean": ("transformer_.channel_mean_", "f", 1),
+    "channel_std": ("transformer_.channel_std_", "f", 1),
+    "dilations": ("transformer_.dilations_", "i", 1),
+    "feature_ids": ("transformer_.feature_ids_", "i", 1),
+    "feature_scores": ("transformer_.feature_scores_", "f", 1),
+    "scaler_mean": ("scaler_.mean_", "f", 1),
+    "scaler_scale": ("scaler_.scale_", "f", 1),
+    "scaler_var": ("scaler_.var_", "f", 1),
+    "ridge_coef": ("ridge_.coef_", "f", (1, 2)),  # sklearn may store 1D/0-d arrays for two classes
+    "ridge_intercept": ("ridge_.intercept_", "f", (0, 1)),
+    "ridge_alphas": ("ridge_.alphas", "f", 1),
+    "coef": ("coef_", "f", 2),
+    "intercept": ("intercept_", "f", 1),
+}
+
+_CLASS_KINDS = {"U": "str", "S": "str", "i": "int", "u": "int", "f": "float", "b": "bool"}
+
+
+class ModelFileError(ValueError):
+    """A model file is not a valid ``.lwz`` file: wrong type, truncated, corrupted, tampered with,
+    or written by a newer version of lightwaves."""
+
+
+# ---------------------------------------------------------------------------------------- helpers
+def _jsonable(value, where="metadata"):
+    """Convert numpy scalars/arrays and tuples to plain JSON types (raises ``ValueError`` otherwise)."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, np.bool_):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if not np.isfinite(value):
+            return None
+        return value
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v, where) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v, where) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v, where) for k, v in value.items()}
+    raise ValueError(f"{where}: cannot store a value of type {type(value).__name__} ({value!r:.60})")
+
+
+def _getattr_path(obj, path):
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _npy_bytes(a: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
+    return buf.getvalue()
+
+
+def _canonical(manifest: dict) -> bytes:
+    body = {k: v for k, v in manifest.items() if k != "checksum"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _checksum(manifest: dict, members: dict[str, bytes]) -> str:
+    """SHA-256 over every array member (sorted by name: name, NUL, length, NUL, bytes) followed by
+    the canonical JSON of the manifest without its ``checksum`` entry."""
+    h = hashlib.sha256()
+    for name in sorted(members):
+        data = members[name]
+        h.update(name.encode() + b"\0" + str(len(data)).encode() + b"\0")
+        h.update(data)
+    h.update(_canonical(manifest))
+    return h.hexdigest()
+
+
+def _classes_entry(classes: np.ndarray) -> dict:
+    classes = np.asarray(classes)
+    if classes.dtype.kind == "O":
+        values = classes.tolist()
+        kinds = {type(v) for v in values}
+        if kinds <= {str}:
+            kind = "str"
+        elif kinds <= {int, np.int64}:
+            kind = "int"
+        elif kinds <= {float}:
+            kind = "float"
+        elif kinds <= {bool}:
+            kind = "bool"
+        else:
+            raise ValueError(
+                f"cannot save classes of mixed or unsupported types {sorted(k.__name__ for k in kinds)}"
+            )
+        return {"kind": kind, "dtype": "object", "values": _jsonable(values, "classes")}
+    if classes.dtype.kind not in _CLASS_KINDS:
+        raise ValueError(f"cannot save classes of dtype {classes.dtype}; use str, int, float or bool labels")
+    values = classes.tolist()
+    if classes.dtype.kind == "S":
+        values = [v.decode("latin-1") for v in values]
+    return {"kind": _CLASS_KINDS[classes.dtype.kind], "dtype": classes.dtype.str, "values": values}
+
+
+def _params_entry(clf) -> dict:
+    params = clf.get_params()
+    out = {}
+    for k, v in params.items():
+        if k == "random_state" and not (v is None or isinstance(v, (int, np.integer))):
+            v = None  # a RandomState instance is not stored; it only matters for re-fitting
+        if k == "alphas" and v is not None:
+            v = [float(a) for a in np.asarray(v, dtype=float).ravel()]
+        out[k] = _jsonable(v, f"parameter {k}")
+    return out
+
+
+def training_metadata(X=None, y=None, fit_time=None, dataset=None, **extra) -> dict:
+    """Describe the training data for the manifest.
+
+    Parameters
+    ----------
+    X : array or list of 2D arrays, optional
+        Training series (3D array, or a list of ``(n_channels, n_i)`` arrays).
+    y : array-like, optional
+        Training labels.
+    fit_time : float, optional
+        Seconds spent in ``fit``.
+    dataset : str, optional
+        Dataset name or source.
+    **extra
+        Further JSON-serialisable entries.
+
+    Returns
+    -------
+    dict
+        ``n_cases``, ``n_channels``, ``length_min``, ``length_max``, ``class_counts``,
+        ``fit_time_s``, ``dataset`` (those that are known) plus ``extra``.
+    """
+    meta = {}
+    if X is not None:
+        if isinstance(X, np.ndarray) and X.dtype != object:
+            Xa = X if X.ndim == 3 else X[:, None, :]
+            meta.update(n_cases=int(Xa.shape[0]), n_channels=int(Xa.shape[1]),
+                        length_min=int(Xa.shape[2]), length_max=int(Xa.shape[2]))
+        else:
+            shapes = [np.shape(a) for a in X]
+            lengths = [s[-1] for s in shapes]
+            meta.update(n_cases=len(shapes), n_channels=int(shapes[0][0]) if len(shapes[0]) == 2 else 1,
+                        length_min=int(min(lengths)), length_max=int(max(lengths)))
+    if y is not None:
+        vals, counts = np.unique(np.asarray(y), return_counts=True)
+        meta["class_counts"] = {str(v): int(c) for v, c in zip(vals.tolist(), counts.tolist())}
+    if fit_time is not None:
+        meta["fit_time_s"] = round(float(fit_time), 4)
+    if dataset is not None:
+        meta["dataset"] = str(dataset)
+    meta.update(extra)
+    return meta
+
+
+# ------------------------------------------------------------------------------------------- save
+def save(clf, path, metadata=None) -> None:
+    """Write a fitted classifier to ``path`` as a ``.lwz`` file (atomically).
+
+    Parameters
+    ----------
+    clf : LightWaveSClassifier
+        A fitted classifier.
+    path : str or os.PathLike
+        Target file; replaced atomically if it exists.
+    metadata : dict, optional
+        Training metadata (see :func:`training_metadata`); merged over the classifier's
+        ``training_metadata_`` (set by :func:`load`) and over what the model itself knows
+        (n_cases, n_channels). The save date is always recorded.
+
+    Raises
+    ------
+    ValueError
+        If ``clf`` is not fitted or holds something that cannot be stored.
+    OSError
+        If the file cannot be written (an existing file is then left untouched).
+    """
+    from . import __version__
+
+    if not hasattr(clf, "coef_") or not hasattr(clf, "transformer_"):
+        raise ValueError("the classifier is not fitted; call fit before saving it")
+    members = {}
+    described = {}
+    for name, (attr, _kinds, _ndim) in _ARRAYS.items():
+        try:
+            value = _getattr_path(clf, attr)
+        except AttributeError:
+            raise ValueError(f"the classifier has no attribute {attr}; is it fitted?") from None
+        a = np.asarray(value)
+        if name == "ridge_alphas":
+            a = np.asarray(a, dtype=np.float64).ravel()
+        member = f"{ARRAY_DIR}{name}.npy"
+        data = _npy_bytes(a)
+        members[member] = data
+        described[name] = {
+            "member": member,
+            "dtype": a.dtype.str,
+            "shape": list(a.shape),
+            "nbytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+
+    t = clf.transformer_
+    meta = {
+        "n_cases": int(np.asarray(clf.scaler_.n_samples_seen_).max()),
+        "n_channels": int(t.n_channels_in_),
+    }
+    meta.update(getattr(clf, "training_metadata_", None) or {})
+    meta.update(metadata or {})
+    meta["saved"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    manifest = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "library_version": __version__,
+        "estimator": "LightWaveSClassifier",
+        "params": _params_entry(clf),
+        "classes": _classes_entry(clf.classes_),
+        "transformer": {
+            "n_channels_in": int(t.n_channels_in_),
+            "n_candidates_usable": int(t.n_candidates_usable_),
+        },
+        "scaler": {
+            "n_features_in": int(clf.scaler_.n_features_in_),
+            "n_samples_seen": int(np.asarray(clf.scaler_.n_samples_seen_).max()),
+            "with_mean": bool(clf.scaler_.with_mean),
+            "with_std": bool(clf.scaler_.with_std),
+        },
+        "ridge": {
+            "alpha": float(clf.ridge_.alpha_),
+            "best_score": _jsonable(getattr(clf.ridge_, "best_score_", None), "ridge best_score_"),
+            "fit_intercept": bool(clf.ridge_.fit_intercept),
+        },
+        "training": _jsonable(meta, "metadata"),
+        "arrays": described,
+    }
+    manifest["checksum"] = {"algorithm": "sha256", "value": _checksum(manifest, members)}
+    manifest_bytes = json.dumps(manifest, indent=1, allow_nan=False).encode()
+    _atomic_write(os.fspath(path), manifest_bytes, members)
+
+
+def _write_zip(fileobj, manifest_bytes: bytes, members: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(zipfile.ZipInfo(MANIFEST, date_time=(1980, 1, 1, 0, 0, 0)), manifest_bytes,
+                    compress_type=zipfile.ZIP_DEFLATED)
+        for name in sorted(members):
+            zf.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), members[name],
+                        compress_type=zipfile.ZIP_DEFLATED)
+
+
+def _file_mode(path: str) -> int:
+    """The mode of the file being replaced, else 0o666 minus the umask (mkstemp uses 0o600)."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        pass
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _atomic_write(path: str, manifest_bytes: bytes, members: dict[str, bytes]) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a directory; give a file name such as model.lwz")
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    try:
+        os.chmod(tmp, _file_mode(path))
+        with os.fdopen(fd, "wb") as f:
+            _write_zip(f, manifest_bytes, members)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:  # make the rename durable; not possible on every platform
+        dfd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
+
+
+# ------------------------------------------------------------------------------------------- load
+def read_manifest(path) -> dict:
+    """The verified manifest of a ``.lwz`` file (checksums checked; arrays not decoded).
+
+    Raises
+    ------
+    ModelFileError
+        If the file is not a valid model file.
+    """
+    manifest, _ = _read(path)
+    return manifest
+
+
+def _fail(path, msg) -> ModelFileError:
+    return ModelFileError(f"{path}: {msg}")
+
+
+def _read(path):
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a directory, not a model file")
+    with open(path, "rb") as f:  # FileNotFoundError / PermissionError propagate (OSError)
+        raw = f.read()
+    if len(raw) == 0:
+        raise _fail(path, "the file is empty (not a lightwaves model)")
+    if not raw.startswith(b"PK"):
+        raise _fail(path, "not a lightwaves model file (.lwz): not a zip archive")
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError, NotImplementedError, KeyError,
+            UnicodeDecodeError, RuntimeError) as e:
+        raise _fail(path, f"truncated or corrupted model file (cannot read the zip directory: {e})") from None
+    try:
+        return _read_zip(path, zf)
+    except ModelFileError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
+            NotImplementedError, RuntimeError, UnicodeDecodeError) as e:
+        raise _fail(path, f"truncated or corrupted model file ({type(e).__name__}: {e})") from None
+    finally:
+        zf.close()
+
+
+def _read_member(path, zf, info, limit):
+    if info.file_size > limit:
+        raise _fail(path, f"member {info.filename} is too large ({info.file_size} bytes)")
+    data = zf.read(info)  # checks the CRC-32
+    if len(data) != info.file_size:
+        raise _fail(path, f"member {info.filename} is truncated")
+    return data
+
+
+def _read_zip(path, zf):
+    infos = {}
+    for info in zf.infolist():
+        if info.filename in infos:
+            raise _fail(path, f"duplicate member {info.filename!r}")
+        infos[info.filename] = info
+    if MANIFEST not in infos:
+        raise _fail(path, f"not a lightwaves model file: no {MANIFEST} in the archive")
+    text = _read_member(path, zf, infos[MANIFEST], MAX_MANIFEST_BYTES)
+    try:
+        manifest = json.loads(text.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise _fail(path, f"the manifest is not valid JSON ({e})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
+        found = manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__
+        raise _fail(path, f"not a lightwaves model file (format {found!r}, expected {FORMAT_NAME!r})")
+    version = manifest.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise _fail(path, f"invalid format_version {version!r}")
+    if version > FORMAT_VERSION:
+        from . import __version__
+
+        raise _fail(
+            path,
+            f"written by a newer lightwaves ({manifest.get('library_version', '?')}, format version "
+            f"{version}); this lightwaves {__version__} reads format version {FORMAT_VERSION} or older."
+            " Upgrade lightwaves to load it",
+        )
+    described = manifest.get("arrays")
+    if not isinstance(described, dict) or set(described) != set(_ARRAYS):
+        missing = sorted(set(_ARRAYS) - set(described or {})) if isinstance(described, dict) else "all"
+        raise _fail(path, f"the manifest's array list is invalid (missing: {missing})")
+    expected = {MANIFEST}
+    for name, d in described.items():
+        if not isinstance(d, dict) or d.get("member") != f"{ARRAY_DIR}{name}.npy":
+            raise _fail(path, f"the manifest's entry for array {name!r} is invalid")
+        expected.add(d["member"])
+    unexpected = sorted(set(infos) - expected)
+    if unexpected:
+        raise _fail(path, f"unexpected member {unexpected[0]!r} in the archive (only .npy arrays and"
+                          " the manifest are allowed); refusing to load")
+    missing = sorted(expected - set(infos))
+    if missing:
+        raise _fail(path, f"member {missing[0]!r} is missing (truncated file?)")
+
+    members = {}
+    for name, d in described.items():
+        info = infos[d["member"]]
+        if info.file_size != d.get("nbytes"):
+            raise _fail(path, f"member {d['member']} has {info.file_size} bytes, the manifest says "
+                              f"{d.get('nbytes')!r}")
+        members[d["member"]] = _read_member(path, zf, info, MAX_ARRAY_BYTES)
+    checksum = manifest.get("checksum")
+    if not isinstance(checksum, dict) or checksum.get("algorithm") != "sha256":
+        raise _fail(path, "the manifest has no sha256 checksum")
+    actual = _checksum(manifest, members)
+    if not isinstance(checksum.get("value"), str) or not hmac.compare_digest(actual, checksum["value"]):
+        raise _fail(path, "checksum mismatch: the file was modified or corrupted after it was saved")
+    return manifest, members
+
+
+def _decode_array(path, name, d, data):
+    _attr, kinds, ndim = _ARRAYS[name]
+    try:
+        a = np.load(io.BytesIO(data), allow_pickle=False)
+    except ValueError as e:
+        raise _fail(path, f"array {name} cannot be read without pickle ({e})") from None
+    ndims = ndim if isinstance(ndim, tuple) else (ndim,)
+    if not isinstance(a, np.ndarray) or a.dtype.kind not in kinds or a.ndim not in ndims:
+        raise _fail(path, f"array {name} has dtype {getattr(a, 'dtype', '?')} and {getattr(a, 'ndim', '?')}"
+                          f" dimensions; expected kind {kinds!r} with {ndim}")
+    if a.dtype.str != d.get("dtype") or list(a.shape) != d.get("shape"):
+        raise _fail(path, f"array {name} does not match its manifest entry")
+    if a.dtype.kind == "f" and not np.isfinite(a).all():
+        raise _fail(path, f"array {name} contains NaN or inf")
+    return a
+
+
+def _decode_classes(path, entry):
+    if not isinstance(entry, dict) or not isinstance(entry.get("values"), list):
+        raise _fail(path, "the manifest's classes entry is invalid")
+    kind, dtype, values = entry.get("kind"), entry.get("dtype"), entry["values"]
+    types = {"str": str, "int": int, "float": float, "bool": bool}
+    if kind not in types:
+        raise _fail(path, f"unsupported class kind {kind!r}")
+    for v in values:
+        ok = isinstance(v, types[kind]) and not (kind == "int" and isinstance(v, bool))
+        if kind == "float" and isinstance(v, int) and not isinstance(v, bool):
+            ok = True
+        if not ok:
+            raise _fail(path, f"class value {v!r} is not of kind {kind}")
+    if dtype == "object":
+        classes = np.empty(len(values), dtype=object)
+        classes[:] = values
+        return classes
+    try:
+        dt = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise _fail(path, f"invalid class dtype {dtype!r}") from None
+    if dt.kind not in _CLASS_KINDS or _CLASS_KINDS[dt.kind] != kind:
+        raise _fail(path, f"class dtype {dtype!r} does not match kind {kind!r}")
+    if dt.kind == "S":
+        values = [v.encode("latin-1") for v in values]
+    return np.asarray(values, dtype=dt)
+
+
+def load(path):
+    """Load a classifier written by :func:`save`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.lwz`` file.
+
+    Returns
+    -------
+    LightWaveSClassifier
+        The fitted classifier, with ``transformer_``, ``scaler_`` and ``ridge_`` rebuilt as usable
+        objects, ``coef_``/``intercept_`` restored bit for bit, and the manifest's training
+        metadata in ``training_metadata_`` (``model_file_`` holds the rest of the manifest).
+
+    Raises
+    ------
+    ModelFileError
+        If the file is not a lightwaves model, is truncated, corrupted or modified (checksum
+        mismatch), inconsistent, or was written by a newer format version.
+    OSError
+        If the file cannot be read.
+    """
+    from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.preprocessing import LabelBinarizer, StandardScaler
+
+    from ._plan import dilations_for
+    from .classifier import LightWaveSClassifier
+    from .transformer import LightWaveSTransformer
+
+    path = os.fspath(path)
+    manifest, members = _read(path)
+    try:
+        arrays = {name: _decode_array(path, name, d, members[d["member"]])
+                  for name, d in manifest["arrays"].items()}
+        classes = _decode_classes(path, manifest.get("classes"))
+        params = manifest.get("params")
+        names = set(LightWaveSClassifier._get_param_names())
+        if not isinstance(params, dict) or not set(params) <= names:
+            extra = sorted(set(params) - names) if isinstance(params, dict) else params
+            raise _fail(path, f"unknown estimator parameters {extra!r}")
+        tinfo, sinfo, rinfo = manifest["transformer"], manifest["scaler"], manifest["ridge"]
+        n_channels = tinfo["n_channels_in"]
+        n_usable = tinfo["n_candidates_usable"]
+        alpha = rinfo["alpha"]
+        for label, v in (("n_channels_in", n_channels), ("n_candidates_usable", n_usable),
+                         ("n_samples_seen", sinfo["n_samples_seen"])):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise _fail(path, f"invalid {label} {v!r}")
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
+            raise _fail(path, f"invalid ridge alpha {alpha!r}")
+    except (KeyError, TypeError) as e:
+        raise _fail(path, f"the manifest is incomplete ({type(e).__name__}: {e})") from None
+
+    _check_consistency(path, arrays, classes, n_channels, params, dilations_for)
+
+    clf = LightWaveSClassifier(**params)
+    tparams = dict(params)
+    tparams.pop("alphas", None)
+    t = LightWaveSTransformer(**tparams)
+    t.n_channels_in_ = int(n_channels)
+    t.channel_mean_ = arrays["channel_mean"].astype(np.float64, copy=False)
+    t.channel_std_ = arrays["channel_std"].astype(np.float64, copy=False)
+    t.dilations_ = arrays["dilations"].astype(np.int64, copy=False)
+    t.feature_ids_ = arrays["feature_ids"].astype(np.int64, copy=False)
+    t.feature_scores_ = arrays["feature_scores"].astype(np.float64, copy=False)
+    t.n_candidates_usable_ = int(n_usable)
+    t._set_derived()
+
+    scaler = StandardScaler(with_mean=bool(sinfo.get("with_mean", True)), with_std=bool(sinfo.get("with_std", True)))
+    scaler.mean_ = arrays["scaler_mean"]
+    scaler.scale_ = arrays["scaler_scale"]
+    scaler.var_ = arrays["scaler_var"]
+    scaler.n_features_in_ = int(sinfo["n_features_in"])
+    scaler.n_samples_seen_ = np.int64(sinfo["n_samples_seen"])
+
+    ridge = RidgeClassifierCV(alphas=arrays["ridge_alphas"], fit_intercept=bool(rinfo.get("fit_intercept", True)))
+    ridge.coef_ = arrays["ridge_coef"]
+    ridge.intercept_ = arrays["ridge_intercept"]
+    ridge.alpha_ = float(alpha)
+    if isinstance(rinfo.get("best_score"), (int, float)):
+        ridge.best_score_ = float(rinfo["best_score"])
+    ridge.n_features_in_ = int(arrays["ridge_coef"].shape[-1])
+    ridge._label_binarizer = LabelBinarizer(pos_label=1, neg_label=-1).fit(classes)
+    ridge.classes_ = classes
+
+    clf.transformer_ = t
+    clf.scaler_ = scaler
+    clf.ridge_ = ridge
+    clf.classes_ = classes
+    clf.coef_ = np.ascontiguousarray(arrays["coef"])
+    clf.intercept_ = arrays["intercept"]
+    clf._coef_t = np.ascontiguousarray(clf.coef_.T)
+    training = manifest.get("training")
+    clf.training_metadata_ = dict(training) if isinstance(training, dict) else {}
+    clf.model_file_ = {k: manifest[k] for k in ("format", "format_version", "library_version")}
+    return clf
+
+
+def _check_consistency(path, arrays, classes, n_channels, params, dilations_for):
+    """Shapes and values that must agree for the model to make sense."""
+    k = arrays["feature_ids"].shape[0]
+    n_classes = len(classes)
+    rows = 1 if n_classes == 2 else n_classes
+    if n_classes < 2 or len(np.unique(classes)) != n_classes:
+        raise _fail(path, f"invalid classes {classes.tolist()!r}")
+    if n_channels < 1 or arrays["channel_mean"].shape != (n_channels,) or arrays["channel_std"].shape != (n_channels,):
+        raise _fail(path, "channel statistics do not match n_channels_in")
+    if not (arrays["channel_std"] > 0).all():
+        raise _fail(path, "channel_std must be positive")
+    if k < 1:
+        raise _fail(path, "the model has no features")
+    shapes = {
+        "feature_scores": [(k,)], "scaler_mean": [(k,)], "scaler_scale": [(k,)], "scaler_var": [(k,)],
+        "ridge_coef": [(rows, k)] + ([(k,)] if rows == 1 else []),
+        "ridge_intercept": [(rows,)] + ([()] if rows == 1 else []),
+        "coef": [(rows, k)], "intercept": [(rows,)],
+    }
+    for name, allowed in shapes.items():
+        if arrays[name].shape not in allowed:
+            shape = allowed[0]
+            raise _fail(path, f"array {name} has shape {arrays[name].shape}, expected {shape} "
+                              f"({k} features, {n_classes} classes)")
+    try:
+        expected_dil = dilations_for(params.get("max_dilation", 32))
+    except ValueError as e:
+        raise _fail(path, f"invalid parameter: {e}") from None
+    if not np.array_equal(arrays["dilations"], expected_dil):
+        raise _fail(path, "dilations do not match max_dilation")
+    ids = arrays["feature_ids"]
+    from ._kernels import FEATURES_PER_TRIPLE, N_KERNELS
+
+    n_total = n_channels * len(expected_dil) * N_KERNELS * FEATURES_PER_TRIPLE
+    if ids.min() < 0 or ids.max() >= n_total or len(np.unique(ids)) != k:
+        raise _fail(path, "feature ids out of range or repeated")

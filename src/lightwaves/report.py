@@ -1,0 +1,326 @@
+"""HTML report of a fitted model: channel importance, dilations and levels, confusion matrix and,
+optionally, accuracy vs single-case latency against aeon's MiniRocket and Rocket.
+
+Plots are PNG files drawn with matplotlib's Agg backend; ``index.html`` embeds them (base64), so the
+HTML file is self-contained.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import time
+from pathlib import Path
+
+import numpy as np
+
+LEVEL_FEATURES = ("ppv", "max", "lspv", "min")
+
+
+def _figure(nrows, ncols, figsize):
+    """A figure drawn by the Agg canvas (pyplot and the user's backend are left alone)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(nrows, ncols)
+
+
+def channel_importance(clf) -> dict:
+    """Per-channel number of selected features and summed ``|ridge weight|``.
+
+    The weights are those of ``clf.ridge_.coef_``, i.e. on standardised features, summed over
+    classes.
+
+    Parameters
+    ----------
+    clf : LightWaveSClassifier
+        A fitted classifier.
+
+    Returns
+    -------
+    dict
+        ``channels``, ``n_features`` and ``weight`` arrays of length ``n_channels_in_``.
+    """
+    t = clf.transformer_
+    ch = t.features_[:, 0]
+    w = np.abs(np.asarray(clf.ridge_.coef_)).sum(axis=0)
+    n = t.n_channels_in_
+    return {
+        "channels": np.arange(n),
+        "n_features": np.bincount(ch, minlength=n),
+        "weight": np.bincount(ch, weights=w, minlength=n),
+    }
+
+
+def _plot_channels(clf, path):
+    imp = channel_importance(clf)
+    n = len(imp["channels"])
+    fig, axes = _figure(1, 2, figsize=(max(7, 0.35 * n + 4), 3.4))
+    sel = imp["n_features"] > 0
+    colors = np.where(sel, "tab:blue", "lightgray")
+    axes[0].bar(imp["channels"], imp["n_features"], color=colors)
+    axes[0].set_title("selected features per channel")
+    axes[0].set_xlabel("channel")
+    axes[0].set_ylabel("features")
+    axes[1].bar(imp["channels"], imp["weight"], color=np.where(sel, "tab:orange", "lightgray"))
+    axes[1].set_title("sum of |ridge weight| per channel")
+    axes[1].set_xlabel("channel")
+    axes[1].set_ylabel("sum |w| (standardised features)")
+    for ax in axes:
+        if n <= 40:
+            ax.set_xticks(imp["channels"])
+        ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def _plot_dilations(clf, path):
+    f = clf.transformer_.features_
+    dil = clf.transformer_.dilations_
+    fig, axes = _figure(1, 2, figsize=(9, 3.4))
+    x = np.arange(len(dil))
+    bottom = np.zeros(len(dil))
+    for level, color in ((1, "tab:blue"), (2, "tab:green")):
+        counts = np.array([np.sum((f[:, 2] == d) & (f[:, 3] == level)) for d in dil])
+        axes[0].bar(x, counts, bottom=bottom, color=color, label=f"level {level}")
+        bottom += counts
+    axes[0].set_xticks(x, [str(d) for d in dil])
+    axes[0].set_xlabel("dilation")
+    axes[0].set_ylabel("selected features")
+    axes[0].set_title("dilations and scattering levels")
+    axes[0].legend()
+    x = np.arange(4)
+    width = 0.38
+    for k, (level, color) in enumerate(((1, "tab:blue"), (2, "tab:green"))):
+        counts = [np.sum((f[:, 4] == j) & (f[:, 3] == level)) for j in range(4)]
+        axes[1].bar(x + (k - 0.5) * width, counts, width, color=color, label=f"level {level}")
+    axes[1].set_xticks(x, LEVEL_FEATURES)
+    axes[1].set_title("feature types")
+    axes[1].legend()
+    for ax in axes:
+        ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def _plot_confusion(labels, cm, path):
+    n = len(labels)
+    size = min(12, max(4.5, 0.5 * n + 2.5))
+    fig, ax = _figure(1, 1, figsize=(size, size * 0.85))
+    im = ax.imshow(cm, cmap="Blues")
+    ax.set_xticks(range(n), labels, rotation=45 if max(map(len, labels)) > 3 else 0, ha="right" if max(map(len, labels)) > 3 else "center")
+    ax.set_yticks(range(n), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title("confusion matrix (test)")
+    top = cm.max() if cm.size else 0
+    if n <= 30:
+        for i in range(n):
+            for j in range(n):
+                if cm[i, j]:
+                    ax.text(j, i, str(cm[i, j]), ha="center", va="center",
+                            color="white" if cm[i, j] > top / 2 else "black", fontsize=9)
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def single_case_latency(predict, x, repeats=30) -> float:
+    """Median seconds of ``predict(x)`` for one case (after one warm-up call)."""
+    predict(x)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        predict(x)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def _pad(X, length):
+    """Zero-pad every case to ``length`` (aeon's Rocket family needs equal lengths)."""
+    if isinstance(X, np.ndarray) and X.shape[2] == length:
+        return X
+    cases = list(X)
+    out = np.zeros((len(cases), cases[0].shape[0], length))
+    for i, a in enumerate(cases):
+        out[i, :, : a.shape[1]] = a
+    return out
+
+
+def _max_len(X):
+    return X.shape[2] if isinstance(X, np.ndarray) else max(a.shape[1] for a in X)
+
+
+def compare_methods(clf, X, y, X_train, y_train, random_state=0) -> list[dict]:
+    """Accuracy, fit time and single-case latency of LightWaveS, MiniRocket and Rocket.
+
+    MiniRocket and Rocket (aeon, default 10,000 kernels) are fitted on ``X_train``; unequal-length
+    data is zero-padded to a common length for them. LightWaveS uses the already-fitted ``clf``
+    (its fit time comes from the model's training metadata when known).
+
+    Returns
+    -------
+    list of dict
+        One row per method: ``method``, ``accuracy``, ``fit_s``, ``latency_ms``, ``features``.
+    """
+    from aeon.classification.convolution_based import MiniRocketClassifier, RocketClassifier
+
+    y = np.asarray(y)
+    rows = []
+    first = X[:1]
+    acc = float(np.mean(clf.predict(X) == y))
+    rows.append({
+        "method": "LightWaveS",
+        "accuracy": acc,
+        "fit_s": (getattr(clf, "training_metadata_", {}) or {}).get("fit_time_s"),
+        "latency_ms": 1e3 * single_case_latency(clf.predict, first),
+        "features": int(clf.n_features_out_),
+    })
+    length = max(_max_len(X), _max_len(X_train))
+    Xtr, Xte = _pad(X_train, length), _pad(X, length)
+    for name, est in (("MiniRocket", MiniRocketClassifier(random_state=random_state)),
+                      ("Rocket", RocketClassifier(random_state=random_state))):
+        t0 = time.perf_counter()
+        est.fit(Xtr, np.asarray(y_train))
+        fit_s = time.perf_counter() - t0
+        acc = float(np.mean(est.predict(Xte) == y))
+        rows.append({
+            "method": name,
+            "accuracy": acc,
+            "fit_s": fit_s,
+            "latency_ms": 1e3 * single_case_latency(est.predict, Xte[:1], repeats=10),
+            "features": 9996 if name == "MiniRocket" else 20000,
+        })
+    return rows
+
+
+def _plot_compare(rows, path):
+    fig, ax = _figure(1, 1, figsize=(6, 4))
+    colors = {"LightWaveS": "tab:blue", "MiniRocket": "tab:orange", "Rocket": "tab:red"}
+    for r in rows:
+        ax.scatter(r["latency_ms"], r["accuracy"], s=90, color=colors.get(r["method"], "gray"), zorder=3)
+        ax.annotate(r["method"], (r["latency_ms"], r["accuracy"]), textcoords="offset points",
+                    xytext=(7, 5), fontsize=10)
+    ax.set_xscale("log")
+    ax.set_xlabel("single-case prediction latency (ms, log scale)")
+    ax.set_ylabel("test accuracy")
+    lo = min(r["accuracy"] for r in rows)
+    ax.set_ylim(max(0.0, lo - 0.1), 1.02)
+    lat = [r["latency_ms"] for r in rows]
+    ax.set_xlim(min(lat) / 3, max(lat) * 5)
+    ax.set_title("accuracy vs latency")
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def _img(path: Path, alt: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode()
+    return f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"><figcaption>{html.escape(alt)}</figcaption></figure>'
+
+
+def _table(header, rows) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def write_report(clf, X, y, out_dir, compare=False, train=None, title=None) -> Path:
+    """Write PNG plots and a self-contained ``index.html`` about ``clf`` evaluated on ``(X, y)``.
+
+    Parameters
+    ----------
+    clf : LightWaveSClassifier
+        A fitted classifier.
+    X : array or list of 2D arrays
+        Labelled test data.
+    y : array-like
+        Test labels.
+    out_dir : str or os.PathLike
+        Output directory (created if needed).
+    compare : bool, default=False
+        Also fit aeon's ``MiniRocketClassifier`` and ``RocketClassifier`` on ``train`` and plot
+        accuracy against single-case latency. Needs ``train``.
+    train : tuple (X_train, y_train), optional
+        Training data for the comparison.
+    title : str, optional
+        Dataset name shown in the report.
+
+    Returns
+    -------
+    Path
+        The written ``index.html``.
+    """
+    from sklearn.metrics import balanced_accuracy_score, confusion_matrix
+
+    if compare and train is None:
+        raise ValueError("compare=True needs the training data: pass train=(X_train, y_train)")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    y = np.asarray(y)
+    pred = clf.predict(X)
+    ys, ps = y.astype(str), pred.astype(str)
+    labels = np.unique(np.concatenate([clf.classes_.astype(str), ys]))
+    cm = confusion_matrix(ys, ps, labels=labels)
+    acc = float(np.mean(ys == ps))
+    bacc = float(balanced_accuracy_score(ys, ps))
+
+    figures = []
+    p = out / "channel_importance.png"
+    _plot_channels(clf, p)
+    figures.append((p, "Per-channel importance: selected features and summed |ridge weight|"))
+    p = out / "dilations_levels.png"
+    _plot_dilations(clf, p)
+    figures.append((p, "Selected dilations, scattering levels and feature types"))
+    p = out / "confusion_matrix.png"
+    _plot_confusion(labels.tolist(), cm, p)
+    figures.append((p, "Confusion matrix on the test data"))
+
+    rows = None
+    if compare:
+        rows = compare_methods(clf, X, y, *train)
+        p = out / "accuracy_vs_latency.png"
+        _plot_compare(rows, p)
+        figures.append((p, "Accuracy vs single-case latency (LightWaveS, aeon MiniRocket, aeon Rocket)"))
+
+    t = clf.transformer_
+    meta = getattr(clf, "training_metadata_", {}) or {}
+    name = title or meta.get("dataset") or "model"
+    n_test = len(y)
+    summary = [
+        ("dataset", name),
+        ("variant", clf.variant),
+        ("features", t.n_features_out_),
+        ("channels read", f"{len(t.selected_channels_)} of {t.n_channels_in_}: {t.selected_channels_.tolist()}"),
+        ("training cases", meta.get("n_cases", "?")),
+        ("test cases", n_test),
+        ("test accuracy", f"{acc:.4f}"),
+        ("balanced accuracy", f"{bacc:.4f}"),
+        ("ridge alpha", f"{float(clf.ridge_.alpha_):.4g}"),
+    ]
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>LightWaveS report: {html.escape(str(name))}</title>",
+        "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
+        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
+        "img{max-width:100%}figure{margin:1.5em 0}figcaption{color:#555;font-size:90%}</style></head><body>",
+        f"<h1>LightWaveS report: {html.escape(str(name))}</h1>",
+        _table(["", ""], summary),
+    ]
+    if rows is not None:
+        parts.append("<h2>Comparison</h2>")
+        parts.append(_table(
+            ["method", "accuracy", "fit (s)", "single-case latency (ms)", "features"],
+            [[r["method"], f"{r['accuracy']:.4f}", "?" if r["fit_s"] is None else f"{r['fit_s']:.2f}",
+              f"{r['latency_ms']:.3f}", r["features"]] for r in rows],
+        ))
+    parts.append("<h2>Plots</h2>")
+    parts += [_img(path, alt) for path, alt in figures]
+    parts.append("<p style='color:#777;font-size:85%'>Ridge weights are on standardised features. "
+                 "Generated by lightwaves.</p></body></html>")
+    index = out / "index.html"
+    index.write_text("\n".join(parts), encoding="utf-8")
+    return index
+
+
+__all__ = ["write_report", "channel_importance", "compare_methods", "single_case_latency"]

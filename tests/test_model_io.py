@@ -1,0 +1,431 @@
+"""Saving and loading .lwz model files: parity, contents, corruption, no pickle, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+
+import lightwaves
+from lightwaves.model_io import MANIFEST, ModelFileError, load, read_manifest, save
+
+from .cli_fixtures import (  # noqa: F401  (fixtures)
+    PYTHON,
+    bm,
+    bm_model,
+    bm_model_file,
+    fit_small,
+    npy,
+    read_zip,
+    rewrite_model,
+    write_zip,
+)
+
+
+def _same_bits(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+# ------------------------------------------------------------------------------------ round trip
+def test_roundtrip_bitwise_same_process(bm, bm_model, bm_model_file):
+    _, _, Xt, _ = bm
+    clf = load(bm_model_file)
+    assert _same_bits(clf.decision_function(Xt), bm_model.decision_function(Xt))
+    assert np.array_equal(clf.predict(Xt), bm_model.predict(Xt))
+    for name in ("coef_", "intercept_", "_coef_t", "classes_"):
+        assert _same_bits(getattr(clf, name), getattr(bm_model, name)), name
+    t, t0 = clf.transformer_, bm_model.transformer_
+    for name in ("channel_mean_", "channel_std_", "dilations_", "feature_ids_", "feature_scores_",
+                 "selected_channels_", "features_"):
+        assert _same_bits(getattr(t, name), getattr(t0, name)), name
+    assert t.feature_names_ == t0.feature_names_
+    assert t.n_channels_in_ == t0.n_channels_in_ and t.n_candidates_usable_ == t0.n_candidates_usable_
+    assert clf.get_params() == bm_model.get_params()
+
+
+def test_rebuilt_scaler_and_ridge_are_usable(bm, bm_model_file):
+    _, _, Xt, _ = bm
+    clf = load(bm_model_file)
+    F = clf.transformer_.transform(Xt)
+    assert np.array_equal(clf.ridge_.predict(clf.scaler_.transform(F)), clf.predict(Xt))
+    np.testing.assert_allclose(clf.ridge_.decision_function(clf.scaler_.transform(F)),
+                               clf.decision_function(Xt), rtol=1e-9, atol=1e-9)
+    assert clf.ridge_.alpha_ == pytest.approx(clf.ridge_.alpha_)
+    assert clf.scaler_.n_samples_seen_ == 40
+
+
+def test_roundtrip_in_new_process_is_bitwise(bm, bm_model, bm_model_file, tmp_path):
+    _, _, Xt, _ = bm
+    np.save(tmp_path / "X.npy", Xt)
+    code = (
+        "import sys, numpy as np, lightwaves;"
+        "clf = lightwaves.load(sys.argv[1]);"
+        "np.save(sys.argv[3], clf.decision_function(np.load(sys.argv[2])))"
+    )
+    subprocess.run([PYTHON, "-c", code, str(bm_model_file), str(tmp_path / "X.npy"), str(tmp_path / "s.npy")],
+                   check=True, timeout=120)
+    assert _same_bits(np.load(tmp_path / "s.npy"), bm_model.decision_function(Xt))
+
+
+def test_save_method_and_package_load(bm, bm_model, tmp_path):
+    path = tmp_path / "m.lwz"
+    bm_model.save(path)
+    clf = lightwaves.load(path)
+    assert _same_bits(clf.decision_function(bm[2]), bm_model.decision_function(bm[2]))
+
+
+@pytest.mark.parametrize("kind", ["str", "int", "float", "bool", "object", "binary_str"])
+def test_class_dtypes_roundtrip(bm, kind, tmp_path):
+    X, y, Xt, _ = bm
+    codes = np.unique(y, return_inverse=True)[1]
+    labels = {
+        "str": y,
+        "int": codes.astype(np.int64) * 10 - 5,
+        "float": codes * 2.0 - 1.0,  # sklearn ridge rejects non-integral float labels
+        "bool": codes % 2 == 0,
+        "object": np.asarray(y, dtype=object),
+        "binary_str": np.where(codes % 2 == 0, "even", "odd"),
+    }[kind]
+    clf = fit_small(X, labels, n_features=12)
+    save(clf, tmp_path / "m.lwz")
+    got = load(tmp_path / "m.lwz")
+    assert got.classes_.dtype == clf.classes_.dtype
+    assert got.classes_.tolist() == clf.classes_.tolist()
+    assert _same_bits(got.decision_function(Xt), clf.decision_function(Xt))
+    assert np.array_equal(got.predict(Xt), clf.predict(Xt))
+    assert got.ridge_.classes_.tolist() == clf.classes_.tolist()
+
+
+def test_unequal_length_model_roundtrip(tmp_path):
+    from aeon.datasets import load_classification
+
+    X, y = load_classification("JapaneseVowels", split="train")
+    keep = [i for i, label in enumerate(y) if label in ("1", "2", "3")][:60]
+    X, y = [X[i] for i in keep], y[keep]
+    clf = fit_small(X, y, n_features=25, max_dilation=8)
+    save(clf, tmp_path / "jv.lwz", metadata={"dataset": "JapaneseVowels"})
+    got = load(tmp_path / "jv.lwz")
+    assert _same_bits(got.decision_function(X), clf.decision_function(X))
+    assert got.get_params()["max_dilation"] == 8
+
+
+def test_selected_channels_only_input(bm, bm_model, bm_model_file):
+    _, _, Xt, _ = bm
+    clf = load(bm_model_file)
+    sel = clf.selected_channels_
+    assert _same_bits(clf.decision_function(Xt[:, sel]), bm_model.decision_function(Xt[:, sel]))
+
+
+def test_manifest_contents(bm_model_file):
+    m = read_manifest(bm_model_file)
+    assert m["format"] == "lightwaves-model" and m["format_version"] == 1
+    assert m["library_version"] == lightwaves.__version__
+    assert m["params"]["n_features"] == 40 and m["params"]["variant"] == "L1L2"
+    assert m["classes"] == {"kind": "str", "dtype": "<U9",
+                            "values": ["badminton", "running", "standing", "walking"]}
+    assert m["training"]["dataset"] == "BasicMotions"
+    assert m["training"]["n_cases"] == 40 and m["training"]["n_channels"] == 6
+    assert "saved" in m["training"]
+    assert m["checksum"]["algorithm"] == "sha256" and len(m["checksum"]["value"]) == 64
+    names = zipfile.ZipFile(bm_model_file).namelist()
+    assert names[0] == MANIFEST
+    assert all(n == MANIFEST or (n.startswith("arrays/") and n.endswith(".npy")) for n in names)
+
+
+def test_metadata_kept_when_resaved(bm_model, tmp_path):
+    from lightwaves.model_io import training_metadata
+
+    meta = training_metadata(np.zeros((3, 2, 7)), np.array(["a", "b", "a"]), fit_time=1.23456,
+                             dataset="toy", note=np.int64(3))
+    assert meta == {"n_cases": 3, "n_channels": 2, "length_min": 7, "length_max": 7,
+                    "class_counts": {"a": 2, "b": 1}, "fit_time_s": 1.2346, "dataset": "toy", "note": 3}
+    save(bm_model, tmp_path / "a.lwz", metadata=meta)
+    clf = load(tmp_path / "a.lwz")
+    assert clf.training_metadata_["dataset"] == "toy"
+    clf.save(tmp_path / "b.lwz")
+    assert load(tmp_path / "b.lwz").training_metadata_["class_counts"] == {"a": 2, "b": 1}
+    ragged = training_metadata([np.zeros((2, 5)), np.zeros((2, 9))])
+    assert (ragged["length_min"], ragged["length_max"], ragged["n_channels"]) == (5, 9, 2)
+
+
+def test_unfitted_and_bad_metadata(bm_model, tmp_path):
+    with pytest.raises(ValueError, match="not fitted"):
+        save(lightwaves.LightWaveSClassifier(), tmp_path / "x.lwz")
+    with pytest.raises(ValueError, match="cannot store"):
+        save(bm_model, tmp_path / "x.lwz", metadata={"bad": object()})
+    assert not (tmp_path / "x.lwz").exists()
+    with pytest.raises(IsADirectoryError):
+        save(bm_model, tmp_path)
+
+
+# ------------------------------------------------------------------------------------ corruption
+@pytest.mark.parametrize("keep", [0, 1, 10, 100, 1000, -200, -30, -1])
+def test_truncated_file(bm_model_file, tmp_path, keep):
+    data = bm_model_file.read_bytes()
+    bad = tmp_path / "t.lwz"
+    bad.write_bytes(data[:keep] if keep >= 0 else data[:len(data) + keep])
+    with pytest.raises(ModelFileError):
+        load(bad)
+
+
+def test_flipped_bytes_never_load_silently_wrong(bm, bm_model_file, tmp_path):
+    """Every flipped byte gives ModelFileError or (zip bookkeeping only) an identical model."""
+    _, _, Xt, _ = bm
+    ref = load(bm_model_file).decision_function(Xt[:3])
+    data = bytearray(bm_model_file.read_bytes())
+    rng = np.random.default_rng(0)
+    positions = sorted(set(np.linspace(0, len(data) - 1, 150).astype(int).tolist()
+                           + rng.integers(0, len(data), 150).tolist()))
+    bad = tmp_path / "f.lwz"
+    errors = 0
+    for pos in positions:
+        flipped = bytearray(data)
+        flipped[pos] ^= 0x5A
+        bad.write_bytes(bytes(flipped))
+        try:
+            clf = load(bad)
+        except ModelFileError:
+            errors += 1
+            continue
+        assert _same_bits(clf.decision_function(Xt[:3]), ref), f"silent change at byte {pos}"
+    assert errors > 0.8 * len(positions)
+
+
+def test_flipped_byte_in_array_data(bm_model_file, tmp_path):
+    members = read_zip(bm_model_file)
+    coef = bytearray(members["arrays/coef.npy"])
+    coef[-3] ^= 1
+    with zipfile.ZipFile(bm_model_file) as zf:  # keep the zip CRC consistent: only the checksum catches it
+        order = zf.namelist()
+    members["arrays/coef.npy"] = bytes(coef)
+    write_zip(tmp_path / "c.lwz", {n: members[n] for n in order})
+    with pytest.raises(ModelFileError, match="checksum mismatch"):
+        load(tmp_path / "c.lwz")
+
+
+def test_tampered_manifest_without_new_checksum(bm_model_file, tmp_path):
+    def edit(m):
+        m["ridge"]["alpha"] = 123.0
+
+    rewrite_model(bm_model_file, tmp_path / "t.lwz", edit_manifest=edit, recompute=False)
+    with pytest.raises(ModelFileError, match="checksum mismatch"):
+        load(tmp_path / "t.lwz")
+
+
+def test_tampered_array_without_new_checksum(bm_model_file, tmp_path):
+    rewrite_model(bm_model_file, tmp_path / "t.lwz",
+                  replace={"arrays/intercept.npy": npy(np.zeros(4))}, recompute=False)
+    with pytest.raises(ModelFileError):
+        load(tmp_path / "t.lwz")
+
+
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        (lambda m: m["transformer"].update(n_channels_in=7), "channel statistics"),
+        (lambda m: m["params"].update(max_dilation=16), "dilations"),
+        (lambda m: m["params"].update(evil="x"), "unknown estimator parameters"),
+        (lambda m: m["classes"].update(values=["a", "b", "c"]), "shape"),
+        (lambda m: m["classes"].update(kind="int"), "not of kind int"),
+        (lambda m: m["classes"].update(dtype="<M8[s]"), "class dtype"),
+        (lambda m: m.pop("ridge"), "incomplete"),
+        (lambda m: m["arrays"].pop("coef"), "array list"),
+        (lambda m: m.update(format="something-else"), "not a lightwaves model"),
+        (lambda m: m.update(format_version=99), "newer lightwaves"),
+        (lambda m: m.update(format_version="1"), "invalid format_version"),
+    ],
+)
+def test_tampered_manifest_with_recomputed_checksum(bm_model_file, tmp_path, edit, match):
+    rewrite_model(bm_model_file, tmp_path / "t.lwz", edit_manifest=edit)
+    with pytest.raises(ModelFileError, match=match):
+        load(tmp_path / "t.lwz")
+
+
+def test_consistent_edit_with_recomputed_checksum_loads(bm_model_file, tmp_path):
+    """The checksum detects corruption, not a deliberate consistent edit (no signature)."""
+    rewrite_model(bm_model_file, tmp_path / "t.lwz",
+                  edit_manifest=lambda m: m["training"].update(dataset="renamed"))
+    assert load(tmp_path / "t.lwz").training_metadata_["dataset"] == "renamed"
+
+
+def test_inconsistent_arrays_with_recomputed_checksum(bm_model_file, tmp_path):
+    rewrite_model(bm_model_file, tmp_path / "a.lwz", replace={"arrays/feature_ids.npy": npy(np.arange(3))})
+    with pytest.raises(ModelFileError, match="shape"):
+        load(tmp_path / "a.lwz")
+    ids = np.load(__import__("io").BytesIO(read_zip(bm_model_file)["arrays/feature_ids.npy"]))
+    ids[0] = 10**9
+    rewrite_model(bm_model_file, tmp_path / "b.lwz", replace={"arrays/feature_ids.npy": npy(ids)})
+    with pytest.raises(ModelFileError, match="out of range"):
+        load(tmp_path / "b.lwz")
+    rewrite_model(bm_model_file, tmp_path / "c.lwz",
+                  replace={"arrays/coef.npy": npy(np.full((4, 40), np.nan))})
+    with pytest.raises(ModelFileError, match="NaN"):
+        load(tmp_path / "c.lwz")
+    rewrite_model(bm_model_file, tmp_path / "d.lwz", replace={"arrays/coef.npy": npy(np.ones((4, 40), "<U3"))})
+    with pytest.raises(ModelFileError, match="dtype"):
+        load(tmp_path / "d.lwz")
+
+
+def test_future_version(bm_model_file, tmp_path):
+    rewrite_model(bm_model_file, tmp_path / "v.lwz",
+                  edit_manifest=lambda m: m.update(format_version=2, library_version="9.0"))
+    with pytest.raises(ModelFileError, match=r"newer lightwaves \(9.0, format version 2\)"):
+        load(tmp_path / "v.lwz")
+
+
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        (b"", "empty"),
+        (b"case,prediction\n0,a\n", "not a zip"),
+        (b"\x93NUMPY\x01\x00", "not a zip"),
+        (b"PK\x03\x04garbage", "truncated or corrupted"),
+    ],
+)
+def test_not_a_model_file(tmp_path, content, match):
+    (tmp_path / "x.lwz").write_bytes(content)
+    with pytest.raises(ModelFileError, match=match):
+        load(tmp_path / "x.lwz")
+
+
+def test_zip_without_manifest_or_bad_json(tmp_path):
+    write_zip(tmp_path / "a.lwz", {"arrays/coef.npy": npy(np.ones(3))})
+    with pytest.raises(ModelFileError, match="no manifest.json"):
+        load(tmp_path / "a.lwz")
+    write_zip(tmp_path / "b.lwz", {MANIFEST: b"{not json"})
+    with pytest.raises(ModelFileError, match="not valid JSON"):
+        load(tmp_path / "b.lwz")
+    write_zip(tmp_path / "c.lwz", {MANIFEST: b"[1, 2]"})
+    with pytest.raises(ModelFileError, match="not a lightwaves model"):
+        load(tmp_path / "c.lwz")
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "nope.lwz")
+    with pytest.raises(IsADirectoryError):
+        load(tmp_path)
+
+
+class _Payload:
+    """Unpickling this creates a marker file: it must never happen."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_zip_with_pickle_member_is_refused(bm_model_file, tmp_path):
+    marker = tmp_path / "pwned"
+    rewrite_model(bm_model_file, tmp_path / "p.lwz",
+                  add={"model.pkl": pickle.dumps(_Payload(str(marker)))})
+    with pytest.raises(ModelFileError, match="unexpected member 'model.pkl'"):
+        load(tmp_path / "p.lwz")
+    assert not marker.exists()
+
+
+def test_pickled_npy_member_is_never_unpickled(bm_model_file, tmp_path):
+    marker = tmp_path / "pwned"
+    payload = np.empty(4, dtype=object)
+    payload[:] = [_Payload(str(marker))] * 4
+    data = npy(payload, allow_pickle=True)
+    assert not marker.exists()
+
+    def fix(m):  # make the manifest agree with the pickled member so only allow_pickle stops it
+        d = m["arrays"]["intercept"]
+        d["dtype"], d["shape"] = "|O", [4]
+
+    members = read_zip(bm_model_file)
+    manifest = json.loads(members[MANIFEST])
+    from lightwaves.model_io import _checksum
+    import hashlib
+
+    members["arrays/intercept.npy"] = data
+    d = manifest["arrays"]["intercept"]
+    d.update(nbytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+    fix(manifest)
+    manifest["checksum"]["value"] = _checksum(manifest, {k: v for k, v in members.items() if k != MANIFEST})
+    members[MANIFEST] = json.dumps(manifest).encode()
+    write_zip(tmp_path / "q.lwz", members)
+    with pytest.raises(ModelFileError, match="without pickle"):
+        load(tmp_path / "q.lwz")
+    assert not marker.exists()
+
+
+def test_duplicate_and_oversized_members(bm_model_file, tmp_path):
+    members = read_zip(bm_model_file)
+    path = tmp_path / "d.lwz"
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, d in members.items():
+            zf.writestr(n, d)
+        with pytest.warns(UserWarning):
+            zf.writestr("arrays/coef.npy", members["arrays/coef.npy"])
+    with pytest.raises(ModelFileError, match="duplicate member"):
+        load(path)
+
+
+# ------------------------------------------------------------------------------------ atomic write
+def _no_temp_files(directory):
+    return [p.name for p in directory.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_interrupted_save_keeps_old_file(bm_model, bm_model_file, tmp_path, monkeypatch):
+    import lightwaves.model_io as mio
+
+    target = tmp_path / "model.lwz"
+    target.write_bytes(bm_model_file.read_bytes())
+    before = target.read_bytes()
+    real = mio._write_zip
+
+    def crash(fileobj, manifest_bytes, members):
+        fileobj.write(b"PK\x03\x04 half a zip")
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(mio, "_write_zip", crash)
+    with pytest.raises(OSError, match="disk full"):
+        save(bm_model, target)
+    assert target.read_bytes() == before and _no_temp_files(tmp_path)
+
+    def interrupt(fileobj, manifest_bytes, members):
+        real(fileobj, manifest_bytes, members)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mio, "_write_zip", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        save(bm_model, target)
+    assert target.read_bytes() == before and _no_temp_files(tmp_path)
+
+    monkeypatch.setattr(mio, "_write_zip", real)
+    monkeypatch.setattr(mio.os, "replace", lambda a, b: (_ for _ in ()).throw(OSError("rename failed")))
+    with pytest.raises(OSError, match="rename failed"):
+        save(bm_model, target)
+    assert target.read_bytes() == before and _no_temp_files(tmp_path)
+    load(target)
+
+
+def test_interrupted_first_save_leaves_nothing(bm_model, tmp_path, monkeypatch):
+    import lightwaves.model_io as mio
+
+    monkeypatch.setattr(mio.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError("I/O error")))
+    with pytest.raises(OSError):
+        save(bm_model, tmp_path / "new.lwz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_replaces_and_keeps_mode(bm_model, tmp_path):
+    target = tmp_path / "m.lwz"
+    target.write_text("old")
+    os.chmod(target, 0o640)
+    save(bm_model, target)
+    assert (os.stat(target).st_mode & 0o777) == 0o640
+    load(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.lwz"]
