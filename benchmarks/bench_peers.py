@@ -1,0 +1,664 @@
+"""LightWaveS vs aeon's ROCKET family: accuracy, fit time, batch and single-case predict time, features,
+channels read, fit memory.
+
+    .venv/bin/python benchmarks/bench_peers.py                      # everything (10-20 min on 2 cores)
+    .venv/bin/python benchmarks/bench_peers.py --quick              # BasicMotions only, fewer latency calls
+    .venv/bin/python benchmarks/bench_peers.py --datasets NATOPS,Epilepsy --methods lws-l1l2,minirocket
+
+Datasets: BasicMotions and JapaneseVowels (shipped in aeon's wheel) plus every ``<Name>/<Name>_TRAIN.ts`` /
+``_TEST.ts`` pair in ``--datasets-dir`` (default ``<repo>/../shared/datasets``; skipped if missing).
+Prints two markdown tables (all runs; paper-target and latency-ratio summary) and writes them to ``--out``.
+"""
+
+# numba reads NUMBA_NUM_THREADS when it is first imported: set it before anything can import numba, so
+# every numba-parallel kernel (LightWaveS and aeon's) runs on one thread.
+import os
+
+os.environ["NUMBA_NUM_THREADS"] = "1"
+
+import argparse  # noqa: E402
+import gc  # noqa: E402
+import platform  # noqa: E402
+import shlex  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+import tracemalloc  # noqa: E402
+import warnings  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATASETS_DIR = REPO_ROOT.parent / "shared" / "datasets"
+DEFAULT_OUT = REPO_ROOT / "benchmarks" / "results" / "peers.md"
+DEFAULT_OUT_QUICK = REPO_ROOT / "benchmarks" / "results" / "peers_quick.md"
+AEON_DATASETS = ("BasicMotions", "JapaneseVowels")
+
+# LightWaveS L1L2 test accuracy published by the LightWaveS authors (mean over 30 runs),
+# copied from ../shared/datasets/README.md.
+PAPER_L1L2 = {
+    "NATOPS": 0.644,
+    "Epilepsy": 0.978,
+    "RacketSports": 0.888,
+    "Libras": 0.900,
+    "ERing": 0.959,
+    "FingerMovements": 0.520,
+    "BasicMotions": 1.000,
+    "JapaneseVowels": 0.922,
+}
+ACC_TOLERANCE = 0.02  # target = paper - 0.02
+TARGET_MINI_RATIO = 8.0  # single-case latency, MiniRocket / LightWaveS L1L2 (median over datasets)
+TARGET_ROCKET_RATIO = 50.0  # single-case latency, Rocket / LightWaveS L1L2 (median over datasets)
+
+METHODS = {
+    # key: (display name, kind, variant or aeon class name)
+    "lws-l1": ("LightWaveS L1", "lws", "L1"),
+    "lws-l2": ("LightWaveS L2", "lws", "L2"),
+    "lws-l1l2": ("LightWaveS L1L2", "lws", "L1L2"),
+    "rocket": ("Rocket", "aeon", "RocketClassifier"),
+    "minirocket": ("MiniRocket", "aeon", "MiniRocketClassifier"),
+    "multirocket": ("MultiRocket", "aeon", "MultiRocketClassifier"),
+}
+# Used only if the fitted aeon object does not reveal its feature count.
+NOMINAL_FEATURES = {"rocket": 20_000, "minirocket": 9_996, "multirocket": 49_728}
+
+
+# ----------------------------------------------------------------------------------------------- data
+@dataclass
+class Dataset:
+    name: str
+    source: str
+    X_train: object  # 3D ndarray, or list of 2D arrays (unequal length)
+    y_train: np.ndarray
+    X_test: object
+    y_test: np.ndarray
+    notes: list = field(default_factory=list)
+    _padded: tuple | None = None
+
+    @property
+    def unequal(self) -> bool:
+        return isinstance(self.X_train, list) or isinstance(self.X_test, list)
+
+    @property
+    def n_channels(self) -> int:
+        return int(self.X_train[0].shape[0]) if isinstance(self.X_train, list) else int(self.X_train.shape[1])
+
+    def shape_text(self) -> str:
+        if self.unequal:
+            lengths = [x.shape[1] for x in list(self.X_train) + list(self.X_test)]
+            length = f"{min(lengths)}-{max(lengths)} (unequal)"
+        else:
+            length = str(self.X_train.shape[2])
+        return (
+            f"{len(self.y_train)}/{len(self.y_test)} cases, {self.n_channels} channels, length {length}, "
+            f"{len(np.unique(self.y_train))} classes"
+        )
+
+    def padded(self):
+        """Train and test as 3D arrays, zero-padded at the end to the longest case of train + test."""
+        if not self.unequal:
+            return self.X_train, self.X_test
+        if self._padded is None:
+            cases = list(self.X_train) + list(self.X_test)
+            length = max(x.shape[1] for x in cases)
+
+            def pad(xs):
+                out = np.zeros((len(xs), self.n_channels, length), dtype=np.float64)
+                for i, x in enumerate(xs):
+                    out[i, :, : x.shape[1]] = x
+                return out
+
+            self._padded = (pad(self.X_train), pad(self.X_test))
+        return self._padded
+
+
+def _as_collection(X):
+    if isinstance(X, np.ndarray):
+        return np.ascontiguousarray(X, dtype=np.float64)
+    return [np.ascontiguousarray(x, dtype=np.float64) for x in X]
+
+
+def load_dataset(name: str, datasets_dir: Path | None) -> Dataset | None:
+    from aeon.datasets import load_classification, load_from_ts_file
+
+    folder = datasets_dir / name if datasets_dir is not None else None
+    if folder is not None and (folder / f"{name}_TRAIN.ts").is_file() and (folder / f"{name}_TEST.ts").is_file():
+        X_train, y_train = load_from_ts_file(str(folder / f"{name}_TRAIN.ts"))
+        X_test, y_test = load_from_ts_file(str(folder / f"{name}_TEST.ts"))
+        source = f"{folder}"
+    elif name in AEON_DATASETS:
+        X_train, y_train = load_classification(name, split="train")
+        X_test, y_test = load_classification(name, split="test")
+        source = "aeon (bundled)"
+    else:
+        return None
+    return Dataset(
+        name, source, _as_collection(X_train), np.asarray(y_train), _as_collection(X_test), np.asarray(y_test)
+    )
+
+
+def discover_datasets(datasets_dir: Path | None) -> list[str]:
+    names = list(AEON_DATASETS)
+    if datasets_dir is not None and datasets_dir.is_dir():
+        for sub in sorted(datasets_dir.iterdir()):
+            if (sub / f"{sub.name}_TRAIN.ts").is_file() and (sub / f"{sub.name}_TEST.ts").is_file():
+                if sub.name not in names:
+                    names.append(sub.name)
+    return names
+
+
+def subset(X, idx):
+    if isinstance(X, list):
+        return [X[i] for i in idx]
+    return X[idx]
+
+
+def tiny_indices(y, per_class=3):
+    """A few training cases of every class: the untimed warm-up fit."""
+    idx = []
+    for c in np.unique(y):
+        idx.extend(np.flatnonzero(y == c)[:per_class].tolist())
+    return np.array(sorted(idx))
+
+
+# ----------------------------------------------------------------------------------------------- memory
+def _proc_status_kb(key: str) -> int | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def reset_peak_rss() -> bool:
+    """Reset the kernel's peak-RSS counter (VmHWM) of this process (Linux >= 4.0)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _malloc_trim():
+    """Hand free heap pages back to the OS (glibc), so that a following fit's allocations show up as RSS growth
+    instead of silently reusing pages left resident by earlier work."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+class PeakRSS:
+    """Peak resident-set growth over a block: VmHWM after the block minus VmRSS before it, with the peak
+    counter reset at the start and free heap pages returned to the OS first (``malloc_trim``). Kernel-tracked,
+    so it sees every allocation (numpy, numba NRT, BLAS); pages that stay resident anyway (untrimmable heap
+    fragments, other allocators' caches) can be reused without growth, so it is a lower bound."""
+
+    def __enter__(self):
+        gc.collect()
+        _malloc_trim()
+        self.ok = reset_peak_rss()
+        self.rss0 = _proc_status_kb("VmRSS")
+        return self
+
+    def __exit__(self, *exc):
+        hwm = _proc_status_kb("VmHWM")
+        self.mb = (hwm - self.rss0) / 1024 if (self.ok and hwm is not None and self.rss0 is not None) else None
+        return False
+
+
+# ----------------------------------------------------------------------------------------------- methods
+def make_estimator(key: str, seed: int = 0):
+    _, kind, arg = METHODS[key]
+    if kind == "lws":
+        from lightwaves import LightWaveSClassifier
+
+        return LightWaveSClassifier(variant=arg, n_features=500, random_state=seed, n_jobs=1)
+    from aeon.classification import convolution_based
+
+    return getattr(convolution_based, arg)(random_state=seed, n_jobs=1)
+
+
+def n_features_of(key: str, est) -> tuple[int, str]:
+    """Feature count and how it was obtained."""
+    if METHODS[key][1] == "lws":
+        return int(est.n_features_out_), "fitted"
+    pipe = getattr(est, "pipeline_", None)
+    try:
+        return int(pipe.steps[-1][1].n_features_in_), "fitted"
+    except Exception:  # noqa: BLE001
+        return NOMINAL_FEATURES[key], "nominal"
+
+
+@dataclass
+class Result:
+    dataset: str
+    key: str
+    accuracy: float
+    fit_s: float
+    predict_s: float
+    latency_s: float
+    n_features: int
+    features_how: str
+    channels: str
+    rss_mb: float | None
+    tracemalloc_mb: float | None = None
+
+
+def run_one(ds: Dataset, key: str, args) -> Result:
+    kind = METHODS[key][1]
+    if kind == "lws":
+        X_train, X_test = ds.X_train, ds.X_test  # lists stay lists: LightWaveS takes unequal length
+    else:
+        X_train, X_test = ds.padded()  # aeon's convolution classifiers are equal-length only
+    y_train, y_test = ds.y_train, ds.y_test
+
+    if args.warm:  # untimed: numba JIT compilation / cache loading, first-call imports
+        idx = tiny_indices(y_train)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est = make_estimator(key).fit(subset(X_train, idx), y_train[idx])
+            est.predict(subset(X_test, [0]))
+        del est
+
+    est = make_estimator(key)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "only N usable features exist" etc.; feature count is reported
+        with PeakRSS() as mem:
+            t0 = time.perf_counter()
+            est.fit(X_train, y_train)
+            fit_s = time.perf_counter() - t0
+
+    # batch predict: best of up to 3 calls (stop repeating once 2 s have been spent)
+    batch_times, spent = [], 0.0
+    while len(batch_times) < 3 and (not batch_times or spent < 2.0):
+        t0 = time.perf_counter()
+        pred = est.predict(X_test)
+        batch_times.append(time.perf_counter() - t0)
+        spent += batch_times[-1]
+    predict_s = min(batch_times)
+    accuracy = float(np.mean(np.asarray(pred) == y_test))
+
+    # single-case latency: one (1, C, T) case per predict call, cycling through the test set
+    n_test = len(y_test)
+    singles = [subset(X_test, [i]) if isinstance(X_test, list) else X_test[i : i + 1] for i in range(n_test)]
+    for i in range(args.warmup_calls):
+        est.predict(singles[i % n_test])
+    times = np.empty(args.latency_calls)
+    for i in range(args.latency_calls):
+        x = singles[i % n_test]
+        t0 = time.perf_counter()
+        est.predict(x)
+        times[i] = time.perf_counter() - t0
+    latency_s = float(np.median(times))
+
+    n_feat, how = n_features_of(key, est)
+    if kind == "lws":
+        channels = f"{len(est.selected_channels_)} / {est.n_channels_in_}"
+    else:
+        channels = f"{ds.n_channels} / {ds.n_channels} (all)"
+
+    tm_mb = None
+    if kind == "lws" and args.tracemalloc:
+        # a separate, untimed fit: tracemalloc slows allocation down
+        del est
+        gc.collect()
+        est2 = make_estimator(key)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tracemalloc.start()
+            est2.fit(X_train, y_train)
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+        tm_mb = peak / 2**20
+
+    return Result(ds.name, key, accuracy, fit_s, predict_s, latency_s, n_feat, how, channels, mem.mb, tm_mb)
+
+
+# ----------------------------------------------------------------------------------------------- report
+def fmt_time(s: float) -> str:
+    if s < 1e-3:
+        return f"{s * 1e6:.0f} µs"
+    if s < 1:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s:.2f} s"
+
+
+def fmt_mb(mb):
+    return "—" if mb is None else f"{mb:.1f}"
+
+
+def version_of(mod_name: str) -> str:
+    try:
+        mod = __import__(mod_name)
+        return getattr(mod, "__version__", "?")
+    except Exception:  # noqa: BLE001
+        return "not installed"
+
+
+def header(args, argv) -> list[str]:
+    import numba
+
+    try:
+        cpu = next(
+            line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")
+        )
+    except Exception:  # noqa: BLE001
+        cpu = platform.processor() or "?"
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except Exception:  # noqa: BLE001
+        commit = "?"
+    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
+    return [
+        "# LightWaveS vs ROCKET-family peers",
+        "",
+        f"- command: `{' '.join(shlex.quote(a) for a in argv)}`",
+        f"- date (UTC): {datetime.now(timezone.utc):%Y-%m-%d %H:%M}; repo commit {commit}",
+        f"- machine: nproc={nproc} ({cpu}), {platform.system()} {platform.release()}, "
+        f"load average at start {', '.join(f'{x:.2f}' if isinstance(x, float) else x for x in load)}",
+        f"- python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__} "
+        f"(NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS')}, numba.get_num_threads()={numba.get_num_threads()}), "
+        f"aeon {version_of('aeon')}, scikit-learn {version_of('sklearn')}, lightwaves {version_of('lightwaves')}",
+        "",
+    ]
+
+
+def results_table(results: list[Result], datasets: dict[str, Dataset]) -> list[str]:
+    lines = [
+        "| dataset | method | accuracy | fit s | batch predict s | single-case latency | features | channels read "
+        "| fit peak RSS growth MB | fit tracemalloc peak MB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        feats = f"{r.n_features:,}" + ("" if r.features_how == "fitted" else " (nominal)")
+        name = r.dataset + (" (padded for peers)" if datasets[r.dataset].unequal and METHODS[r.key][1] == "aeon" else "")
+        lines.append(
+            f"| {name} | {METHODS[r.key][0]} | {r.accuracy:.3f} | {r.fit_s:.2f} | {r.predict_s:.3f} "
+            f"| {fmt_time(r.latency_s)} | {feats} | {r.channels} | {fmt_mb(r.rss_mb)} | {fmt_mb(r.tracemalloc_mb)} |"
+        )
+    return lines
+
+
+def summary_table(results: list[Result]) -> tuple[list[str], list[str]]:
+    by = {(r.dataset, r.key): r for r in results}
+    datasets = list(dict.fromkeys(r.dataset for r in results))
+    lines = [
+        "| dataset | L1L2 accuracy | paper L1L2 | target (paper − 0.02) | pass | L1L2 latency "
+        "| MiniRocket latency | Rocket latency | MultiRocket latency | MiniRocket / L1L2 | Rocket / L1L2 "
+        "| MultiRocket / L1L2 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    ratios = {"minirocket": [], "rocket": [], "multirocket": []}
+    fails = []
+    for d in datasets:
+        lw = by.get((d, "lws-l1l2"))
+        if lw is None:
+            continue
+        paper = PAPER_L1L2.get(d)
+        if paper is None:
+            target_txt, paper_txt, verdict = "—", "—", "n/a"
+        else:
+            target = paper - ACC_TOLERANCE
+            ok = lw.accuracy >= target - 1e-12
+            paper_txt, target_txt, verdict = f"{paper:.3f}", f"{target:.3f}", "pass" if ok else "**FAIL**"
+            if not ok:
+                fails.append(f"{d}: L1L2 accuracy {lw.accuracy:.4f} < target {target:.3f} (paper {paper:.3f})")
+            elif lw.accuracy - target < 0.005:
+                fails.append(
+                    f"{d}: L1L2 accuracy {lw.accuracy:.4f} passes the target {target:.3f} by only "
+                    f"{lw.accuracy - target:.4f} (paper {paper:.3f})"
+                )
+        cells = []
+        ratio_cells = []
+        for peer in ("minirocket", "rocket", "multirocket"):
+            pr = by.get((d, peer))
+            cells.append(fmt_time(pr.latency_s) if pr else "—")
+            if pr:
+                ratio = pr.latency_s / lw.latency_s
+                ratios[peer].append(ratio)
+                ratio_cells.append(f"{ratio:.1f}×")
+            else:
+                ratio_cells.append("—")
+        lines.append(
+            f"| {d} | {lw.accuracy:.3f} | {paper_txt} | {target_txt} | {verdict} | {fmt_time(lw.latency_s)} | "
+            + " | ".join(cells)
+            + " | "
+            + " | ".join(ratio_cells)
+            + " |"
+        )
+    med = {k: (float(np.median(v)) if v else None) for k, v in ratios.items()}
+
+    def med_cell(k, target=None):
+        if med[k] is None:
+            return "—"
+        txt = f"**{med[k]:.1f}×**"
+        if target is not None:
+            txt += f" (target ≥ {target:.0f}×: {'pass' if med[k] >= target else 'FAIL'})"
+        return txt
+
+    lines.append(
+        "| **median over datasets** | | | | | | | | | "
+        f"{med_cell('minirocket', TARGET_MINI_RATIO)} | {med_cell('rocket', TARGET_ROCKET_RATIO)} "
+        f"| {med_cell('multirocket')} |"
+    )
+    findings = list(fails)
+    if med["minirocket"] is not None and med["minirocket"] < TARGET_MINI_RATIO:
+        findings.append(f"median MiniRocket/L1L2 latency ratio {med['minirocket']:.1f}× < target {TARGET_MINI_RATIO:.0f}×")
+    if med["rocket"] is not None and med["rocket"] < TARGET_ROCKET_RATIO:
+        findings.append(f"median Rocket/L1L2 latency ratio {med['rocket']:.1f}× < target {TARGET_ROCKET_RATIO:.0f}×")
+    for peer, target in (("minirocket", TARGET_MINI_RATIO), ("rocket", TARGET_ROCKET_RATIO)):
+        for d in datasets:
+            lw, pr = by.get((d, "lws-l1l2")), by.get((d, peer))
+            if lw and pr and pr.latency_s / lw.latency_s < target:
+                findings.append(
+                    f"{d}: {METHODS[peer][0]}/L1L2 latency ratio {pr.latency_s / lw.latency_s:.1f}× "
+                    f"below the {target:.0f}× target (per-dataset; the target applies to the median)"
+                )
+    return lines, findings
+
+
+def notes(args, datasets: dict[str, Dataset], skipped: list[str]) -> list[str]:
+    out = ["", "Notes:", ""]
+    out.append(
+        "- All methods: `random_state=0`, `n_jobs=1`; LightWaveS `n_features=500` (fewer when fewer usable "
+        "candidates exist — the features column shows the fitted count). Peers use aeon defaults "
+        "(`n_kernels=10000`, ridge with cross-validated alpha)."
+    )
+    out.append(
+        "- `NUMBA_NUM_THREADS=1` is set at the top of the script before numba is imported: every timing is "
+        "single-threaded numba."
+    )
+    if args.warm:
+        out.append(
+            "- Warm-up: before each timed fit, one untimed fit + predict of the same method on a tiny subset of the "
+            "same training data (3 cases per class), so numba JIT compilation / cache loading is excluded from fit "
+            "and predict times."
+        )
+    else:
+        out.append("- `--no-warm`: fit times include any numba JIT compilation / cache loading.")
+    out.append(
+        f"- fit s: wall clock of one `fit` on the training set. Batch predict s: one `predict` on the whole test "
+        f"set, best of up to 3 calls (repeats stop once 2 s have been spent). Single-case latency: median of {args.latency_calls} `predict` calls, each on one test case as a "
+        f"`(1, C, T)` slice (a one-element list for unequal length), cycling through the test set, after "
+        f"{args.warmup_calls} warm-up calls; includes each library's input validation."
+    )
+    out.append(
+        "- Machine is shared with other jobs (2 cores), so absolute timings are noisy; latency ratios are the "
+        "meaningful numbers."
+    )
+    out.append(
+        "- Features: LightWaveS `n_features_out_`; peers: `n_features_in_` of the fitted ridge in "
+        "`pipeline_` (aeon 1.6's MultiRocket with defaults gives 4 pooling features × 9,996 kernel/dilation "
+        "combinations × 2 representations (series and first difference) = 79,968, not the 49,728 of the "
+        "MultiRocket paper's 6,216-kernel setup)."
+    )
+    out.append(
+        "- Channels read: LightWaveS `len(selected_channels_) / n_channels_in_` (predict reads only those); "
+        "peers read all channels."
+    )
+    out.append(
+        "- Fit memory. *fit peak RSS growth*: Linux peak resident set (VmHWM, reset via "
+        "`/proc/self/clear_refs` just before `fit`) minus the resident set before `fit`, measured during the timed "
+        "fit of every method, after `gc.collect()` and glibc `malloc_trim(0)` so that freed heap pages from "
+        "earlier work are not silently reused; it sees all allocations (numpy, numba NRT, BLAS) but remains a "
+        "lower bound (pages that stay resident can still be reused). *fit tracemalloc peak*: "
+        "`tracemalloc` peak during a separate untimed LightWaveS fit; exact for Python/numpy allocations, but "
+        "blind to arrays allocated inside numba-compiled code."
+    )
+    pads = [d for d in datasets.values() if d.unequal]
+    for d in pads:
+        length = d.padded()[0].shape[2]
+        out.append(
+            f"- {d.name} is unequal length: LightWaveS takes the list of `(C, T_i)` arrays as is. aeon 1.6's "
+            f"Rocket/MiniRocket/MultiRocket classifiers do not accept unequal length (`capability:unequal_length` "
+            f"is False), so for them train and test are zero-padded at the end to {length} timepoints (the longest "
+            f"case of train + test). The paper's figures for {d.name} are also on padded data."
+        )
+    for d in datasets.values():
+        out.append(f"- {d.name}: {d.shape_text()}; source {d.source}.")
+    for s in skipped:
+        out.append(f"- skipped: {s}")
+    out.append(
+        f"- Summary: accuracy target is the paper's LightWaveS L1L2 mean minus {ACC_TOLERANCE}; latency ratios are "
+        f"peer single-case latency / LightWaveS L1L2 single-case latency; targets on the median over datasets: "
+        f"≥ {TARGET_MINI_RATIO:.0f}× vs MiniRocket, ≥ {TARGET_ROCKET_RATIO:.0f}× vs Rocket."
+    )
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- main
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--datasets", help="comma-separated dataset names (default: all found)")
+    p.add_argument(
+        "--methods",
+        default=",".join(METHODS),
+        help=f"comma-separated, from {', '.join(METHODS)} (default: all)",
+    )
+    p.add_argument("--quick", action="store_true", help="BasicMotions only, fewer latency calls")
+    p.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR, help="folder of <Name>/<Name>_TRAIN.ts")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help=f"also write the tables here (default {DEFAULT_OUT.relative_to(REPO_ROOT)}; "
+        f"with --quick {DEFAULT_OUT_QUICK.relative_to(REPO_ROOT)})",
+    )
+    p.add_argument(
+        "--warm",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="untimed warm-up fit of each method on tiny data first, excluding JIT time (default: on)",
+    )
+    p.add_argument("--latency-calls", type=int, default=None, help="timed single-case calls (default 200, quick 50)")
+    p.add_argument("--warmup-calls", type=int, default=None, help="untimed single-case calls (default 10, quick 5)")
+    p.add_argument(
+        "--tracemalloc",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="extra untimed LightWaveS fit under tracemalloc (default: on)",
+    )
+    args = p.parse_args(argv)
+    if args.latency_calls is None:
+        args.latency_calls = 50 if args.quick else 200
+    if args.warmup_calls is None:
+        args.warmup_calls = 5 if args.quick else 10
+    if args.latency_calls < 1 or args.warmup_calls < 0:
+        p.error("--latency-calls must be >= 1 and --warmup-calls >= 0")
+    if args.out is None:
+        args.out = DEFAULT_OUT_QUICK if args.quick else DEFAULT_OUT
+    keys = [m.strip().lower() for m in args.methods.split(",") if m.strip()]
+    bad = [k for k in keys if k not in METHODS]
+    if bad:
+        p.error(f"unknown method(s) {bad}; choose from {list(METHODS)}")
+    args.method_keys = keys
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    datasets_dir = args.datasets_dir.resolve() if args.datasets_dir is not None else None
+    skipped = []
+    if datasets_dir is None or not datasets_dir.is_dir():
+        skipped.append(f"datasets folder {args.datasets_dir} not found; only the aeon-bundled datasets are used")
+        print(f"warning: {skipped[-1]}", file=sys.stderr)
+        datasets_dir = None
+
+    if args.quick and not args.datasets:
+        names = ["BasicMotions"]
+    elif args.datasets:
+        names = [n.strip() for n in args.datasets.split(",") if n.strip()]
+    else:
+        names = discover_datasets(datasets_dir)
+
+    argv_used = [os.path.relpath(sys.executable), os.path.relpath(__file__)] + (
+        sys.argv[1:] if argv is None else list(argv)
+    )
+    head = header(args, argv_used)
+    print("\n".join(head[:6]), file=sys.stderr, flush=True)
+
+    datasets: dict[str, Dataset] = {}
+    results: list[Result] = []
+    errors: list[str] = []
+    for name in names:
+        ds = load_dataset(name, datasets_dir)
+        if ds is None:
+            skipped.append(f"{name}: not in {args.datasets_dir} and not bundled with aeon")
+            print(f"warning: {skipped[-1]}", file=sys.stderr)
+            continue
+        datasets[name] = ds
+        print(f"[{name}] {ds.shape_text()}", file=sys.stderr, flush=True)
+        for key in args.method_keys:
+            t0 = time.perf_counter()
+            try:
+                r = run_one(ds, key, args)
+            except Exception as exc:  # noqa: BLE001 - report the failure, keep benchmarking the rest
+                msg = f"{name} / {METHODS[key][0]}: {type(exc).__name__}: {exc}"
+                errors.append(msg)
+                print(f"  ERROR {msg}", file=sys.stderr, flush=True)
+                traceback.print_exc()
+                continue
+            results.append(r)
+            print(
+                f"  {METHODS[key][0]:<16} acc={r.accuracy:.3f} fit={r.fit_s:.2f}s predict={r.predict_s:.3f}s "
+                f"latency={fmt_time(r.latency_s)} features={r.n_features} channels={r.channels} "
+                f"rss+={fmt_mb(r.rss_mb)}MB tracemalloc={fmt_mb(r.tracemalloc_mb)}MB "
+                f"(total {time.perf_counter() - t0:.1f}s)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    table = results_table(results, datasets)
+    summary, findings = summary_table(results)
+    doc = head + ["## All runs", ""] + table + notes(args, datasets, skipped)
+    if any(r.key == "lws-l1l2" for r in results):
+        doc += ["", "## LightWaveS L1L2 vs paper, and single-case latency ratios", ""] + summary
+    doc += ["", "## Findings", ""]
+    findings = [f"run failed — {e}" for e in errors] + findings
+    doc += [f"- {f}" for f in findings] if findings else ["- all accuracy and latency-ratio targets met, none marginally"]
+    text = "\n".join(doc) + "\n"
+    print(text)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
