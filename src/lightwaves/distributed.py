@@ -1,0 +1,569 @@
+"""Channel-sharded feature selection on Dask distributed (``backend="dask"``).
+
+LightWaveS scores every candidate feature of every channel with an ANOVA F-score and keeps the best
+``n_candidates``. A candidate's score depends on its own column only and every ranking breaks ties by the
+smaller feature id, so the channels can be split into *shards*, each shard scored on its own (a Dask task
+that returns only its top ``n_candidates`` ids, scores and usable count), and the shard results merged on
+the client with :func:`lightwaves.selection.merge_top`: the merged top list is bit-for-bit the one of a
+serial scan. Everything after the scan (recomputing the merged candidates, mRMR, the ridge) runs on the
+client, as in a serial fit.
+
+Dask is an optional extra: this module imports ``dask``/``distributed`` only inside its functions and
+raises an :class:`ImportError` that says ``pip install "lightwaves[distributed]"`` when they are missing.
+
+Typical use::
+
+    from lightwaves import LightWaveSClassifier
+    from lightwaves.distributed import client_for
+
+    with client_for(workers=4):                # or client_for(scheduler="tcp://host:8786")
+        clf = LightWaveSClassifier(backend="dask", random_state=0).fit(X, y)
+
+Data that does not fit in the client's memory is fed from a ``.npy`` file that every worker can read
+(:class:`NpyChannels`); see :func:`fit_transformer_from_files` and ``docs/distributed.md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import numbers
+import os
+
+import numpy as np
+
+from ._validation import Collection, channel_stats, check_collection
+from .selection import merge_top, scan_channels
+
+__all__ = [
+    "NpyChannels",
+    "channel_stats_dask",
+    "client_for",
+    "current_client",
+    "fit_transformer_from_files",
+    "plan_shards",
+    "scan_channels_dask",
+    "scan_shard",
+]
+
+INSTALL_HINT = 'pip install "lightwaves[distributed]"'
+#: Default upper bound on the input data of one shard (bytes of float64 samples sent to a worker).
+SHARD_BYTES = 256 * 2**20
+#: Shards per worker thread by default: a little slack for load balancing and cheap retries.
+SHARDS_PER_THREAD = 2
+#: At least this many shards by default (channels permitting), for clusters that are still scaling up.
+MIN_SHARDS = 8
+#: A shard task that raises is retried this many times (a worker that dies is handled by the scheduler).
+RETRIES = 2
+
+
+# ---------------------------------------------------------------------------------------------- dask access
+def _import_distributed():
+    """Import ``distributed`` or raise an ImportError telling how to install it."""
+    try:
+        import dask  # noqa: F401
+        import distributed
+    except ImportError as exc:  # pragma: no cover - exercised with a patched sys.modules
+        raise ImportError(
+            "backend='dask' and lightwaves.distributed need Dask distributed, which is not installed; "
+            f"install it with: {INSTALL_HINT}"
+        ) from exc
+    return distributed
+
+
+def current_client(client=None):
+    """The Dask client to run on: ``client`` if given, else the current one.
+
+    Parameters
+    ----------
+    client : distributed.Client or None
+        An explicit client; None looks up the current client (``distributed.get_client()``: the
+        innermost ``with Client(...)`` block or the last client created).
+
+    Returns
+    -------
+    distributed.Client
+
+    Raises
+    ------
+    RuntimeError
+        When there is no client, with a hint on how to start one.
+    """
+    distributed = _import_distributed()
+    if client is not None:
+        return client
+    try:
+        return distributed.get_client()
+    except ValueError:
+        raise RuntimeError(
+            "backend='dask' needs a running dask.distributed client and none was found. Start one "
+            "first, e.g. `from dask.distributed import Client; client = Client()` (a LocalCluster), "
+            "`Client('tcp://scheduler:8786')`, or `with lightwaves.distributed.client_for(workers=4):`"
+        ) from None
+
+
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+@contextlib.contextmanager
+def client_for(workers=None, scheduler=None, timeout=10):
+    """A Dask client for the command line's ``--workers N`` / ``--scheduler ADDR``.
+
+    Inside the ``with`` block the client is the current (default) client, so estimators built with
+    ``backend="dask"`` run on it. Everything this function starts is closed on exit.
+
+    Parameters
+    ----------
+    workers : int or None
+        Start a ``LocalCluster`` with this many worker processes of one thread each (numba inside a worker
+        is capped to one thread too). None with ``scheduler=None`` means one worker per CPU core.
+    scheduler : str or None
+        Address of a running scheduler (``"tcp://host:8786"``, or a scheduler file path ending in
+        ``.json``) to connect to instead; its workers are used as they are.
+    timeout : float
+        Seconds to wait for the scheduler (or the local cluster) before giving up.
+
+    Yields
+    ------
+    distributed.Client
+
+    Raises
+    ------
+    ValueError
+        Both ``workers`` and ``scheduler`` given, a bad ``workers`` value, or a malformed address.
+    ConnectionError
+        The scheduler could not be reached within ``timeout`` seconds.
+    """
+    distributed = _import_distributed()
+    if workers is not None and scheduler is not None:
+        raise ValueError("give either workers (start a local cluster) or scheduler (connect), not both")
+    if timeout is None or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if scheduler is not None:
+        client = _connect(distributed, scheduler, timeout)
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    n = (os.cpu_count() or 1) if workers is None else _positive_int("workers", workers)
+    cluster = distributed.LocalCluster(
+        n_workers=n,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        # Dask caps OMP/MKL/OpenBLAS at one thread per worker process but not numba.
+        env={"NUMBA_NUM_THREADS": "1"},
+    )
+    try:
+        client = distributed.Client(cluster, timeout=timeout)
+        try:
+            yield client
+        finally:
+            client.close()
+    finally:
+        cluster.close()
+
+
+def _connect(distributed, scheduler, timeout):
+    address = str(scheduler)
+    kwargs = {"scheduler_file": address} if address.endswith(".json") else {"address": address}
+    try:
+        return distributed.Client(timeout=timeout, **kwargs)
+    except (OSError, TimeoutError) as exc:  # asyncio/comm timeouts are OSError or TimeoutError
+        raise ConnectionError(
+            f"could not reach the Dask scheduler at {address!r} within {timeout} s ({exc}); check the "
+            "address and that the scheduler is running and reachable from this machine"
+        ) from exc
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"bad Dask scheduler address {address!r}: {exc}") from exc
+
+
+# ---------------------------------------------------------------------------------------------- shards
+def plan_shards(n_channels: int, n_shards: int) -> list[np.ndarray]:
+    """Split channels ``0..n_channels-1`` into ``n_shards`` contiguous, near-equal shards.
+
+    Sizes differ by at most one (the first shards are the larger); there are never more shards than
+    channels, so no shard is empty.
+    """
+    n_channels = _positive_int("n_channels", n_channels)
+    n_shards = min(_positive_int("n_shards", n_shards), n_channels)
+    return [s.astype(np.int64) for s in np.array_split(np.arange(n_channels, dtype=np.int64), n_shards)]
+
+
+def _default_shards(client, n_channels: int, bytes_per_channel: int) -> int:
+    """Shards per the cluster's thread count, split further when a shard's data would exceed SHARD_BYTES."""
+    by_threads = SHARDS_PER_THREAD * max(1, _cluster_threads(client))
+    by_memory = math.ceil(n_channels * bytes_per_channel / SHARD_BYTES)
+    return max(1, min(n_channels, max(by_threads, by_memory, MIN_SHARDS)))
+
+
+def _check_shards(shards, n_channels):
+    shards = [np.asarray(s, dtype=np.int64).ravel() for s in shards]
+    if any(len(s) == 0 for s in shards):
+        raise ValueError("every shard must hold at least one channel")
+    every = np.sort(np.concatenate(shards)) if shards else np.empty(0, dtype=np.int64)
+    if not np.array_equal(every, np.arange(n_channels)):
+        raise ValueError(f"shards must hold each of the {n_channels} channels exactly once")
+    return shards
+
+
+def _worker_threads() -> int:
+    """Threads of the Dask worker running this task (1 outside a worker)."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return 1
+    state = getattr(worker, "state", None)
+    n = getattr(state, "nthreads", None) or getattr(worker, "nthreads", None) or 1
+    return max(1, int(n))
+
+
+def scan_shard(shard, channel_ids, codes, n_classes, mean, inv_sd, dilations, slots, k, n_jobs=None):
+    """Score one shard of channels and keep its top ``k`` (the task run on a worker).
+
+    Parameters
+    ----------
+    shard : Collection or NpyChannels
+        The shard's channels of the (sub)sampled training cases, in the order of ``channel_ids``; or a
+        source the worker loads those channels from (anything with ``load(channels) -> Collection``).
+    channel_ids : ndarray of int
+        Global channel numbers of the shard.
+    codes, n_classes : ndarray of int, int
+        Class codes of the cases and the number of classes.
+    mean, inv_sd : ndarray
+        Standardisation of the shard's channels (aligned with ``channel_ids``).
+    dilations, slots, k :
+        As for :func:`lightwaves.selection.scan_channels`.
+    n_jobs : int or None
+        numba threads; None means the threads of the Dask worker running the task (1 elsewhere). Calls
+        with several threads are serialised within a process by the lock in ``_kernels``.
+
+    Returns
+    -------
+    ids : ndarray of int
+        The shard's best ``k`` candidate ids (rank order).
+    scores : ndarray of float
+        Their F-scores.
+    n_usable : int
+        Non-constant candidates in the shard.
+    """
+    channel_ids = np.asarray(channel_ids, dtype=np.int64)
+    coll = shard if isinstance(shard, Collection) else shard.load(channel_ids)
+    if n_jobs is None:
+        n_jobs = _worker_threads()
+    return scan_channels(coll, channel_ids, codes, n_classes, mean, inv_sd, dilations, slots, k, n_jobs=n_jobs)
+
+
+def _cluster_threads(client) -> int:
+    try:
+        return sum(client.nthreads().values())
+    except Exception:  # pragma: no cover - a client that cannot list workers
+        return 1
+
+
+def _run_sharded(client, jobs, n_jobs, progress, desc):
+    """Submit ``jobs`` (key, function, args) and yield (index, result) as they finish.
+
+    At most ``2 x`` the cluster's threads tasks are in flight (at least 2): shard data is built on the
+    client and held by the scheduler only for those, which bounds the memory of a fit on one machine.
+    """
+    distributed = _import_distributed()
+    import dask
+
+    jobs = iter(jobs)
+    futures = {}
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_jobs, desc=desc, unit="shard", leave=False)
+
+    def submit_more(pending):
+        window = max(2, 2 * _cluster_threads(client))
+        new = []
+        # Shard data travels inside its task so the scheduler can rerun it on another worker if its
+        # worker dies; a shard is deliberately bigger than Dask's "large graph" warning threshold.
+        with dask.config.set({"distributed.admin.large-graph-warning-threshold": "64GiB"}):
+            while pending < window:
+                job = next(jobs, None)
+                if job is None:
+                    break
+                key, fn, args = job
+                fut = client.submit(fn, *args, key=key, pure=False, retries=RETRIES)
+                futures[fut] = len(futures)
+                new.append(fut)
+                pending += 1
+        return new
+
+    try:
+        first = submit_more(0)
+        running = distributed.as_completed(first)
+        pending = len(first)
+        for fut in running:
+            pending -= 1
+            result = fut.result()
+            fut.release()
+            for extra in submit_more(pending):
+                running.add(extra)
+                pending += 1
+            if bar is not None:
+                bar.update(1)
+            yield futures[fut], result
+    finally:
+        if bar is not None:
+            bar.close()
+        for fut in futures:
+            fut.release()
+
+
+def _token():
+    return os.urandom(6).hex()
+
+
+def scan_channels_dask(
+    coll,
+    codes,
+    n_classes,
+    mean,
+    inv_sd,
+    dilations,
+    slots,
+    k,
+    progress=False,
+    n_shards=None,
+    shards=None,
+    client=None,
+):
+    """Channel-sharded :func:`lightwaves.selection.scan_channels` on a Dask cluster.
+
+    Returns exactly what ``scan_channels(coll, np.arange(coll.n_channels), codes, n_classes, mean,
+    inv_sd, dilations, slots, k)`` returns (bitwise), whatever the shards and the number of workers.
+
+    Parameters
+    ----------
+    coll : Collection or NpyChannels
+        The (sub)sampled training cases, all channels. For a Collection each shard's channels are cut
+        out on the client (``coll.select_channels``) and sent with its task, so a worker receives only its
+        channels; an :class:`NpyChannels` source is sent instead and each worker reads its channels.
+    codes : ndarray of int
+        Class codes of the cases.
+    n_classes : int
+    mean, inv_sd : ndarray of shape (n_channels,)
+        Per-channel standardisation.
+    dilations, slots : ndarray
+        Dilations and feature slots of the variant.
+    k : int
+        Candidates to keep (``n_candidates``).
+    progress : bool
+        Show a tqdm bar over finished shards.
+    n_shards : int or None
+        Number of contiguous shards; None picks ``2 x`` the cluster's worker threads (at least
+        :data:`MIN_SHARDS`), more when a shard's data would exceed :data:`SHARD_BYTES`, never more than
+        the channels.
+    shards : sequence of int arrays or None
+        Explicit shards (each channel exactly once); overrides ``n_shards``.
+    client : distributed.Client or None
+        None uses the current client (see :func:`current_client`).
+
+    Returns
+    -------
+    ids : ndarray of int
+        The global top ``k`` candidate ids in rank order (descending score, ties by id).
+    scores : ndarray of float
+    n_usable : int
+    """
+    client = current_client(client)
+    n_channels = coll.n_channels
+    codes = np.asarray(codes, dtype=np.int64)
+    mean = np.asarray(mean, dtype=np.float64)
+    inv_sd = np.asarray(inv_sd, dtype=np.float64)
+    if shards is not None:
+        shards = _check_shards(shards, n_channels)
+    else:
+        if n_shards is None:
+            n_shards = _default_shards(client, n_channels, 8 * _samples_per_channel(coll))
+        shards = plan_shards(n_channels, n_shards)
+    source = not isinstance(coll, Collection)
+    token = _token()
+
+    def jobs():
+        for i, ch in enumerate(shards):
+            data = coll if source else coll.select_channels(ch)
+            args = (data, ch, codes, int(n_classes), mean[ch], inv_sd[ch], dilations, slots, int(k))
+            yield f"lightwaves-shard-{token}-{i}", scan_shard, args
+
+    parts = []
+    n_usable = 0
+    finished = _run_sharded(client, jobs(), len(shards), progress, "scoring channel shards")
+    for _, (ids, scores, usable) in finished:
+        parts.append((ids, scores))
+        n_usable += int(usable)
+    ids, scores = merge_top(parts, int(k))
+    return ids, scores, n_usable
+
+
+def _samples_per_channel(coll) -> int:
+    if isinstance(coll, Collection):
+        return int(coll.lengths.sum())
+    return coll.n_cases * coll.n_timepoints
+
+
+# ---------------------------------------------------------------------------------------------- from files
+class NpyChannels:
+    """Training data in a ``.npy`` file that every worker can read, loaded a shard of channels at a time.
+
+    The file holds a float array ``(n_cases, n_channels, n_timepoints)`` (equal-length series). It is
+    opened with ``numpy.load(mmap_mode="r")``, so loading a shard reads only that shard's channels of the
+    chosen cases; the object itself (a path and case indices) is all that is sent to a worker.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.npy`` file, at a path valid on the client and on every worker (shared file system).
+    cases : array of int or None
+        Rows to use (e.g. the subsample of a fit); None means all.
+    """
+
+    def __init__(self, path, cases=None):
+        self.path = os.fspath(path)
+        X = np.load(self.path, mmap_mode="r")
+        if X.ndim != 3:
+            raise ValueError(
+                f"{self.path} must hold a 3D array (n_cases, n_channels, n_timepoints), got shape {X.shape}"
+            )
+        self._shape = X.shape
+        self.cases = None if cases is None else np.asarray(cases, dtype=np.int64)
+        del X
+
+    @property
+    def n_cases(self) -> int:
+        return self._shape[0] if self.cases is None else len(self.cases)
+
+    @property
+    def n_channels(self) -> int:
+        return self._shape[1]
+
+    @property
+    def n_timepoints(self) -> int:
+        return self._shape[2]
+
+    def subset(self, cases) -> "NpyChannels":
+        """The same file restricted to ``cases`` (indices into this source's cases)."""
+        cases = np.asarray(cases, dtype=np.int64)
+        return NpyChannels(self.path, cases if self.cases is None else self.cases[cases])
+
+    def load(self, channels) -> Collection:
+        """The given channels (global numbers, in that order) of this source's cases, validated."""
+        X = np.load(self.path, mmap_mode="r")
+        channels = np.asarray(channels, dtype=np.int64)
+        if self.cases is None:
+            part = X[:, channels]
+        else:  # rows first, so only the chosen cases of the channels are read
+            part = np.stack([X[i, channels] for i in self.cases.tolist()]) if len(self.cases) else X[:0, channels]
+        return check_collection(np.ascontiguousarray(part, dtype=np.float64))
+
+    def __repr__(self):
+        return f"NpyChannels({self.path!r}, n_cases={self.n_cases}, n_channels={self.n_channels})"
+
+
+def _stats_shard(source, channels):
+    return channel_stats(source.load(channels))
+
+
+def channel_stats_dask(source, n_shards=None, client=None, progress=False):
+    """Per-channel mean and standard deviation of an :class:`NpyChannels` source, computed on the workers.
+
+    Identical (bitwise) to :func:`lightwaves._validation.channel_stats` of the whole data: each channel's
+    sums run over the same cases and time points in the same order whatever the shard.
+    """
+    client = current_client(client)
+    if n_shards is None:
+        n_shards = _default_shards(client, source.n_channels, 8 * _samples_per_channel(source))
+    shards = plan_shards(source.n_channels, n_shards)
+    mean = np.empty(source.n_channels)
+    sd = np.empty(source.n_channels)
+    token = _token()
+    jobs = ((f"lightwaves-stats-{token}-{i}", _stats_shard, (source, ch)) for i, ch in enumerate(shards))
+    for i, (m, s) in _run_sharded(client, jobs, len(shards), progress, "channel statistics"):
+        mean[shards[i]] = m
+        sd[shards[i]] = s
+    return mean, sd
+
+
+def fit_transformer_from_files(transformer, source, y, client=None, n_shards=None):
+    """Fit a :class:`~lightwaves.LightWaveSTransformer` on data the client cannot hold.
+
+    Workers compute the channel statistics and score their shards straight from ``source``; the client
+    only ever loads the channels of the merged candidates (for mRMR) of the subsampled cases. The fitted
+    transformer is identical to ``transformer.fit(np.load(path), y)``. Its ``transform`` accepts only
+    the selected channels, so features for a classifier are ``transformer.transform(
+    source.load(transformer.selected_channels_))``.
+
+    Parameters
+    ----------
+    transformer : LightWaveSTransformer
+        Unfitted; its parameters are used (``backend`` is ignored: this always runs on Dask).
+    source : NpyChannels
+        All training cases.
+    y : array-like of shape (n_cases,)
+        Class labels.
+    client : distributed.Client or None
+        None uses the current client.
+    n_shards : int or None
+        As for :func:`scan_channels_dask`.
+
+    Returns
+    -------
+    transformer : LightWaveSTransformer
+        The same object, fitted.
+    """
+    from sklearn.utils import check_random_state
+
+    from ._kernels import transform_triples
+    from ._plan import decode, plan_for_ids
+    from ._validation import check_labels
+    from .selection import mrmr, warn_if_short
+
+    client = current_client(client)
+    slots, dil, k, m, max_cases = transformer._check_params()
+    y = check_labels(y, source.n_cases)
+    classes, codes = np.unique(y, return_inverse=True)
+    mean, sd = channel_stats_dask(source, n_shards=n_shards, client=client, progress=transformer.progress)
+    sd = np.where(sd > 1e-12 * np.maximum(np.abs(mean), 1.0), sd, 1.0)  # as channel_stats
+    n = source.n_cases
+    if n > max_cases:
+        rng = check_random_state(transformer.random_state)
+        sub = np.sort(rng.choice(n, size=max_cases, replace=False))
+        ssource, scodes = source.subset(sub), codes[sub]
+    else:
+        ssource, scodes = source, codes
+    inv_sd = 1.0 / sd
+    ids, scores, n_usable = scan_channels_dask(
+        ssource, scodes, len(classes), mean, inv_sd, dil, slots, m,
+        progress=transformer.progress, n_shards=n_shards, client=client,
+    )
+    # Recompute only the merged candidates, reading only their channels.
+    cand = np.unique(decode(ids, len(dil))[0])
+    position = np.full(source.n_channels, -1, dtype=np.int64)
+    position[cand] = np.arange(len(cand))
+    C = transform_triples(
+        ssource.load(cand), np.ascontiguousarray(mean[cand]), np.ascontiguousarray(inv_sd[cand]),
+        plan_for_ids(ids, dil, channel_position=position), n_jobs=transformer.n_jobs,
+    )
+    chosen = mrmr(C, scores, k)
+    warn_if_short(len(chosen), k, "features")
+    transformer.n_channels_in_ = source.n_channels
+    transformer.channel_mean_ = mean
+    transformer.channel_std_ = sd
+    transformer.dilations_ = dil
+    transformer.feature_ids_ = ids[chosen]
+    transformer.feature_scores_ = scores[chosen]
+    transformer.n_candidates_usable_ = int(n_usable)
+    transformer._set_derived()
+    return transformer

@@ -1,0 +1,327 @@
+"""Dask backend (issue 3): channel-sharded selection gives exactly the serial fit, and behaves."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from lightwaves import LightWaveSClassifier, LightWaveSTransformer  # noqa: E402
+from lightwaves import distributed as lwd  # noqa: E402
+from lightwaves._kernels import transform_triples  # noqa: E402
+from lightwaves._plan import block_ids, check_variant, dilations_for, plan_for_ids  # noqa: E402
+from lightwaves._validation import channel_stats, check_collection  # noqa: E402
+from lightwaves.selection import scan_channels  # noqa: E402
+
+pytestmark = pytest.mark.distributed
+
+DIL = dilations_for(32)
+SLOTS = check_variant("L1L2")
+
+
+def make_data(n_cases=40, n_channels=12, length=60, n_classes=3, seed=0):
+    """Small synthetic problem; a few channels carry class information."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n_cases) % n_classes
+    X = rng.normal(size=(n_cases, n_channels, length))
+    for c in range(min(3, n_channels)):
+        X[:, c, 10:25] += 0.8 * (y == (c % n_classes))[:, None]
+    X[:, -1, :] = 2.5  # a constant channel: its candidates are unusable
+    return X, y
+
+
+def serial_scan(X, y, k, slots=SLOTS):
+    coll = check_collection(X)
+    mean, sd = channel_stats(coll)
+    ref = scan_channels(coll, np.arange(coll.n_channels), y, int(y.max()) + 1, mean, 1.0 / sd, DIL, slots, k)
+    return coll, mean, 1.0 / sd, ref
+
+
+def assert_same(a, b):
+    assert len(a) == len(b) == 3
+    np.testing.assert_array_equal(a[0], b[0])
+    assert a[1].tobytes() == b[1].tobytes()  # bitwise
+    assert a[2] == b[2]
+
+
+@pytest.fixture(scope="module")
+def client():
+    """Three worker processes of one thread each (more workers than some problems have channels)."""
+    with lwd.client_for(workers=3, timeout=60) as c:
+        yield c
+
+
+# ------------------------------------------------------------------------------- without a cluster
+def test_core_runs_without_dask_and_hint_names_the_extra():
+    script = textwrap.dedent(
+        """
+        import sys
+        sys.modules["dask"] = None          # make `import dask` fail
+        sys.modules["distributed"] = None
+        import numpy as np
+        import lightwaves
+        from lightwaves import LightWaveSTransformer
+        import lightwaves.distributed as lwd   # importable: dask is imported lazily
+        assert not [m for m in sys.modules if m.startswith(("dask.", "distributed.")) and sys.modules[m]]
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(12, 2, 30)); y = np.arange(12) % 2
+        LightWaveSTransformer(n_features=5).fit(X, y)
+        try:
+            LightWaveSTransformer(n_features=5, backend="dask").fit(X, y)
+        except ImportError as e:
+            assert "pip install" in str(e) and "lightwaves[distributed]" in str(e), e
+            print("OK")
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "OK" in out.stdout
+
+
+def test_no_client_is_a_clear_error(monkeypatch):
+    def no_client(*a, **k):
+        raise ValueError("No global client found and no address provided")
+
+    monkeypatch.setattr(distributed, "get_client", no_client)
+    with pytest.raises(RuntimeError, match="needs a running dask.distributed client"):
+        lwd.current_client()
+
+
+def test_plan_shards_uneven_never_empty():
+    shards = lwd.plan_shards(12, 5)
+    assert [len(s) for s in shards] == [3, 3, 2, 2, 2]
+    np.testing.assert_array_equal(np.concatenate(shards), np.arange(12))
+    assert len(lwd.plan_shards(2, 8)) == 2  # more shards asked than channels
+    with pytest.raises(ValueError):
+        lwd.plan_shards(3, 0)
+
+
+def test_client_for_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="not both"):
+        with lwd.client_for(workers=2, scheduler="tcp://127.0.0.1:1"):
+            pass
+    with pytest.raises(ValueError, match="workers"):
+        with lwd.client_for(workers=0):
+            pass
+
+
+def test_unreachable_scheduler_fails_fast():
+    with socket.socket() as s:  # a free port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    t0 = time.perf_counter()
+    with pytest.raises(ConnectionError, match="could not reach the Dask scheduler"):
+        with lwd.client_for(scheduler=f"tcp://127.0.0.1:{port}", timeout=2):
+            pass
+    assert time.perf_counter() - t0 < 15
+
+
+def test_parallel_numba_from_several_threads_is_serialised():
+    """Two threads of one process (as in a multi-threaded worker) calling the parallel transform at once."""
+    X, _ = make_data(n_cases=30, n_channels=3)
+    coll = check_collection(X)
+    mean, sd = channel_stats(coll)
+    plan = plan_for_ids(block_ids(np.arange(3), len(DIL), SLOTS), DIL)
+    ref = transform_triples(coll, mean, 1.0 / sd, plan, n_jobs=1)
+    results, errors = [], []
+
+    def run():
+        try:
+            for _ in range(3):
+                results.append(transform_triples(coll, mean, 1.0 / sd, plan, n_jobs=2))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(results) == 9
+    for r in results:
+        np.testing.assert_array_equal(r, ref)
+
+
+# ------------------------------------------------------------------------------- on a LocalCluster
+@pytest.mark.parametrize(
+    "shards",
+    [
+        dict(n_shards=1),
+        dict(n_shards=5),  # uneven: 3, 3, 2, 2, 2
+        dict(n_shards=12),
+        dict(n_shards=50),  # more shards asked than channels
+        dict(shards=[[11, 0], [5], [1, 2, 3, 4, 6, 7, 8, 9, 10]]),  # uneven, not contiguous
+        dict(),  # default: 2 per worker thread
+    ],
+)
+def test_scan_is_bitwise_serial(client, shards):
+    X, y = make_data()
+    coll, mean, inv_sd, ref = serial_scan(X, y, k=60)
+    got = lwd.scan_channels_dask(coll, y, 3, mean, inv_sd, DIL, SLOTS, 60, client=client, **shards)
+    assert_same(got, ref)
+
+
+def test_scan_k_larger_than_candidates_and_variant(client):
+    X, y = make_data(n_channels=3)
+    slots = check_variant("L2")
+    k = 5000  # more than the usable candidates (3 x 2016 minus the constant channel's)
+    coll, mean, inv_sd, ref = serial_scan(X, y, k=k, slots=slots)
+    got = lwd.scan_channels_dask(coll, y, 3, mean, inv_sd, DIL, slots, k, n_shards=2, client=client)
+    assert_same(got, ref)
+    assert len(got[0]) == got[2] <= 2 * 6 * 84 * 4  # all usable ones kept; the constant channel has none
+
+
+@pytest.mark.parametrize("n_channels", [12, 2])  # 2 channels: more workers (3) than channels
+def test_fit_identical_to_serial(client, n_channels):
+    X, y = make_data(n_channels=n_channels)
+    params = dict(n_features=20, max_cases=30, random_state=0)  # max_cases: the subsample path too
+    serial = LightWaveSClassifier(**params).fit(X, y)
+    with client.as_current():
+        dask = LightWaveSClassifier(backend="dask", **params).fit(X, y)
+    t_s, t_d = serial.transformer_, dask.transformer_
+    np.testing.assert_array_equal(t_d.feature_ids_, t_s.feature_ids_)
+    assert t_d.feature_scores_.tobytes() == t_s.feature_scores_.tobytes()
+    assert t_d.n_candidates_usable_ == t_s.n_candidates_usable_
+    assert dask.coef_.tobytes() == serial.coef_.tobytes()
+    Xt, _ = make_data(n_channels=n_channels, seed=1)
+    np.testing.assert_array_equal(dask.predict(Xt), serial.predict(Xt))
+    np.testing.assert_array_equal(dask.decision_function(Xt), serial.decision_function(Xt))
+
+
+class SpyClient:
+    """Records what each shard task is sent, then forwards to the real client."""
+
+    def __init__(self, client):
+        self.client = client
+        self.sent = []
+
+    def nthreads(self):
+        return self.client.nthreads()
+
+    def submit(self, fn, *args, **kwargs):
+        self.sent.append((fn, args, kwargs))
+        return self.client.submit(fn, *args, **kwargs)
+
+
+def test_worker_receives_only_its_channels(client):
+    X, y = make_data()
+    coll, mean, inv_sd, ref = serial_scan(X, y, k=60)
+    spy = SpyClient(client)
+    got = lwd.scan_channels_dask(coll, y, 3, mean, inv_sd, DIL, SLOTS, 60, n_shards=5, client=spy)
+    assert_same(got, ref)
+    assert len(spy.sent) == 5
+    total = 0
+    for fn, (shard, channels, *_rest), kwargs in spy.sent:
+        assert fn is lwd.scan_shard
+        assert kwargs["retries"] >= 1
+        assert shard.n_channels == len(channels) < coll.n_channels
+        np.testing.assert_array_equal(shard.data, coll.select_channels(channels).data)
+        total += shard.data.nbytes
+    assert total == coll.data.nbytes  # the whole array is sent once, split across the shards
+
+
+def test_workers_cap_numba_threads(client):
+    env = client.run(lambda: os.environ.get("NUMBA_NUM_THREADS"))
+    assert set(env.values()) == {"1"}
+    assert client.submit(lwd._worker_threads, pure=False).result() == 1
+    assert lwd._worker_threads() == 1  # outside a worker
+
+
+def test_threaded_worker_matches_serial():
+    """One worker with two threads: shard tasks run concurrently in one process, numba uses both threads."""
+    X, y = make_data()
+    coll, mean, inv_sd, ref = serial_scan(X, y, k=60)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0"
+    ) as cluster, distributed.Client(cluster) as c:
+        assert c.submit(lwd._worker_threads, pure=False).result() == 2
+        got = lwd.scan_channels_dask(coll, y, 3, mean, inv_sd, DIL, SLOTS, 60, n_shards=6, client=c)
+    assert_same(got, ref)
+
+
+def test_progress_bar_over_shards(client, capfd):
+    X, y = make_data()
+    coll, mean, inv_sd, ref = serial_scan(X, y, k=60)
+    capfd.readouterr()
+    lwd.scan_channels_dask(coll, y, 3, mean, inv_sd, DIL, SLOTS, 60, n_shards=4, client=client)
+    assert "shard" not in capfd.readouterr().err
+    lwd.scan_channels_dask(coll, y, 3, mean, inv_sd, DIL, SLOTS, 60, n_shards=4, client=client, progress=True)
+    err = capfd.readouterr().err
+    assert "scoring channel shards" in err and "/4" in err  # a bar over the 4 shards
+
+
+def test_feed_shards_from_npy_files(client, tmp_path):
+    X, y = make_data(n_cases=45)
+    path = tmp_path / "train.npy"
+    np.save(path, X)
+    source = lwd.NpyChannels(path)
+    assert (source.n_cases, source.n_channels, source.n_timepoints) == X.shape
+
+    mean, sd = lwd.channel_stats_dask(source, n_shards=5, client=client)
+    ref_mean, ref_sd = channel_stats(check_collection(X))
+    assert mean.tobytes() == ref_mean.tobytes()
+
+    params = dict(n_features=20, max_cases=30, random_state=0)
+    ref = LightWaveSTransformer(**params).fit(X, y)
+    got = lwd.fit_transformer_from_files(LightWaveSTransformer(**params), source, y, client=client, n_shards=5)
+    np.testing.assert_array_equal(got.feature_ids_, ref.feature_ids_)
+    assert got.feature_scores_.tobytes() == ref.feature_scores_.tobytes()
+    assert got.channel_std_.tobytes() == ref.channel_std_.tobytes()
+    assert got.n_candidates_usable_ == ref.n_candidates_usable_
+    # features for the ridge: read only the selected channels
+    F = got.transform(source.load(got.selected_channels_))
+    np.testing.assert_array_equal(F, ref.transform(X))
+
+    # a worker gets the path and case indices, never the samples
+    spy = SpyClient(client)
+    sub = source.subset(np.arange(0, 45, 2))
+    lwd.scan_channels_dask(sub, y[::2], 3, mean, 1.0 / sd, DIL, SLOTS, 60, n_shards=3, client=spy)
+    assert all(isinstance(args[0], lwd.NpyChannels) for _, args, _ in spy.sent)
+
+
+# ------------------------------------------------------------------------------- faults
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_worker_killed_mid_fit_is_retried():
+    X, y = make_data(n_cases=120, n_channels=6, length=200)
+    coll, mean, inv_sd, ref = serial_scan(X, y, k=100)
+    with lwd.client_for(workers=2, timeout=60) as c:
+        pids = c.run(os.getpid)
+        out = {}
+
+        def fit():
+            try:
+                out["got"] = lwd.scan_channels_dask(
+                    coll, y, 3, mean, inv_sd, DIL, SLOTS, 100, n_shards=6, client=c
+                )
+            except BaseException as e:  # pragma: no cover - reported below
+                out["error"] = e
+
+        runner = threading.Thread(target=fit)
+        runner.start()
+        killed = None
+        deadline = time.monotonic() + 60
+        while killed is None and runner.is_alive() and time.monotonic() < deadline:
+            for addr, keys in c.processing().items():
+                if any("lightwaves-shard" in str(k) for k in keys) and addr in pids:
+                    os.kill(pids[addr], signal.SIGKILL)
+                    killed = addr
+                    break
+            time.sleep(0.01)
+        runner.join(90)
+        assert killed is not None, "no shard task was seen running"
+        assert not runner.is_alive()
+        assert "error" not in out, out.get("error")
+        assert killed not in c.run(os.getpid)  # that worker process is gone
+    assert_same(out["got"], ref)
