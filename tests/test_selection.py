@@ -83,11 +83,11 @@ def test_scan_does_not_depend_on_blocks_or_shards(monkeypatch):
     parts = []
     for chans in ([0, 1, 2], [3], [4]):
         sub = coll.select_channels(np.array(chans))
-        ids, scores, _ = scan_channels(
+        ids, scores, _, keys = scan_channels(
             sub, np.array(chans), y, 2, np.zeros(len(chans)), np.ones(len(chans)), dilations_for(32),
-            VARIANT_SLOTS["L1L2"], 300,
+            VARIANT_SLOTS["L1L2"], 300, return_keys=True,
         )
-        parts.append((ids, scores))
+        parts.append((ids, scores, keys))
     ids, scores = merge_top(parts, 300)
     np.testing.assert_array_equal(ids, big[0])
     np.testing.assert_array_equal(scores, big[1])
@@ -109,3 +109,41 @@ def test_scan_memory_is_bounded_by_the_block(monkeypatch):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 8 * per_channel  # all 40 channels at once would be 40 * per_channel
+
+
+def test_column_keys_match_affine_copies_only():
+    rng = np.random.default_rng(6)
+    a = rng.normal(size=(40, 3))
+    F = np.c_[a, 3 * a[:, 0] + 1, -a[:, 1] / 7, a[:, 2] + 1e-4 * rng.normal(size=40), np.ones(40)]
+    k = selection.column_keys(F)
+    assert k[0] == k[3] and k[1] == k[4]
+    assert len({k[0], k[1], k[2], k[5]}) == 4
+    assert k[6] == 0
+
+
+def test_distinct_pool_holds_no_copies_and_streaming_equals_all_at_once(monkeypatch):
+    # short series with large dilations: many kernels give identical outputs
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(24, 3, 9))
+    y = np.repeat([0, 1, 2], 8)
+    coll = check_collection(X)
+    ids, scores, _ = _scan(coll, y, 400, 2**30, monkeypatch)
+    ids1, scores1, _ = _scan(coll, y, 400, 1, monkeypatch)
+    np.testing.assert_array_equal(ids, ids1)
+    from lightwaves._kernels import transform_triples
+    from lightwaves._plan import plan_for_ids
+
+    C = transform_triples(coll, np.zeros(3), np.ones(3), plan_for_ids(ids, dilations_for(32)))
+    r = np.abs(np.corrcoef(C.T))
+    np.fill_diagonal(r, 0)
+    assert r.max() < 1 - 1e-9
+    # without de-duplication the same pool size holds copies
+    monkeypatch.setattr(selection, "BLOCK_BYTES", 2**30)
+    ids2, _, _ = scan_channels(
+        coll, np.arange(3), y, 3, np.zeros(3), np.ones(3), dilations_for(32), VARIANT_SLOTS["L1L2"], 400,
+        distinct=False,
+    )
+    C2 = transform_triples(coll, np.zeros(3), np.ones(3), plan_for_ids(ids2, dilations_for(32)))
+    r2 = np.abs(np.corrcoef(C2.T))
+    np.fill_diagonal(r2, 0)
+    assert r2.max() > 1 - 1e-9

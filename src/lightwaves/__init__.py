@@ -2,12 +2,31 @@
 
 >>> from lightwaves import LightWaveSClassifier
 >>> clf = LightWaveSClassifier(variant="L1L2", n_features=500, random_state=0)
+
+The estimators are imported on first use, so ``lightwaves --help`` and other light commands do not pay
+for importing scikit-learn and numba.
 """
 
-from .classifier import LightWaveSClassifier
-from .transformer import LightWaveSTransformer
-
 __version__ = "0.1.0"
+
+_LAZY = {
+    "LightWaveSClassifier": "classifier",
+    "LightWaveSTransformer": "transformer",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'lightwaves' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))
 
 
 def load(path):

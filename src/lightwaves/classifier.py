@@ -24,7 +24,8 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    variant, n_features, n_candidates, max_cases, max_dilation, random_state, n_jobs, backend, progress
+    variant, n_features, n_candidates, max_cases, max_dilation, random_state, n_jobs, backend, progress, \
+    distinct_candidates
         As in :class:`~lightwaves.LightWaveSTransformer`.
     alphas : array-like or None, default=None
         Ridge regularisation grid; None means ``np.logspace(-3, 3, 10)``.
@@ -65,6 +66,7 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         n_jobs=1,
         backend="serial",
         progress=False,
+        distinct_candidates=True,
         alphas=None,
     ):
         self.variant = variant
@@ -76,6 +78,7 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.backend = backend
         self.progress = progress
+        self.distinct_candidates = distinct_candidates
         self.alphas = alphas
 
     def _make_transformer(self) -> LightWaveSTransformer:

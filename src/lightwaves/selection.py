@@ -105,22 +105,100 @@ def rank_order(ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
     return np.lexsort((ids, -scores))
 
 
-class RunningTopK:
-    """Keeps the ``k`` best (id, score) pairs seen so far; usable (finite) scores only."""
+#: Fingerprints quantise standardised columns (unit norm) to this many steps per unit.
+KEY_QUANTUM = 1e7
 
-    def __init__(self, k: int):
+
+@njit(cache=True)
+def _mix(h):
+    """splitmix64 finaliser (uint64 arithmetic wraps)."""
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return h
+
+
+@njit(cache=True)
+def _column_keys(F):
+    """A 64-bit fingerprint of every column of ``F``, equal for columns that are positive or negative
+    affine copies of each other (|Pearson r| = 1): each column is centred, scaled to unit norm, given the
+    sign of its first clearly non-zero entry, quantised and hashed. Constant columns get key 0."""
+    n, p = F.shape
+    mean = np.zeros(p)
+    for i in range(n):
+        for j in range(p):
+            mean[j] += F[i, j]
+    mean /= n
+    ss = np.zeros(p)
+    for i in range(n):
+        for j in range(p):
+            d = F[i, j] - mean[j]
+            ss[j] += d * d
+    scale = np.zeros(p)
+    for j in range(p):
+        if ss[j] > 0.0:
+            scale[j] = KEY_QUANTUM / np.sqrt(ss[j])
+    keys = np.full(p, np.uint64(0x9E3779B97F4A7C15))
+    signed = np.zeros(p, dtype=np.bool_)
+    for i in range(n):
+        for j in range(p):
+            if scale[j] == 0.0:
+                continue
+            q = (F[i, j] - mean[j]) * scale[j]
+            if not signed[j] and abs(q) > 1.0:
+                signed[j] = True  # canonical sign: the first clearly non-zero entry is positive
+                if q < 0.0:
+                    scale[j] = -scale[j]
+                    q = -q
+            keys[j] = _mix(keys[j] ^ np.uint64(np.int64(np.round(q)) & np.int64(0x7FFFFFFFFFFFFFFF)))
+    for j in range(p):
+        if ss[j] <= 0.0:
+            keys[j] = np.uint64(0)
+    return keys
+
+
+def column_keys(F: np.ndarray) -> np.ndarray:
+    """Fingerprints of the columns of ``F`` (see :func:`_column_keys`)."""
+    return _column_keys(np.ascontiguousarray(F, dtype=np.float64))
+
+
+def _top_distinct(ids, scores, keys, k):
+    """Indices of the ``k`` best by rank order, keeping only the best of each key (if keys given)."""
+    order = rank_order(ids, scores)
+    if keys is not None:
+        _, first = np.unique(keys[order], return_index=True)
+        order = order[np.sort(first)]
+    return order[:k]
+
+
+class RunningTopK:
+    """Keeps the ``k`` best (id, score[, key]) candidates seen so far; usable (finite) scores only.
+
+    With keys, only the best-ranked candidate of each key is kept, so the result is the top ``k``
+    distinct candidates. Streaming blocks (or merging shards) gives exactly the result of ranking
+    everything at once: a candidate evicted from a partial top ``k`` has ``k`` distinct better ones.
+    """
+
+    def __init__(self, k: int, distinct: bool = True):
         self.k = int(k)
+        self.distinct = distinct
         self.ids = np.empty(0, dtype=np.int64)
         self.scores = np.empty(0)
+        self.keys = np.empty(0, dtype=np.uint64)
         self.n_usable = 0
 
-    def push(self, ids: np.ndarray, scores: np.ndarray) -> None:
+    def push(self, ids: np.ndarray, scores: np.ndarray, keys=None) -> None:
         keep = np.isfinite(scores)
         self.n_usable += int(keep.sum())
         ids = np.concatenate([self.ids, ids[keep]])
         scores = np.concatenate([self.scores, scores[keep]])
-        order = rank_order(ids, scores)[: self.k]
+        keys = np.concatenate([self.keys, keys[keep]]) if self.distinct else None
+        order = _top_distinct(ids, scores, keys, self.k)
         self.ids, self.scores = ids[order], scores[order]
+        if self.distinct:
+            self.keys = keys[order]
 
 
 def scan_channels(
@@ -135,26 +213,33 @@ def scan_channels(
     k: int,
     n_jobs: int = 1,
     progress=None,
+    distinct: bool = True,
+    return_keys: bool = False,
 ):
     """Score every candidate of the collection's channels and keep the top ``k``.
 
     ``coll`` holds the channels ``channel_ids`` (global channel numbers) in that order; ``mean`` and
-    ``inv_sd`` are aligned with them. Returns (ids, scores, n_usable), ids in rank order.
+    ``inv_sd`` are aligned with them. Returns (ids, scores, n_usable), ids in rank order, or
+    (ids, scores, n_usable, keys) with ``return_keys`` (what a shard sends for :func:`merge_top`).
+    With ``distinct``, candidates that are affine copies of a better one (|r| = 1) do not take a place.
     ``progress`` is called with the number of channels finished after each block.
     """
     per_channel = features_per_channel(len(dilations), slots)
     block = max(1, BLOCK_BYTES // max(1, coll.n_cases * per_channel * 8))
-    top = RunningTopK(k)
+    top = RunningTopK(k, distinct=distinct)
     positions = np.arange(coll.n_channels)
     for start in range(0, coll.n_channels, block):
         pos = positions[start : start + block]
         ids = block_ids(channel_ids[pos], len(dilations), slots)
         plan = plan_for_ids(ids, dilations, channel_position=_position_map(channel_ids, pos))
         F = transform_triples(coll, mean, inv_sd, plan, n_jobs=n_jobs)
-        top.push(ids, anova_f(F, codes, n_classes))
+        top.push(ids, anova_f(F, codes, n_classes), column_keys(F) if distinct else None)
         del F
         if progress is not None:
             progress(len(pos))
+    if return_keys:
+        keys = top.keys if distinct else np.zeros(len(top.ids), dtype=np.uint64)
+        return top.ids, top.scores, top.n_usable, keys
     return top.ids, top.scores, top.n_usable
 
 
@@ -165,11 +250,18 @@ def _position_map(channel_ids: np.ndarray, pos: np.ndarray) -> np.ndarray:
     return mapping
 
 
-def merge_top(parts, k: int):
-    """Merge per-shard (ids, scores) lists into the global top ``k`` (identical to a serial scan)."""
-    ids = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, dtype=np.int64)
-    scores = np.concatenate([p[1] for p in parts]) if parts else np.empty(0)
-    order = rank_order(ids, scores)[:k]
+def merge_top(parts, k: int, distinct: bool = True):
+    """Merge per-shard candidate lists into the global top ``k`` (identical to a serial scan).
+
+    ``parts`` holds (ids, scores) or (ids, scores, keys) per shard; with keys and ``distinct`` only the
+    best candidate of each key is kept, as :class:`RunningTopK` does.
+    """
+    if not parts:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    ids = np.concatenate([p[0] for p in parts])
+    scores = np.concatenate([p[1] for p in parts])
+    keys = np.concatenate([p[2] for p in parts]) if distinct and all(len(p) > 2 for p in parts) else None
+    order = _top_distinct(ids, scores, keys, k)
     return ids[order], scores[order]
 
 

@@ -54,6 +54,11 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         ``dask.distributed`` client (needs ``pip install lightwaves[distributed]``).
     progress : bool, default=False
         Show a progress bar over channels during ``fit``.
+    distinct_candidates : bool, default=True
+        Keep ``n_candidates`` *distinct* candidates: a candidate that is an exact affine copy of a better
+        one (|Pearson r| = 1, common for short series and large dilations) does not take a place in the
+        pool handed to mRMR. ``False`` reproduces the paper, whose pool may hold many copies (mRMR never
+        picks a copy either way).
 
     Attributes
     ----------
@@ -89,6 +94,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         n_jobs=1,
         backend="serial",
         progress=False,
+        distinct_candidates=True,
     ):
         self.variant = variant
         self.n_features = n_features
@@ -99,6 +105,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.backend = backend
         self.progress = progress
+        self.distinct_candidates = distinct_candidates
 
     # ------------------------------------------------------------------ parameters
     def _check_params(self):
@@ -171,13 +178,15 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
             from .distributed import scan_channels_dask
 
             return scan_channels_dask(
-                coll, codes, n_classes, mean, inv_sd, dil, slots, m, progress=self.progress
+                coll, codes, n_classes, mean, inv_sd, dil, slots, m, progress=self.progress,
+                distinct=self.distinct_candidates,
             )
         bar = _progress_bar(self.progress, coll.n_channels, "scoring channels")
         try:
             return scan_channels(
                 coll, channels, codes, n_classes, mean, inv_sd, dil, slots, m,
                 n_jobs=self.n_jobs, progress=None if bar is None else bar.update,
+                distinct=self.distinct_candidates,
             )
         finally:
             if bar is not None:
