@@ -74,8 +74,6 @@ def _warm_up():
 
 def run_one(spec: dict) -> dict:
     """One configuration, in this (fresh) process. Returns timings and peak RSS."""
-    import numpy as np
-
     from lightwaves import LightWaveSClassifier
 
     if spec["data"] == "BasicMotions":

@@ -40,10 +40,12 @@ def make_data(n_cases=40, n_channels=12, length=60, n_classes=3, seed=0):
     return X, y
 
 
-def serial_scan(X, y, k, slots=SLOTS):
+def serial_scan(X, y, k, slots=SLOTS, distinct=True):
     coll = check_collection(X)
     mean, sd = channel_stats(coll)
-    ref = scan_channels(coll, np.arange(coll.n_channels), y, int(y.max()) + 1, mean, 1.0 / sd, DIL, slots, k)
+    ref = scan_channels(
+        coll, np.arange(coll.n_channels), y, int(y.max()) + 1, mean, 1.0 / sd, DIL, slots, k, distinct=distinct
+    )
     return coll, mean, 1.0 / sd, ref
 
 
@@ -172,14 +174,29 @@ def test_scan_is_bitwise_serial(client, shards):
     assert_same(got, ref)
 
 
-def test_scan_k_larger_than_candidates_and_variant(client):
+@pytest.mark.parametrize("distinct", [True, False])
+def test_scan_k_larger_than_candidates_and_variant(client, distinct):
     X, y = make_data(n_channels=3)
     slots = check_variant("L2")
     k = 5000  # more than the usable candidates (3 x 2016 minus the constant channel's)
-    coll, mean, inv_sd, ref = serial_scan(X, y, k=k, slots=slots)
-    got = lwd.scan_channels_dask(coll, y, 3, mean, inv_sd, DIL, slots, k, n_shards=2, client=client)
+    coll, mean, inv_sd, ref = serial_scan(X, y, k=k, slots=slots, distinct=distinct)
+    got = lwd.scan_channels_dask(
+        coll, y, 3, mean, inv_sd, DIL, slots, k, n_shards=2, client=client, distinct=distinct
+    )
     assert_same(got, ref)
-    assert len(got[0]) == got[2] <= 2 * 6 * 84 * 4  # all usable ones kept; the constant channel has none
+    assert len(got[0]) <= got[2] <= 2 * 6 * 84 * 4  # the constant channel has no usable candidate
+    if not distinct:
+        assert len(got[0]) == got[2]  # every usable one is kept
+
+
+@pytest.mark.parametrize("n_shards", [3, 7])
+def test_scan_without_distinct_is_bitwise_serial(client, n_shards):
+    X, y = make_data()
+    coll, mean, inv_sd, ref = serial_scan(X, y, k=200, distinct=False)
+    got = lwd.scan_channels_dask(
+        coll, y, 3, mean, inv_sd, DIL, SLOTS, 200, n_shards=n_shards, client=client, distinct=False
+    )
+    assert_same(got, ref)
 
 
 @pytest.mark.parametrize("n_channels", [12, 2])  # 2 channels: more workers (3) than channels

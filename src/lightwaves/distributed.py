@@ -224,7 +224,9 @@ def _worker_threads() -> int:
     return max(1, int(n))
 
 
-def scan_shard(shard, channel_ids, codes, n_classes, mean, inv_sd, dilations, slots, k, n_jobs=None):
+def scan_shard(
+    shard, channel_ids, codes, n_classes, mean, inv_sd, dilations, slots, k, n_jobs=None, distinct=True
+):
     """Score one shard of channels and keep its top ``k`` (the task run on a worker).
 
     Parameters
@@ -243,6 +245,8 @@ def scan_shard(shard, channel_ids, codes, n_classes, mean, inv_sd, dilations, sl
     n_jobs : int or None
         numba threads; None means the threads of the Dask worker running the task (1 elsewhere). Calls
         with several threads are serialised within a process by the lock in ``_kernels``.
+    distinct : bool
+        Keep only distinct candidates (see ``LightWaveSTransformer(distinct_candidates=...)``).
 
     Returns
     -------
@@ -252,12 +256,17 @@ def scan_shard(shard, channel_ids, codes, n_classes, mean, inv_sd, dilations, sl
         Their F-scores.
     n_usable : int
         Non-constant candidates in the shard.
+    keys : ndarray of uint64
+        Fingerprints of the kept candidates, for :func:`lightwaves.selection.merge_top`.
     """
     channel_ids = np.asarray(channel_ids, dtype=np.int64)
     coll = shard if isinstance(shard, Collection) else shard.load(channel_ids)
     if n_jobs is None:
         n_jobs = _worker_threads()
-    return scan_channels(coll, channel_ids, codes, n_classes, mean, inv_sd, dilations, slots, k, n_jobs=n_jobs)
+    return scan_channels(
+        coll, channel_ids, codes, n_classes, mean, inv_sd, dilations, slots, k,
+        n_jobs=n_jobs, distinct=distinct, return_keys=True,
+    )
 
 
 def _cluster_threads(client) -> int:
@@ -339,11 +348,13 @@ def scan_channels_dask(
     n_shards=None,
     shards=None,
     client=None,
+    distinct=True,
 ):
     """Channel-sharded :func:`lightwaves.selection.scan_channels` on a Dask cluster.
 
     Returns exactly what ``scan_channels(coll, np.arange(coll.n_channels), codes, n_classes, mean,
-    inv_sd, dilations, slots, k)`` returns (bitwise), whatever the shards and the number of workers.
+    inv_sd, dilations, slots, k, distinct=distinct)`` returns (bitwise), whatever the shards and the
+    number of workers.
 
     Parameters
     ----------
@@ -370,6 +381,8 @@ def scan_channels_dask(
         Explicit shards (each channel exactly once); overrides ``n_shards``.
     client : distributed.Client or None
         None uses the current client (see :func:`current_client`).
+    distinct : bool
+        Keep ``k`` distinct candidates (affine copies of a better one take no place), as the serial scan.
 
     Returns
     -------
@@ -395,16 +408,17 @@ def scan_channels_dask(
     def jobs():
         for i, ch in enumerate(shards):
             data = coll if source else coll.select_channels(ch)
-            args = (data, ch, codes, int(n_classes), mean[ch], inv_sd[ch], dilations, slots, int(k))
+            args = (data, ch, codes, int(n_classes), mean[ch], inv_sd[ch], dilations, slots, int(k), None,
+                    bool(distinct))
             yield f"lightwaves-shard-{token}-{i}", scan_shard, args
 
     parts = []
     n_usable = 0
     finished = _run_sharded(client, jobs(), len(shards), progress, "scoring channel shards")
-    for _, (ids, scores, usable) in finished:
-        parts.append((ids, scores))
+    for _, (ids, scores, usable, keys) in finished:
+        parts.append((ids, scores, keys))
         n_usable += int(usable)
-    ids, scores = merge_top(parts, int(k))
+    ids, scores = merge_top(parts, int(k), distinct=bool(distinct))
     return ids, scores, n_usable
 
 
@@ -547,6 +561,7 @@ def fit_transformer_from_files(transformer, source, y, client=None, n_shards=Non
     ids, scores, n_usable = scan_channels_dask(
         ssource, scodes, len(classes), mean, inv_sd, dil, slots, m,
         progress=transformer.progress, n_shards=n_shards, client=client,
+        distinct=getattr(transformer, "distinct_candidates", True),
     )
     # Recompute only the merged candidates, reading only their channels.
     cand = np.unique(decode(ids, len(dil))[0])
