@@ -283,9 +283,11 @@ def test_workers_uses_client_for_and_dask_backend(capsys, tmp_path, monkeypatch)
         calls.append((workers, scheduler))
         yield "fake-client"
 
-    def scan_channels_dask(coll, codes, n_classes, mean, inv_sd, dil, slots, m, progress=False):
+    def scan_channels_dask(coll, codes, n_classes, mean, inv_sd, dil, slots, m, progress=False, distinct=True):
         calls.append("scan")
-        return scan_channels(coll, np.arange(coll.n_channels), codes, n_classes, mean, inv_sd, dil, slots, m)
+        return scan_channels(
+            coll, np.arange(coll.n_channels), codes, n_classes, mean, inv_sd, dil, slots, m, distinct=distinct
+        )
 
     fake = types.ModuleType("lightwaves.distributed")
     fake.client_for = client_for
