@@ -59,6 +59,8 @@ METHODS = {
     "lws-l1": ("LightWaveS L1", "lws", "L1"),
     "lws-l2": ("LightWaveS L2", "lws", "L2"),
     "lws-l1l2": ("LightWaveS L1L2", "lws", "L1L2"),
+    # the paper's candidate pool (copies of a candidate may take several of its places)
+    "lws-l1l2-paper": ("LightWaveS L1L2 paper pool", "lws", "L1L2-paper"),
     "rocket": ("Rocket", "aeon", "RocketClassifier"),
     "minirocket": ("MiniRocket", "aeon", "MiniRocketClassifier"),
     "multirocket": ("MultiRocket", "aeon", "MultiRocketClassifier"),
@@ -224,7 +226,10 @@ def make_estimator(key: str, seed: int = 0):
     if kind == "lws":
         from lightwaves import LightWaveSClassifier
 
-        return LightWaveSClassifier(variant=arg, n_features=500, random_state=seed, n_jobs=1)
+        variant, _, paper = arg.partition("-")
+        return LightWaveSClassifier(
+            variant=variant, n_features=500, random_state=seed, n_jobs=1, distinct_candidates=not paper
+        )
     from aeon.classification import convolution_based
 
     return getattr(convolution_based, arg)(random_state=seed, n_jobs=1)
