@@ -537,12 +537,9 @@ def fit_transformer_from_files(transformer, source, y, client=None, n_shards=Non
     transformer : LightWaveSTransformer
         The same object, fitted.
     """
-    from sklearn.utils import check_random_state
-
     from ._kernels import transform_triples
     from ._plan import decode, plan_for_ids
     from ._validation import check_labels
-    from .selection import mrmr, warn_if_short
 
     client = current_client(client)
     slots, dil, k, m, max_cases = transformer._check_params()
@@ -550,18 +547,13 @@ def fit_transformer_from_files(transformer, source, y, client=None, n_shards=Non
     classes, codes = np.unique(y, return_inverse=True)
     mean, sd = channel_stats_dask(source, n_shards=n_shards, client=client, progress=transformer.progress)
     sd = np.where(sd > 1e-12 * np.maximum(np.abs(mean), 1.0), sd, 1.0)  # as channel_stats
-    n = source.n_cases
-    if n > max_cases:
-        rng = check_random_state(transformer.random_state)
-        sub = np.sort(rng.choice(n, size=max_cases, replace=False))
-        ssource, scodes = source.subset(sub), codes[sub]
-    else:
-        ssource, scodes = source, codes
+    sub = transformer._subsample(source.n_cases, max_cases)
+    ssource, scodes = (source, codes) if sub is None else (source.subset(sub), codes[sub])
     inv_sd = 1.0 / sd
     ids, scores, n_usable = scan_channels_dask(
         ssource, scodes, len(classes), mean, inv_sd, dil, slots, m,
         progress=transformer.progress, n_shards=n_shards, client=client,
-        distinct=getattr(transformer, "distinct_candidates", True),
+        distinct=transformer.distinct_candidates,
     )
     # Recompute only the merged candidates, reading only their channels.
     cand = np.unique(decode(ids, len(dil))[0])
@@ -571,14 +563,5 @@ def fit_transformer_from_files(transformer, source, y, client=None, n_shards=Non
         ssource.load(cand), np.ascontiguousarray(mean[cand]), np.ascontiguousarray(inv_sd[cand]),
         plan_for_ids(ids, dil, channel_position=position), n_jobs=transformer.n_jobs,
     )
-    chosen = mrmr(C, scores, k)
-    warn_if_short(len(chosen), k, "features")
-    transformer.n_channels_in_ = source.n_channels
-    transformer.channel_mean_ = mean
-    transformer.channel_std_ = sd
-    transformer.dilations_ = dil
-    transformer.feature_ids_ = ids[chosen]
-    transformer.feature_scores_ = scores[chosen]
-    transformer.n_candidates_usable_ = int(n_usable)
-    transformer._set_derived()
+    transformer._select(C, ids, scores, n_usable, k, source.n_channels, mean, sd, dil)
     return transformer

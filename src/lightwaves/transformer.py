@@ -149,20 +149,25 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         classes, codes = np.unique(y, return_inverse=True)
         mean, sd = channel_stats(coll)
 
-        n = coll.n_cases
-        if n > max_cases:
-            rng = check_random_state(self.random_state)
-            sub = np.sort(rng.choice(n, size=max_cases, replace=False))
-            scoll, scodes = coll.subset(sub), codes[sub]
-        else:
-            sub, scoll, scodes = None, coll, codes
-
+        sub = self._subsample(coll.n_cases, max_cases)
+        scoll, scodes = (coll, codes) if sub is None else (coll.subset(sub), codes[sub])
         ids, scores, n_usable = self._scan(scoll, scodes, len(classes), mean, 1.0 / sd, dil, slots, m)
         C = transform_triples(scoll, mean, 1.0 / sd, plan_for_ids(ids, dil), n_jobs=self.n_jobs)
+        chosen = self._select(C, ids, scores, n_usable, k, coll.n_channels, mean, sd, dil)
+        return coll, (C[:, chosen] if sub is None else None)
+
+    def _subsample(self, n_cases, max_cases):
+        """Sorted indices of the (seeded) subsample used for selection, or None to use every case."""
+        if n_cases <= max_cases:
+            return None
+        rng = check_random_state(self.random_state)
+        return np.sort(rng.choice(n_cases, size=max_cases, replace=False))
+
+    def _select(self, C, ids, scores, n_usable, k, n_channels, mean, sd, dil):
+        """mRMR on the merged candidates ``C`` and store the fitted state; returns the chosen columns."""
         chosen = mrmr(C, scores, k)
         warn_if_short(len(chosen), k, "features")
-
-        self.n_channels_in_ = coll.n_channels
+        self.n_channels_in_ = n_channels
         self.channel_mean_ = mean
         self.channel_std_ = sd
         self.dilations_ = dil
@@ -170,7 +175,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         self.feature_scores_ = scores[chosen]
         self.n_candidates_usable_ = int(n_usable)
         self._set_derived()
-        return coll, (C[:, chosen] if sub is None else None)
+        return chosen
 
     def _scan(self, coll, codes, n_classes, mean, inv_sd, dil, slots, m):
         channels = np.arange(coll.n_channels, dtype=np.int64)
