@@ -287,18 +287,13 @@ def read_ts(path):
         X = np.asarray(X, dtype=np.float64)
         if X.ndim == 2:
             X = X[:, None, :]
-        bad = ~np.isfinite(X)
-        if bad.any():
-            i, c, t = (int(v) for v in np.argwhere(bad)[0])
-            raise _err(path, data_lines[i], f"channel {c}, time {t}: missing or non-finite value "
-                                            "(impute it before using lightwaves)")
     else:
         X = [np.asarray(a, dtype=np.float64) for a in X]
-        for i, a in enumerate(X):
-            if not np.isfinite(a).all():
-                c, t = (int(v) for v in np.argwhere(~np.isfinite(a))[0])
-                raise _err(path, data_lines[i], f"channel {c}, time {t}: missing or non-finite value "
-                                                "(impute it before using lightwaves)")
+    for i, a in enumerate(X):
+        if not np.isfinite(a).all():
+            c, t = (int(v) for v in np.argwhere(~np.isfinite(a))[0])
+            raise _err(path, data_lines[i], f"channel {c}, time {t}: missing or non-finite value "
+                                            "(impute it before using lightwaves)")
     labelled = header.get("@classlabel", "false").split()[0].lower() == "true"
     y = np.asarray(y) if labelled and y is not None and len(y) == n else None
     dataset = header.get("@problemname") or Path(path).stem
