@@ -156,3 +156,15 @@ def test_predict_accepts_any_length_and_rejects_wrong_channels(fitted, n_channel
     else:
         with pytest.raises(ValueError, match="channels"):
             clf.predict(X)
+
+
+def test_values_too_large_for_float64_are_reported(fitted):
+    clf, X, y = fitted
+    Xb = X[:3].copy()
+    Xb[2, 1, :] = 1.7e308
+    with pytest.raises(ValueError, match="too large.*case 2"):
+        clf.predict(Xb)
+    Xf = X.copy()
+    Xf[:, 2, ::2] = 1e300
+    with pytest.raises(ValueError, match="too large.*channel 2"):
+        LightWaveSClassifier(n_features=5).fit(Xf, y)

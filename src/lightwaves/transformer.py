@@ -148,6 +148,12 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         y = check_labels(y, coll.n_cases)
         classes, codes = np.unique(y, return_inverse=True)
         mean, sd = channel_stats(coll)
+        if not (np.isfinite(mean).all() and np.isfinite(sd).all()):
+            c = int(np.flatnonzero(~(np.isfinite(mean) & np.isfinite(sd)))[0])
+            raise ValueError(
+                f"X has values too large to standardise in channel {c} (its variance overflows float64);"
+                " rescale the data"
+            )
 
         sub = self._subsample(coll.n_cases, max_cases)
         scoll, scodes = (coll, codes) if sub is None else (coll.subset(sub), codes[sub])
@@ -231,7 +237,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
 
     def _transform_collection(self, coll: Collection) -> np.ndarray:
         plan, mean, inv_sd = self._inference[self._channel_mode(coll.n_channels)]
-        return transform_triples(coll, mean, inv_sd, plan, n_jobs=self.n_jobs)
+        return _check_finite(transform_triples(coll, mean, inv_sd, plan, n_jobs=self.n_jobs))
 
     def _channel_mode(self, n_channels: int) -> str:
         if n_channels == self.n_channels_in_:
@@ -258,6 +264,17 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         tags.target_tags.required = True
         tags.input_tags.allow_nan = False
         return tags
+
+
+def _check_finite(F: np.ndarray) -> np.ndarray:
+    """Features overflow only for absurdly large inputs (|x| near 1e308); say so instead of predicting."""
+    if not np.isfinite(F).all():
+        i = int(np.flatnonzero(~np.isfinite(F).all(axis=1))[0])
+        raise ValueError(
+            f"X has values too large for float64 arithmetic: the features of case {i} overflow; rescale"
+            " the data"
+        )
+    return F
 
 
 def _progress_bar(enabled, total, desc):
