@@ -15,7 +15,6 @@ from ._plan import (
     dilations_for,
     feature_names,
     feature_table,
-    features_per_channel,
     plan_for_ids,
 )
 from ._validation import Collection, channel_stats, check_collection, check_labels
@@ -253,11 +252,6 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "feature_ids_")
         return np.asarray(self.feature_names_, dtype=object)
-
-    def candidate_count(self, n_channels: int) -> int:
-        """Number of candidate features for ``n_channels`` channels under these parameters."""
-        slots, dil, *_ = self._check_params()
-        return n_channels * features_per_channel(len(dil), slots)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
