@@ -74,6 +74,43 @@ def test_roundtrip_in_new_process_is_bitwise(bm, bm_model, bm_model_file, tmp_pa
     assert _same_bits(np.load(tmp_path / "s.npy"), bm_model.decision_function(Xt))
 
 
+def test_predictor_without_sklearn_is_bitwise_in_new_process(bm, bm_model, bm_model_file, tmp_path):
+    """load_predictor: the deployment path imports numpy and numba only, and predicts identically."""
+    _, _, Xt, _ = bm
+    np.save(tmp_path / "X.npy", Xt[:, bm_model.selected_channels_])
+    code = (
+        "import sys, numpy as np;"
+        "from lightwaves.model_io import load_predictor;"
+        "p = load_predictor(sys.argv[1]);"
+        "np.save(sys.argv[3], p.decision_function(np.load(sys.argv[2])));"
+        "assert not [m for m in sys.modules if m.startswith('sklearn')], 'sklearn was imported'"
+    )
+    subprocess.run([PYTHON, "-c", code, str(bm_model_file), str(tmp_path / "X.npy"), str(tmp_path / "s.npy")],
+                   check=True, timeout=120)
+    assert _same_bits(np.load(tmp_path / "s.npy"), bm_model.decision_function(Xt))
+
+
+def test_predictor_matches_classifier_and_checks_input(bm, bm_model, bm_model_file):
+    from lightwaves.model_io import load_predictor
+
+    _, _, Xt, _ = bm
+    p = load_predictor(bm_model_file)
+    assert np.array_equal(p.predict(Xt), bm_model.predict(Xt))
+    assert _same_bits(p.selected_channels_, bm_model.selected_channels_)
+    assert p.n_channels_in_ == bm_model.n_channels_in_
+    with pytest.raises(ValueError, match="channels"):
+        p.predict(Xt[:, :2])
+    with pytest.raises(ValueError, match="NaN"):
+        p.predict(np.full_like(Xt[:1], np.nan))
+
+
+def test_param_names_in_step_with_the_classifier():
+    from lightwaves import LightWaveSClassifier
+    from lightwaves.model_io import PARAM_NAMES
+
+    assert PARAM_NAMES == set(LightWaveSClassifier._get_param_names())
+
+
 def test_save_method_and_package_load(bm, bm_model, tmp_path):
     path = tmp_path / "m.lwz"
     bm_model.save(path)

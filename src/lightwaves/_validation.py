@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
-from sklearn.exceptions import DataConversionWarning
 
 
 @dataclass(frozen=True)
@@ -174,6 +173,8 @@ def check_labels(y, n_cases: int, name: str = "y") -> np.ndarray:
         )
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
+        from sklearn.exceptions import DataConversionWarning
+
         warnings.warn(
             f"A column-vector {name} was passed when a 1d array was expected; using {name}.ravel()",
             DataConversionWarning,

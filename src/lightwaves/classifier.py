@@ -9,6 +9,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_collection, check_labels
+from .runtime import decision_scores, labels_from_scores
 from .transformer import LightWaveSTransformer
 
 DEFAULT_ALPHAS = np.logspace(-3, 3, 10)
@@ -132,15 +133,11 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         """Ridge scores: ``(n_cases,)`` for two classes (positive means ``classes_[1]``), else
         ``(n_cases, n_classes)``."""
         check_is_fitted(self, "coef_")
-        scores = self.transformer_.transform(X) @ self._coef_t + self.intercept_
-        return scores.ravel() if scores.shape[1] == 1 else scores
+        return decision_scores(self.transformer_.transform(X), self._coef_t, self.intercept_)
 
     def predict(self, X):
         """Predicted class labels."""
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return self.classes_[(scores > 0).astype(np.int64)]
-        return self.classes_[np.argmax(scores, axis=1)]
+        return labels_from_scores(self.decision_function(X), self.classes_)
 
     def save(self, path):
         """Write the fitted model to ``path`` (a ``.lwz`` file: arrays and JSON, no pickle)."""

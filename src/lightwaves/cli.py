@@ -116,6 +116,13 @@ def _load_model(path):
     return load(path)
 
 
+def _load_predictor(path):
+    """Prediction only: no scikit-learn import (see lightwaves.runtime)."""
+    from .model_io import load_predictor
+
+    return load_predictor(path)
+
+
 def _read(source, labels=None, require_labels=False):
     from .data import read_dataset
 
@@ -188,11 +195,9 @@ def _predict_scores(clf, X, quiet):
 
 
 def _labels_from_scores(clf, scores):
-    import numpy as np
+    from .runtime import labels_from_scores
 
-    if scores.ndim == 1:
-        return clf.classes_[(scores > 0).astype(np.int64)]
-    return clf.classes_[np.argmax(scores, axis=1)]
+    return labels_from_scores(scores, clf.classes_)
 
 
 # ------------------------------------------------------------------------------------ commands
@@ -234,7 +239,7 @@ def cmd_predict(args):
     """``lightwaves predict``: write case,prediction[,scores] as CSV."""
     import csv
 
-    clf = _load_model(args.model)
+    clf = _load_predictor(args.model)
     X, _, info = _read(args.data, labels=args.labels)
     _check_model_channels(clf, info, args.data)
     scores = _predict_scores(clf, X, args.quiet)

@@ -494,6 +494,69 @@ def _decode_classes(path, entry):
     return np.asarray(values, dtype=dt)
 
 
+#: Constructor parameters of LightWaveSClassifier a model file may record (tests keep it in step).
+PARAM_NAMES = frozenset({
+    "variant", "n_features", "n_candidates", "max_cases", "max_dilation", "random_state", "n_jobs",
+    "backend", "progress", "distinct_candidates", "alphas",
+})
+
+
+def _load_parts(path):
+    """Read, verify and decode a model file: (manifest, arrays, classes, params). No scikit-learn."""
+    from ._plan import dilations_for
+
+    manifest, members = _read(path)
+    try:
+        arrays = {name: _decode_array(path, name, d, members[d["member"]])
+                  for name, d in manifest["arrays"].items()}
+        classes = _decode_classes(path, manifest.get("classes"))
+        params = manifest.get("params")
+        if not isinstance(params, dict) or not set(params) <= PARAM_NAMES:
+            extra = sorted(set(params) - PARAM_NAMES) if isinstance(params, dict) else params
+            raise _fail(path, f"unknown estimator parameters {extra!r}")
+        tinfo, sinfo, rinfo = manifest["transformer"], manifest["scaler"], manifest["ridge"]
+        n_channels = tinfo["n_channels_in"]
+        n_usable = tinfo["n_candidates_usable"]
+        alpha = rinfo["alpha"]
+        for label, v in (("n_channels_in", n_channels), ("n_candidates_usable", n_usable),
+                         ("n_samples_seen", sinfo["n_samples_seen"])):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise _fail(path, f"invalid {label} {v!r}")
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
+            raise _fail(path, f"invalid ridge alpha {alpha!r}")
+    except (KeyError, TypeError) as e:
+        raise _fail(path, f"the manifest is incomplete ({type(e).__name__}: {e})") from None
+    _check_consistency(path, arrays, classes, n_channels, params, dilations_for)
+    return manifest, arrays, classes, params
+
+
+def load_predictor(path, n_jobs=1):
+    """Load only what prediction needs, without importing scikit-learn.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.lwz`` file, checked exactly as by :func:`load`.
+    n_jobs : int
+        numba threads for large batches (results do not depend on it).
+
+    Returns
+    -------
+    lightwaves.runtime.Predictor
+        ``predict`` / ``decision_function`` bit-for-bit equal to the classifier's, plus ``classes_``,
+        ``n_channels_in_`` and ``selected_channels_``.
+    """
+    from .runtime import InferenceState, Predictor
+
+    path = os.fspath(path)
+    manifest, arrays, classes, params = _load_parts(path)
+    state = InferenceState(
+        manifest["transformer"]["n_channels_in"], arrays["feature_ids"], arrays["dilations"],
+        arrays["channel_mean"], arrays["channel_std"],
+    )
+    return Predictor(state, arrays["coef"], arrays["intercept"], classes, n_jobs=n_jobs)
+
+
 def load(path):
     """Load a classifier written by :func:`save`.
 
@@ -520,35 +583,13 @@ def load(path):
     from sklearn.linear_model import RidgeClassifierCV
     from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
-    from ._plan import dilations_for
     from .classifier import LightWaveSClassifier
     from .transformer import LightWaveSTransformer
 
     path = os.fspath(path)
-    manifest, members = _read(path)
-    try:
-        arrays = {name: _decode_array(path, name, d, members[d["member"]])
-                  for name, d in manifest["arrays"].items()}
-        classes = _decode_classes(path, manifest.get("classes"))
-        params = manifest.get("params")
-        names = set(LightWaveSClassifier._get_param_names())
-        if not isinstance(params, dict) or not set(params) <= names:
-            extra = sorted(set(params) - names) if isinstance(params, dict) else params
-            raise _fail(path, f"unknown estimator parameters {extra!r}")
-        tinfo, sinfo, rinfo = manifest["transformer"], manifest["scaler"], manifest["ridge"]
-        n_channels = tinfo["n_channels_in"]
-        n_usable = tinfo["n_candidates_usable"]
-        alpha = rinfo["alpha"]
-        for label, v in (("n_channels_in", n_channels), ("n_candidates_usable", n_usable),
-                         ("n_samples_seen", sinfo["n_samples_seen"])):
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise _fail(path, f"invalid {label} {v!r}")
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
-            raise _fail(path, f"invalid ridge alpha {alpha!r}")
-    except (KeyError, TypeError) as e:
-        raise _fail(path, f"the manifest is incomplete ({type(e).__name__}: {e})") from None
-
-    _check_consistency(path, arrays, classes, n_channels, params, dilations_for)
+    manifest, arrays, classes, params = _load_parts(path)
+    tinfo, sinfo, rinfo = manifest["transformer"], manifest["scaler"], manifest["ridge"]
+    n_channels, n_usable, alpha = tinfo["n_channels_in"], tinfo["n_candidates_usable"], rinfo["alpha"]
 
     clf = LightWaveSClassifier(**params)
     tparams = dict(params)

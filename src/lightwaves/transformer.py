@@ -18,6 +18,7 @@ from ._plan import (
     plan_for_ids,
 )
 from ._validation import Collection, channel_stats, check_collection, check_labels
+from .runtime import InferenceState
 from .selection import mrmr, scan_channels, warn_if_short
 
 BACKENDS = ("serial", "dask")
@@ -208,21 +209,10 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         self.features_ = feature_table(self.feature_ids_, dil)
         self.feature_names_ = feature_names(self.feature_ids_, dil)
         self.n_features_out_ = int(len(self.feature_ids_))
-        self.selected_channels_ = np.unique(self.features_[:, 0]).astype(np.int64)
-        inv_sd = 1.0 / self.channel_std_
-        sel = self.selected_channels_
-        position = np.full(self.n_channels_in_, -1, dtype=np.int64)
-        position[sel] = np.arange(len(sel))
-        self._inference = {
-            # input holds every training channel
-            "all": (plan_for_ids(self.feature_ids_, dil), self.channel_mean_, inv_sd),
-            # input holds only selected_channels_, in that order
-            "selected": (
-                plan_for_ids(self.feature_ids_, dil, channel_position=position),
-                np.ascontiguousarray(self.channel_mean_[sel]),
-                np.ascontiguousarray(inv_sd[sel]),
-            ),
-        }
+        self._inference = InferenceState(
+            self.n_channels_in_, self.feature_ids_, dil, self.channel_mean_, self.channel_std_
+        )
+        self.selected_channels_ = self._inference.selected_channels
 
     # ------------------------------------------------------------------ transforming
     def transform(self, X):
@@ -235,19 +225,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         return self._transform_collection(check_collection(X))
 
     def _transform_collection(self, coll: Collection) -> np.ndarray:
-        plan, mean, inv_sd = self._inference[self._channel_mode(coll.n_channels)]
-        return _check_finite(transform_triples(coll, mean, inv_sd, plan, n_jobs=self.n_jobs))
-
-    def _channel_mode(self, n_channels: int) -> str:
-        if n_channels == self.n_channels_in_:
-            return "all"
-        if n_channels == len(self.selected_channels_):
-            return "selected"
-        raise ValueError(
-            f"X has {n_channels} channels, but the model was fitted on {self.n_channels_in_} channels; "
-            f"pass all {self.n_channels_in_} channels or only the {len(self.selected_channels_)} selected "
-            f"channels {self.selected_channels_.tolist()} in that order"
-        )
+        return self._inference.features(coll, self.n_jobs)
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "feature_ids_")
@@ -258,17 +236,6 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         tags.target_tags.required = True
         tags.input_tags.allow_nan = False
         return tags
-
-
-def _check_finite(F: np.ndarray) -> np.ndarray:
-    """Features overflow only for absurdly large inputs (|x| near 1e308); say so instead of predicting."""
-    if not np.isfinite(F).all():
-        i = int(np.flatnonzero(~np.isfinite(F).all(axis=1))[0])
-        raise ValueError(
-            f"X has values too large for float64 arithmetic: the features of case {i} overflow; rescale"
-            " the data"
-        )
-    return F
 
 
 def _progress_bar(enabled, total, desc):

@@ -1,0 +1,124 @@
+"""What prediction needs, and nothing more: numpy and numba, no scikit-learn.
+
+:class:`InferenceState` turns a fitted selection (feature ids, dilations, channel statistics) into the
+plans the numba kernels run, for input holding every training channel or only the selected ones; the
+transformer predicts through it. :class:`Predictor` adds the folded linear model: it is what
+``lightwaves.model_io.load_predictor`` returns, so a device (or ``lightwaves predict``) can classify from
+a ``.lwz`` file without importing scikit-learn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._kernels import transform_triples
+from ._plan import plan_for_ids
+from ._validation import check_collection
+
+
+class InferenceState:
+    """Plans and per-channel standardisation of a fitted LightWaveS selection.
+
+    Parameters
+    ----------
+    n_channels_in : int
+        Channels of the training data.
+    feature_ids : ndarray of int
+        Selected feature ids, in output column order.
+    dilations : ndarray of int
+        The dilations of the feature space.
+    channel_mean, channel_std : ndarray of shape (n_channels_in,)
+        Training statistics of each channel.
+    """
+
+    def __init__(self, n_channels_in, feature_ids, dilations, channel_mean, channel_std):
+        self.n_channels_in = int(n_channels_in)
+        ids = np.asarray(feature_ids, dtype=np.int64)
+        plan = plan_for_ids(ids, dilations)
+        self.selected_channels = np.unique(plan.channel)
+        inv_sd = 1.0 / np.asarray(channel_std, dtype=np.float64)
+        mean = np.asarray(channel_mean, dtype=np.float64)
+        sel = self.selected_channels
+        position = np.full(self.n_channels_in, -1, dtype=np.int64)
+        position[sel] = np.arange(len(sel))
+        self._modes = {
+            # input holds every training channel
+            self.n_channels_in: (plan, mean, inv_sd),
+            # input holds only the selected channels, in that order
+            len(sel): (
+                plan_for_ids(ids, dilations, channel_position=position),
+                np.ascontiguousarray(mean[sel]),
+                np.ascontiguousarray(inv_sd[sel]),
+            ),
+        }
+
+    def features(self, X, n_jobs=1) -> np.ndarray:
+        """The selected features of ``X`` (all training channels, or only the selected ones)."""
+        coll = check_collection(X)
+        try:
+            plan, mean, inv_sd = self._modes[coll.n_channels]
+        except KeyError:
+            raise ValueError(
+                f"X has {coll.n_channels} channels, but the model was fitted on {self.n_channels_in} "
+                f"channels; pass all {self.n_channels_in} channels or only the {len(self.selected_channels)}"
+                f" selected channels {self.selected_channels.tolist()} in that order"
+            ) from None
+        return check_finite(transform_triples(coll, mean, inv_sd, plan, n_jobs=n_jobs))
+
+
+def check_finite(F: np.ndarray) -> np.ndarray:
+    """Features overflow only for absurdly large inputs (|x| near 1e308); say so instead of predicting."""
+    if not np.isfinite(F).all():
+        i = int(np.flatnonzero(~np.isfinite(F).all(axis=1))[0])
+        raise ValueError(
+            f"X has values too large for float64 arithmetic: the features of case {i} overflow; rescale"
+            " the data"
+        )
+    return F
+
+
+class Predictor:
+    """A fitted LightWaveS classifier reduced to prediction: features, then one linear map.
+
+    Attributes mirror :class:`~lightwaves.LightWaveSClassifier`: ``classes_``, ``coef_``, ``intercept_``,
+    ``n_channels_in_``, ``selected_channels_``; ``predict`` and ``decision_function`` give bit-for-bit the
+    classifier's results.
+    """
+
+    def __init__(self, state: InferenceState, coef, intercept, classes, n_jobs=1):
+        self._state = state
+        self.coef_ = np.ascontiguousarray(np.atleast_2d(coef), dtype=np.float64)
+        self.intercept_ = np.atleast_1d(np.asarray(intercept, dtype=np.float64))
+        self._coef_t = np.ascontiguousarray(self.coef_.T)
+        self.classes_ = np.asarray(classes)
+        self.n_jobs = n_jobs
+
+    @property
+    def n_channels_in_(self) -> int:
+        return self._state.n_channels_in
+
+    @property
+    def selected_channels_(self) -> np.ndarray:
+        return self._state.selected_channels
+
+    def decision_function(self, X) -> np.ndarray:
+        return decision_scores(self._state.features(X, self.n_jobs), self._coef_t, self.intercept_)
+
+    def predict(self, X) -> np.ndarray:
+        return labels_from_scores(self.decision_function(X), self.classes_)
+
+
+def decision_scores(F, coef_t, intercept) -> np.ndarray:
+    """Ridge scores of features ``F``: ``(n_cases,)`` for two classes, else ``(n_cases, n_classes)``."""
+    scores = F @ coef_t + intercept
+    return scores.ravel() if scores.shape[1] == 1 else scores
+
+
+def labels_from_scores(scores, classes) -> np.ndarray:
+    """Class labels from ridge scores (positive score means ``classes[1]`` with two classes)."""
+    if scores.ndim == 1:
+        return classes[(scores > 0).astype(np.int64)]
+    return classes[np.argmax(scores, axis=1)]
+
+
+__all__ = ["InferenceState", "Predictor", "check_finite", "decision_scores", "labels_from_scores"]
