@@ -307,6 +307,19 @@ def test_feed_shards_from_npy_files(client, tmp_path):
     assert all(isinstance(args[0], lwd.NpyChannels) for _, args, _ in spy.sent)
 
 
+def test_classifier_fits_from_a_channel_source(client, tmp_path):
+    """LightWaveSClassifier.fit(NpyChannels(...), y) equals the in-memory fit, predictions included."""
+    from lightwaves import LightWaveSClassifier
+
+    X, y = make_data(n_cases=36)
+    np.save(tmp_path / "train.npy", X)
+    params = dict(n_features=20, random_state=0)
+    ref = LightWaveSClassifier(**params).fit(X, y)
+    got = LightWaveSClassifier(**params).fit(lwd.NpyChannels(tmp_path / "train.npy"), y)
+    np.testing.assert_array_equal(got.transformer_.feature_ids_, ref.transformer_.feature_ids_)
+    assert got.decision_function(X).tobytes() == ref.decision_function(X).tobytes()
+
+
 # ------------------------------------------------------------------------------- faults
 @pytest.mark.slow
 @pytest.mark.timeout(120)

@@ -88,11 +88,24 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         return LightWaveSTransformer(**params)
 
     def fit(self, X, y):
-        """Select features on ``X`` and fit the ridge classifier."""
-        coll = check_collection(X)
-        y = check_labels(y, coll.n_cases)
+        """Select features on ``X`` and fit the ridge classifier.
+
+        ``X`` may also be a channel source such as :class:`lightwaves.distributed.NpyChannels` (data on
+        a file system the Dask workers share): selection then runs on the current Dask client with the
+        workers reading their shards, and this process reads only the merged candidates' and the
+        selected channels.
+        """
         transformer = self._make_transformer()
-        F = transformer.fit_transform(coll, y)
+        if _is_channel_source(X):
+            from .distributed import fit_transformer_from_files
+
+            y = check_labels(y, X.n_cases)
+            fit_transformer_from_files(transformer, X, y)
+            F = transformer.transform(X.load(transformer.selected_channels_))
+        else:
+            coll = check_collection(X)
+            y = check_labels(y, coll.n_cases)
+            F = transformer.fit_transform(coll, y)
         alphas = DEFAULT_ALPHAS if self.alphas is None else np.asarray(self.alphas, dtype=float)
         self.scaler_ = StandardScaler().fit(F)
         self.ridge_ = RidgeClassifierCV(alphas=alphas).fit(self.scaler_.transform(F), y)
@@ -149,3 +162,10 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+def _is_channel_source(X) -> bool:
+    """A lazily loaded data source (``n_cases``, ``n_channels``, ``subset``, ``load``), not an array."""
+    return all(hasattr(X, a) for a in ("n_cases", "n_channels", "subset", "load")) and not isinstance(
+        X, (np.ndarray, list, tuple)
+    )

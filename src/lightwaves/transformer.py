@@ -160,7 +160,8 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         ids, scores, n_usable = self._scan(scoll, scodes, len(classes), mean, 1.0 / sd, dil, slots, m)
         C = transform_triples(scoll, mean, 1.0 / sd, plan_for_ids(ids, dil), n_jobs=self.n_jobs)
         chosen = self._select(C, ids, scores, n_usable, k, coll.n_channels, mean, sd, dil)
-        return coll, (C[:, chosen] if sub is None else None)
+        # C order, as transform returns it: scaling reduces over cases in a layout-dependent order
+        return coll, (np.ascontiguousarray(C[:, chosen]) if sub is None else None)
 
     def _subsample(self, n_cases, max_cases):
         """Sorted indices of the (seeded) subsample used for selection, or None to use every case."""
