@@ -230,5 +230,15 @@ def channel_stats(coll: Collection):
     A constant channel gets standard deviation 1 (it is then only centred).
     """
     mean, sd = _channel_stats(coll.data, coll.offsets, coll.lengths, coll.n_channels)
-    sd = np.where(sd > 1e-12 * np.maximum(np.abs(mean), 1.0), sd, 1.0)
-    return mean, sd
+    return finish_channel_stats(mean, sd)
+
+
+def finish_channel_stats(mean: np.ndarray, sd: np.ndarray):
+    """Check raw per-channel statistics and floor the standard deviation of constant channels at 1."""
+    bad = ~(np.isfinite(mean) & np.isfinite(sd))
+    if bad.any():
+        raise ValueError(
+            f"X has values too large to standardise in channel {int(np.flatnonzero(bad)[0])} (its variance"
+            " overflows float64); rescale the data"
+        )
+    return mean, np.where(sd > 1e-12 * np.maximum(np.abs(mean), 1.0), sd, 1.0)

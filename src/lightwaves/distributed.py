@@ -546,7 +546,6 @@ def fit_transformer_from_files(transformer, source, y, client=None, n_shards=Non
     y = check_labels(y, source.n_cases)
     classes, codes = np.unique(y, return_inverse=True)
     mean, sd = channel_stats_dask(source, n_shards=n_shards, client=client, progress=transformer.progress)
-    sd = np.where(sd > 1e-12 * np.maximum(np.abs(mean), 1.0), sd, 1.0)  # as channel_stats
     sub = transformer._subsample(source.n_cases, max_cases)
     ssource, scodes = (source, codes) if sub is None else (source.subset(sub), codes[sub])
     inv_sd = 1.0 / sd
