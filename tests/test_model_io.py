@@ -61,23 +61,28 @@ def test_rebuilt_scaler_and_ridge_are_usable(bm, bm_model_file):
     assert clf.scaler_.n_samples_seen_ == 40
 
 
+def _scores_in_new_process(code, model_file, X, tmp_path):
+    """Run ``code`` (model path, input .npy, output .npy in sys.argv) in a fresh interpreter."""
+    np.save(tmp_path / "X.npy", X)
+    subprocess.run([PYTHON, "-c", code, str(model_file), str(tmp_path / "X.npy"), str(tmp_path / "s.npy")],
+                   check=True, timeout=120)
+    return np.load(tmp_path / "s.npy")
+
+
 def test_roundtrip_in_new_process_is_bitwise(bm, bm_model, bm_model_file, tmp_path):
     _, _, Xt, _ = bm
-    np.save(tmp_path / "X.npy", Xt)
     code = (
         "import sys, numpy as np, lightwaves;"
         "clf = lightwaves.load(sys.argv[1]);"
         "np.save(sys.argv[3], clf.decision_function(np.load(sys.argv[2])))"
     )
-    subprocess.run([PYTHON, "-c", code, str(bm_model_file), str(tmp_path / "X.npy"), str(tmp_path / "s.npy")],
-                   check=True, timeout=120)
-    assert _same_bits(np.load(tmp_path / "s.npy"), bm_model.decision_function(Xt))
+    got = _scores_in_new_process(code, bm_model_file, Xt, tmp_path)
+    assert _same_bits(got, bm_model.decision_function(Xt))
 
 
 def test_predictor_without_sklearn_is_bitwise_in_new_process(bm, bm_model, bm_model_file, tmp_path):
     """load_predictor: the deployment path imports numpy and numba only, and predicts identically."""
     _, _, Xt, _ = bm
-    np.save(tmp_path / "X.npy", Xt[:, bm_model.selected_channels_])
     code = (
         "import sys, numpy as np;"
         "from lightwaves.model_io import load_predictor;"
@@ -85,9 +90,8 @@ def test_predictor_without_sklearn_is_bitwise_in_new_process(bm, bm_model, bm_mo
         "np.save(sys.argv[3], p.decision_function(np.load(sys.argv[2])));"
         "assert not [m for m in sys.modules if m.startswith('sklearn')], 'sklearn was imported'"
     )
-    subprocess.run([PYTHON, "-c", code, str(bm_model_file), str(tmp_path / "X.npy"), str(tmp_path / "s.npy")],
-                   check=True, timeout=120)
-    assert _same_bits(np.load(tmp_path / "s.npy"), bm_model.decision_function(Xt))
+    got = _scores_in_new_process(code, bm_model_file, Xt[:, bm_model.selected_channels_], tmp_path)
+    assert _same_bits(got, bm_model.decision_function(Xt))
 
 
 def test_predictor_matches_classifier_and_checks_input(bm, bm_model, bm_model_file):
