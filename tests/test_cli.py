@@ -151,6 +151,38 @@ def test_predict_chunked_progress_matches(capsys, tmp_path, bm, bm_model_file, m
     assert "predicting" in err  # the progress bar
 
 
+def test_interrupted_predict_keeps_the_old_predictions_file(capsys, tmp_path, bm, bm_model_file, monkeypatch):
+    """--out is replaced atomically: a run that dies mid-write leaves the previous file untouched."""
+    _, _, Xt, _ = bm
+    np.savez(tmp_path / "t.npz", X=Xt)
+    out = tmp_path / "pred.csv"
+    out.write_text("case,prediction\n0,old\n")
+    real_writer = csv.writer
+
+    def failing_writer(f, **kw):
+        w = real_writer(f, **kw)
+
+        class Writer:
+            rows = 0
+
+            def writerow(self, row):
+                Writer.rows += 1
+                if Writer.rows == 5:
+                    raise OSError("disk full")
+                w.writerow(row)
+
+        return Writer()
+
+    monkeypatch.setattr(csv, "writer", failing_writer)
+    code, _, err = run(capsys, "predict", bm_model_file, tmp_path / "t.npz", "--out", out)
+    assert_one_line_error(code, err, "disk full")
+    assert out.read_text() == "case,prediction\n0,old\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".pred.csv")] == []  # no temp left
+    monkeypatch.setattr(csv, "writer", real_writer)
+    code, _, _ = run(capsys, "predict", bm_model_file, tmp_path / "t.npz", "--out", out)
+    assert code == 0 and len(out.read_text().splitlines()) == len(Xt) + 1
+
+
 def test_predict_binary_scores_and_csv_case_ids(capsys, tmp_path):
     from .cli_fixtures import fit_small, small_basicmotions
 

@@ -248,8 +248,16 @@ def cmd_predict(args):
     if args.scores:
         header += [f"score_{c}" for c in clf.classes_.tolist()]
         cols = scores[:, None] * [-1.0, 1.0] if scores.ndim == 1 else scores
-    out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
-    try:
+    import contextlib
+
+    from ._io import atomic_open
+
+    # --out is replaced atomically: an interrupted run never leaves half a file over an old one
+    if args.out:
+        target = atomic_open(args.out, "w", newline="", encoding="utf-8")
+    else:
+        target = contextlib.nullcontext(sys.stdout)
+    with target as out:
         w = csv.writer(out, lineterminator="\n")
         w.writerow(header)
         for k, (case, p) in enumerate(zip(info["case_ids"], pred.tolist())):
@@ -257,9 +265,6 @@ def cmd_predict(args):
             if args.scores:
                 row += [repr(float(v)) for v in cols[k]]
             w.writerow(row)
-    finally:
-        if args.out:
-            out.close()
     if args.out:
         _say(f"wrote {len(pred)} predictions to {args.out}", args.quiet)
     return 0

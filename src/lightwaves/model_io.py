@@ -29,11 +29,12 @@ import hmac
 import io
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 
 import numpy as np
+
+from ._io import atomic_open
 
 FORMAT_NAME = "lightwaves-model"
 FORMAT_VERSION = 1
@@ -295,45 +296,11 @@ def _write_zip(fileobj, manifest_bytes: bytes, members: dict[str, bytes]) -> Non
                         compress_type=zipfile.ZIP_DEFLATED)
 
 
-def _file_mode(path: str) -> int:
-    """The mode of the file being replaced, else 0o666 minus the umask (mkstemp uses 0o600)."""
-    try:
-        return os.stat(path).st_mode & 0o777
-    except OSError:
-        pass
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def _atomic_write(path: str, manifest_bytes: bytes, members: dict[str, bytes]) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path} is a directory; give a file name such as model.lwz")
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
-    try:
-        os.chmod(tmp, _file_mode(path))
-        with os.fdopen(fd, "wb") as f:
-            _write_zip(f, manifest_bytes, members)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:  # make the rename durable; not possible on every platform
-        dfd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:
-        pass
-    finally:
-        os.close(dfd)
+    with atomic_open(path, "wb") as f:
+        _write_zip(f, manifest_bytes, members)
 
 
 # ------------------------------------------------------------------------------------------- load
