@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--max-dilation", type=int, default=32, metavar="D", help="largest dilation, a power of two (default 32)")
     f.add_argument("--max-cases", type=int, default=1500, metavar="N", help="cases used for selection (default 1500)")
     f.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    f.add_argument("--n-jobs", type=int, default=1, metavar="J", help="numba threads (-1: all; default 1)")
+    f.add_argument("--n-jobs", type=int, default=-1, metavar="J",
+                   help="numba threads (default -1: all cores; the model does not depend on it)")
     g = f.add_mutually_exclusive_group()
     g.add_argument("--workers", type=int, metavar="N", help="score candidates on a local Dask cluster of N workers")
     g.add_argument("--scheduler", metavar="ADDR", help="score candidates on the Dask scheduler at ADDR")
@@ -120,7 +121,7 @@ def _load_predictor(path):
     """Prediction only: no scikit-learn import (see lightwaves.runtime)."""
     from .model_io import load_predictor
 
-    return load_predictor(path)
+    return load_predictor(path, n_jobs=-1)  # batches use every core; results do not depend on it
 
 
 def _read(source, labels=None, require_labels=False):
