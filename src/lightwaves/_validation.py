@@ -34,11 +34,8 @@ class Collection:
         cases = np.asarray(cases, dtype=np.int64)
         lengths = self.lengths[cases]
         sizes = lengths * self.n_channels
-        offsets = np.zeros(len(cases), dtype=np.int64)
-        np.cumsum(sizes[:-1], out=offsets[1:])
         pieces = [self.data[o : o + s] for o, s in zip(self.offsets[cases], sizes)]
-        data = np.concatenate(pieces) if pieces else np.empty(0)
-        return Collection(data, offsets, lengths, self.n_channels)
+        return Collection.from_pieces(pieces, lengths, self.n_channels)
 
     def select_channels(self, channels: np.ndarray) -> "Collection":
         """A collection holding only ``channels`` (in that order)."""
@@ -47,11 +44,15 @@ class Collection:
         for o, n in zip(self.offsets.tolist(), self.lengths.tolist()):
             case = self.data[o : o + n * self.n_channels].reshape(self.n_channels, n)
             pieces.append(case[channels].ravel())
-        sizes = self.lengths * len(channels)
-        offsets = np.zeros(self.n_cases, dtype=np.int64)
-        np.cumsum(sizes[:-1], out=offsets[1:])
-        data = np.concatenate(pieces) if pieces else np.empty(0)
-        return Collection(data, offsets, self.lengths.copy(), len(channels))
+        return Collection.from_pieces(pieces, self.lengths.copy(), len(channels))
+
+    @staticmethod
+    def from_pieces(pieces, lengths: np.ndarray, n_channels: int) -> "Collection":
+        """Concatenate flat per-case pieces (each ``n_channels * lengths[i]`` values) into a collection."""
+        offsets = np.zeros(len(lengths), dtype=np.int64)
+        np.cumsum(lengths[:-1] * n_channels, out=offsets[1:])
+        data = np.concatenate(pieces) if len(pieces) else np.empty(0)
+        return Collection(data, offsets, lengths, int(n_channels))
 
 
 def _describe_bad(values: np.ndarray) -> str:
@@ -157,11 +158,7 @@ def check_collection(X, name: str = "X") -> Collection:
             _raise_non_finite(a[None], name, case_offset=i)
         arrays.append(a)
     lengths = np.array([a.shape[1] for a in arrays], dtype=np.int64)
-    sizes = lengths * n_channels
-    offsets = np.zeros(len(arrays), dtype=np.int64)
-    np.cumsum(sizes[:-1], out=offsets[1:])
-    data = np.concatenate([a.ravel() for a in arrays])
-    return Collection(data, offsets, lengths, int(n_channels))
+    return Collection.from_pieces([a.ravel() for a in arrays], lengths, n_channels)
 
 
 def check_labels(y, n_cases: int, name: str = "y") -> np.ndarray:

@@ -151,8 +151,9 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
 
         sub = self._subsample(coll.n_cases, max_cases)
         scoll, scodes = (coll, codes) if sub is None else (coll.subset(sub), codes[sub])
-        ids, scores, n_usable = self._scan(scoll, scodes, len(classes), mean, 1.0 / sd, dil, slots, m)
-        C = transform_triples(scoll, mean, 1.0 / sd, plan_for_ids(ids, dil), n_jobs=self.n_jobs)
+        inv_sd = 1.0 / sd
+        ids, scores, n_usable = self._scan(scoll, scodes, len(classes), mean, inv_sd, dil, slots, m)
+        C = transform_triples(scoll, mean, inv_sd, plan_for_ids(ids, dil), n_jobs=self.n_jobs)
         chosen = self._select(C, ids, scores, n_usable, k, coll.n_channels, mean, sd, dil)
         # C order, as transform returns it: scaling reduces over cases in a layout-dependent order
         return coll, (np.ascontiguousarray(C[:, chosen]) if sub is None else None)
