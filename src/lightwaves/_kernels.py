@@ -76,6 +76,11 @@ def _convolve(xp, n, d, pos, acc, z):
         z[t] = 3.0 * (xa[t] + xb[t] + xc[t]) - acc[t]
 
 
+#: Public names of the convolution helpers shared with other kernel modules.
+nine_tap_sum = _nine_tap_sum
+convolve = _convolve
+
+
 @njit(cache=True, fastmath=True)
 def _abs_extremes(z, m):
     """Count of z > 0, max |z| and min |z| of ``z[:m]``.
@@ -253,15 +258,26 @@ def transform_triples(coll, mean, inv_sd, plan, n_jobs=1, out=None):
         coll.data, coll.offsets, coll.lengths, mean, inv_sd, plan.channel, plan.dilation,
         plan.kernel, plan.needs, KERNEL_POSITIONS, plan.gather_triple, plan.gather_feature, out,
     )
+    return run_over_cases(_transform_serial, _transform_parallel, args, n, n_jobs)
+
+
+def run_over_cases(serial, parallel, args, n_cases, n_jobs):
+    """Call ``serial(*args)`` or, with several threads and cases, ``parallel(*args)``; return ``args[-1]``.
+
+    Both functions must fill the output (their last argument) one case at a time with the same per-case
+    function, so the result does not depend on ``n_jobs``. Calls of the parallel function are serialised
+    (see ``_PARALLEL_LOCK``) and numba's thread count is restored afterwards.
+    """
+    out = args[-1]
     threads = resolve_n_jobs(n_jobs)
-    if threads == 1 or n < 2:
-        _transform_serial(*args)
+    if threads == 1 or n_cases < 2:
+        serial(*args)
         return out
     with _PARALLEL_LOCK:
         previous = numba.get_num_threads()
         numba.set_num_threads(threads)
         try:
-            _transform_parallel(*args)
+            parallel(*args)
         finally:
             numba.set_num_threads(previous)
     return out

@@ -26,7 +26,7 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     variant, n_features, n_candidates, max_cases, max_dilation, random_state, n_jobs, backend, progress, \
-    distinct_candidates
+    distinct_candidates, family, selection, pooling, diff, rocket_budget, detach_step
         As in :class:`~lightwaves.LightWaveSTransformer`.
     alphas : array-like or None, default=None
         Ridge regularisation grid; None means ``np.logspace(-3, 3, 10)``.
@@ -68,6 +68,12 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         backend="serial",
         progress=False,
         distinct_candidates=True,
+        family="lightwaves",
+        selection="mrmr",
+        pooling="ppv",
+        diff=False,
+        rocket_budget=10_000,
+        detach_step=0.3,
         alphas=None,
     ):
         self.variant = variant
@@ -80,6 +86,12 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         self.backend = backend
         self.progress = progress
         self.distinct_candidates = distinct_candidates
+        self.family = family
+        self.selection = selection
+        self.pooling = pooling
+        self.diff = diff
+        self.rocket_budget = rocket_budget
+        self.detach_step = detach_step
         self.alphas = alphas
 
     def _make_transformer(self) -> LightWaveSTransformer:

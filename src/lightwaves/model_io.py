@@ -35,9 +35,10 @@ import zlib
 import numpy as np
 
 from ._io import atomic_open
+from ._rocket_family import ARRAY_SPEC as ROCKET_ARRAY_SPEC
 
 FORMAT_NAME = "lightwaves-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: may hold MiniRocket-family arrays; models without them are still written as 1
 MANIFEST = "manifest.json"
 ARRAY_DIR = "arrays/"
 MAX_MANIFEST_BYTES = 16 * 2**20
@@ -59,6 +60,11 @@ _ARRAYS = {
     "coef": ("coef_", "f", 2),
     "intercept": ("intercept_", "f", 1),
 }
+
+#: Arrays of the MiniRocket family, present only in models that use it (then format version 2).
+_ROCKET_ARRAYS = {f"rocket_{k}": (f"transformer_.rocket_ ({k})", kinds, ndim)
+                  for k, (kinds, ndim) in ROCKET_ARRAY_SPEC.items()}
+_ALL_ARRAYS = {**_ARRAYS, **_ROCKET_ARRAYS}
 
 _CLASS_KINDS = {"U": "str", "S": "str", "i": "int", "u": "int", "f": "float", "b": "bool"}
 
@@ -230,9 +236,12 @@ def save(clf, path, metadata=None) -> None:
         raise ValueError("the classifier is not fitted; call fit before saving it")
     members = {}
     described = {}
-    for name, (attr, _kinds, _ndim) in _ARRAYS.items():
+    rocket = getattr(clf.transformer_, "rocket_", None)
+    family = {f"rocket_{k}": v for k, v in rocket.to_arrays().items()} if rocket is not None and \
+        rocket.n_features else {}
+    for name, (attr, _kinds, _ndim) in (*_ARRAYS.items(), *((n, (None, None, None)) for n in family)):
         try:
-            value = _getattr_path(clf, attr)
+            value = family[name] if name in family else _getattr_path(clf, attr)
         except AttributeError:
             raise ValueError(f"the classifier has no attribute {attr}; is it fitted?") from None
         a = np.asarray(value)
@@ -259,7 +268,7 @@ def save(clf, path, metadata=None) -> None:
     meta["saved"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     manifest = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": FORMAT_VERSION if family else 1,
         "library_version": __version__,
         "estimator": "LightWaveSClassifier",
         "params": _params_entry(clf),
@@ -384,7 +393,9 @@ def _read_zip(path, zf):
             " Upgrade lightwaves to load it",
         )
     described = manifest.get("arrays")
-    if not isinstance(described, dict) or set(described) != set(_ARRAYS):
+    family = set(_ROCKET_ARRAYS) if version >= 2 and isinstance(described, dict) and \
+        set(_ROCKET_ARRAYS) & set(described) else set()
+    if not isinstance(described, dict) or set(described) != set(_ARRAYS) | family:
         missing = sorted(set(_ARRAYS) - set(described or {})) if isinstance(described, dict) else "all"
         raise _fail(path, f"the manifest's array list is invalid (missing: {missing})")
     expected = {MANIFEST}
@@ -417,7 +428,7 @@ def _read_zip(path, zf):
 
 
 def _decode_array(path, name, d, data):
-    _attr, kinds, ndim = _ARRAYS[name]
+    _attr, kinds, ndim = _ALL_ARRAYS[name]
     try:
         a = np.load(io.BytesIO(data), allow_pickle=False)
     except ValueError as e:
@@ -464,7 +475,8 @@ def _decode_classes(path, entry):
 #: Constructor parameters of LightWaveSClassifier a model file may record (tests keep it in step).
 PARAM_NAMES = frozenset({
     "variant", "n_features", "n_candidates", "max_cases", "max_dilation", "random_state", "n_jobs",
-    "backend", "progress", "distinct_candidates", "alphas",
+    "backend", "progress", "distinct_candidates", "alphas", "family", "selection", "pooling", "diff",
+    "rocket_budget", "detach_step",
 })
 
 
@@ -519,7 +531,7 @@ def load_predictor(path, n_jobs=1):
     manifest, arrays, classes, params = _load_parts(path)
     state = InferenceState(
         manifest["transformer"]["n_channels_in"], arrays["feature_ids"], arrays["dilations"],
-        arrays["channel_mean"], arrays["channel_std"],
+        arrays["channel_mean"], arrays["channel_std"], rocket=arrays.get("rocket"),
     )
     return Predictor(state, arrays["coef"], arrays["intercept"], classes, n_jobs=n_jobs)
 
@@ -569,6 +581,7 @@ def load(path):
     t.feature_ids_ = arrays["feature_ids"].astype(np.int64, copy=False)
     t.feature_scores_ = arrays["feature_scores"].astype(np.float64, copy=False)
     t.n_candidates_usable_ = int(n_usable)
+    t.rocket_ = arrays.get("rocket")
     t._set_derived()
 
     scaler = StandardScaler(with_mean=bool(sinfo.get("with_mean", True)), with_std=bool(sinfo.get("with_std", True)))
@@ -602,8 +615,20 @@ def load(path):
 
 
 def _check_consistency(path, arrays, classes, n_channels, params, dilations_for):
-    """Shapes and values that must agree for the model to make sense."""
-    k = arrays["feature_ids"].shape[0]
+    """Shapes and values that must agree for the model to make sense.
+
+    The MiniRocket-family arrays (if any) are replaced by one ``RocketFeatures`` under ``"rocket"``.
+    """
+    rocket_arrays = {name[len("rocket_"):]: arrays.pop(name) for name in list(arrays) if name in _ROCKET_ARRAYS}
+    if rocket_arrays:
+        from ._rocket_family import RocketFeatures
+
+        try:
+            arrays["rocket"] = RocketFeatures.from_arrays(rocket_arrays, n_channels)
+        except ValueError as e:
+            raise _fail(path, str(e)) from None
+    n_paper = arrays["feature_ids"].shape[0]
+    k = n_paper + (arrays["rocket"].n_features if rocket_arrays else 0)
     n_classes = len(classes)
     rows = 1 if n_classes == 2 else n_classes
     if n_classes < 2 or len(np.unique(classes)) != n_classes:
@@ -635,5 +660,5 @@ def _check_consistency(path, arrays, classes, n_channels, params, dilations_for)
     from ._kernels import FEATURES_PER_TRIPLE, N_KERNELS
 
     n_total = n_channels * len(expected_dil) * N_KERNELS * FEATURES_PER_TRIPLE
-    if ids.min() < 0 or ids.max() >= n_total or len(np.unique(ids)) != k:
+    if n_paper and (ids.min() < 0 or ids.max() >= n_total or len(np.unique(ids)) != n_paper):
         raise _fail(path, "feature ids out of range or repeated")

@@ -13,6 +13,8 @@ import numpy as np
 
 from ._kernels import transform_triples
 from ._plan import plan_for_ids
+from ._rocket_family import plan_for as rocket_plan_for
+from ._rocket_kernels import transform_rocket
 from ._validation import check_collection
 
 
@@ -29,13 +31,19 @@ class InferenceState:
         The dilations of the feature space.
     channel_mean, channel_std : ndarray of shape (n_channels_in,)
         Training statistics of each channel.
+    rocket : RocketFeatures or None
+        Selected features of the MiniRocket family (see :mod:`lightwaves._rocket_family`); their
+        columns follow those of ``feature_ids``.
     """
 
-    def __init__(self, n_channels_in, feature_ids, dilations, channel_mean, channel_std):
+    def __init__(self, n_channels_in, feature_ids, dilations, channel_mean, channel_std, rocket=None):
         self.n_channels_in = int(n_channels_in)
         ids = np.asarray(feature_ids, dtype=np.int64)
         plan = plan_for_ids(ids, dilations)
         self.selected_channels = np.unique(plan.channel)
+        self._rocket = rocket if rocket is not None and rocket.n_features else None
+        if self._rocket is not None:
+            self.selected_channels = np.union1d(self.selected_channels, self._rocket.channels)
         inv_sd = 1.0 / np.asarray(channel_std, dtype=np.float64)
         mean = np.asarray(channel_mean, dtype=np.float64)
         sel = self.selected_channels
@@ -51,6 +59,12 @@ class InferenceState:
                 np.ascontiguousarray(inv_sd[sel]),
             ),
         }
+        self._rocket_plans = None
+        if self._rocket is not None:
+            self._rocket_plans = {
+                self.n_channels_in: rocket_plan_for(self._rocket),
+                len(sel): rocket_plan_for(self._rocket, channel_position=position),
+            }
 
     def features(self, X, n_jobs=1) -> np.ndarray:
         """The selected features of ``X`` (all training channels, or only the selected ones)."""
@@ -63,7 +77,11 @@ class InferenceState:
                 f"channels; pass all {self.n_channels_in} channels or only the {len(self.selected_channels)}"
                 f" selected channels {self.selected_channels.tolist()} in that order"
             ) from None
-        return check_finite(transform_triples(coll, mean, inv_sd, plan, n_jobs=n_jobs))
+        F = transform_triples(coll, mean, inv_sd, plan, n_jobs=n_jobs)
+        if self._rocket_plans is not None:
+            R = transform_rocket(coll, mean, inv_sd, self._rocket_plans[coll.n_channels], n_jobs=n_jobs)
+            F = np.concatenate([F, R], axis=1) if F.shape[1] else R
+        return check_finite(F)
 
 
 def check_finite(F: np.ndarray) -> np.ndarray:

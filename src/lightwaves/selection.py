@@ -1,4 +1,5 @@
-"""Feature selection: ANOVA F-scores over channel blocks with a running top-k, then mRMR.
+"""Feature selection: ANOVA F-scores over channel blocks with a running top-k, then mRMR or sequential
+feature detachment (an embedded selection by ridge coefficients).
 
 The candidate matrix (cases x channels x 84 kernels x dilations x 8 features) is never built whole:
 channels are transformed a block at a time, every column is scored on its own, and only the best
@@ -312,6 +313,107 @@ def mrmr(C: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
         mean_r = np.maximum(redundancy / len(chosen), 1e-12)
         current = int(np.argmax(np.where(available, scores / mean_r, -np.inf)))
     return np.asarray(chosen, dtype=np.int64)
+
+
+#: Ridge regularisation grid of sequential feature detachment (as the classifier's default).
+DETACH_ALPHAS = np.logspace(-3, 3, 10)
+
+
+def _ridge_importance(Z, Y, alphas):
+    """Sum over classes of |ridge coefficient| of every column of ``Z`` (centred, unit-variance columns),
+    for the alpha of ``alphas`` with the smallest leave-one-out squared error.
+
+    One eigendecomposition of the smaller Gram matrix (``Z Z^T`` when there are fewer cases than
+    columns, else ``Z^T Z``) gives the coefficients and the leave-one-out errors for every alpha.
+    """
+    n, p = Z.shape
+    if n <= p:
+        lam, U = np.linalg.eigh(Z @ Z.T)  # Z = U S V^T, lam = S**2
+        lam = np.maximum(lam, 0.0)
+        UtY = U.T @ Y
+        U2 = U * U
+    else:
+        lam, V = np.linalg.eigh(Z.T @ Z)
+        lam = np.maximum(lam, 0.0)
+        ZV = Z @ V
+        s = np.sqrt(lam)
+        U = np.divide(ZV, s, out=np.zeros_like(ZV), where=s > 1e-12 * max(s.max(), 1e-300))
+        UtY = U.T @ Y
+        U2 = U * U
+    best, best_err = None, np.inf
+    for a in alphas:
+        shrink = lam / (lam + a)
+        fitted = U @ (shrink[:, None] * UtY)
+        h = U2 @ shrink + 1.0 / n  # leverage, with the intercept's 1/n (columns are centred)
+        err = float((((Y - Y.mean(axis=0) - fitted) / (1.0 - h)[:, None]) ** 2).sum())
+        if err < best_err:
+            best, best_err = a, err
+    inv = 1.0 / (lam + best)
+    if n <= p:
+        W = Z.T @ (U @ (inv[:, None] * UtY))  # dual: Z^T (Z Z^T + a I)^-1 Y
+    else:
+        W = V @ (inv[:, None] * (V.T @ (Z.T @ Y)))
+    return np.abs(W).sum(axis=1)
+
+
+def detach(C: np.ndarray, codes: np.ndarray, n_classes: int, k: int, step: float = 0.3,
+           alphas=DETACH_ALPHAS) -> np.ndarray:
+    """Sequential feature detachment (as in Detach-ROCKET): an embedded selection by ridge coefficients.
+
+    Parameters
+    ----------
+    C : ndarray (n_cases, n_candidates)
+        Candidate features.
+    codes : ndarray of int
+        Class codes 0 .. n_classes - 1 of the cases.
+    n_classes : int
+        Number of classes.
+    k : int
+        Number of features to keep.
+    step : float
+        Fraction of the remaining columns detached per step (at least one, never below ``k``).
+    alphas : array-like
+        Ridge grid; each step uses the alpha with the smallest leave-one-out error.
+
+    Returns
+    -------
+    chosen : ndarray of int
+        Column indices into ``C``, ascending. Each step standardises the kept columns, fits a ridge
+        (one-vs-rest targets of +-1, the classifier's encoding) and drops the columns with the
+        smallest sum over classes of |coefficient| (ties: the larger index goes first). Constant columns
+        are never kept; fewer than ``k`` come back when the usable columns run out. Deterministic.
+    """
+    if not 0.0 < step < 1.0:
+        raise ValueError(f"step must be in (0, 1), got {step!r}")
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread: these matrices are small (cases x cases), threads only contend, and the
+    # result then does not depend on the machine's thread count.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _detach(np.asarray(C, dtype=np.float64), codes, n_classes, k, step, alphas)
+
+
+def _detach(C, codes, n_classes, k, step, alphas):
+    n = C.shape[0]
+    sd = C.std(axis=0)
+    keep = np.flatnonzero(sd > 1e-12 * np.maximum(np.abs(C).max(axis=0), 1e-300))
+    Y = -np.ones((n, max(n_classes, 2)))
+    Y[np.arange(n), codes] = 1.0
+    Y = Y - Y.mean(axis=0)
+    while len(keep) > k:
+        Z = (C[:, keep] - C[:, keep].mean(axis=0)) / sd[keep]
+        importance = _ridge_importance(Z, Y, np.asarray(alphas, dtype=np.float64))
+        n_keep = max(k, len(keep) - max(1, int(len(keep) * step)))
+        order = np.lexsort((keep, -importance))  # best first, ties by smaller index
+        keep = np.sort(keep[order[:n_keep]])
+    return keep
+
+
+def random_columns(n_columns: int, usable: np.ndarray, k: int, seed) -> np.ndarray:
+    """``k`` of the usable columns drawn at random (seeded), ascending: the baseline for selections."""
+    pick = np.random.RandomState(seed).choice(np.flatnonzero(usable), size=min(k, int(usable.sum())),
+                                              replace=False)
+    return np.sort(pick)
 
 
 def warn_if_short(kept: int, asked: int, what: str) -> None:

@@ -17,11 +17,16 @@ from ._plan import (
     feature_table,
     plan_for_ids,
 )
+from ._rocket_family import check_pooling
+from ._rocket_family import empty as empty_rocket
 from ._validation import Collection, channel_stats, check_collection, check_labels
+from ._families import select_pooled
 from .runtime import InferenceState
 from .selection import mrmr, scan_channels, warn_if_short
 
 BACKENDS = ("serial", "dask")
+FAMILIES = ("lightwaves", "minirocket", "both")
+SELECTIONS = ("mrmr", "detach", "random")
 
 
 class LightWaveSTransformer(TransformerMixin, BaseEstimator):
@@ -59,6 +64,28 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         one (|Pearson r| = 1, common for short series and large dilations) does not take a place in the
         pool handed to mRMR. ``False`` reproduces the paper, whose pool may hold many copies (mRMR never
         picks a copy either way).
+    family : {"lightwaves", "minirocket", "both"}, default="lightwaves"
+        Candidate features: the paper's (single channels, four scattering features per level), the
+        MiniRocket family (multichannel kernels, biases from training quantiles, see
+        :mod:`lightwaves._rocket_family`), or both pooled and selected together. With ``"lightwaves"``
+        and ``selection="mrmr"`` the transform is exactly the paper's.
+    selection : {"mrmr", "detach", "random"}, default="mrmr"
+        How the ``n_features`` are chosen from the candidates: mRMR on the ``n_candidates`` best ANOVA
+        F-scores (the paper), sequential feature detachment by ridge coefficients
+        (:func:`lightwaves.selection.detach`), or at random (seeded; a baseline).
+    pooling : {"ppv", "multirocket"}, default="ppv"
+        Pooling operators of the MiniRocket family: PPV only, or MultiRocket's PPV, MPV, MIPV, LSPV.
+    diff : bool, default=False
+        Add MiniRocket-family candidates on the first-difference series (as MultiRocket).
+    rocket_budget : int, default=10000
+        (kernel, dilation, bias) triples of the MiniRocket family per series representation (as
+        MiniRocket's ``num_features``); the family has ``rocket_budget`` x operators x (1 + diff)
+        candidates, rounded down to a multiple of 84.
+    detach_step : float, default=0.3
+        Fraction of the remaining candidates dropped per step of ``selection="detach"``.
+
+    With ``selection="detach"`` or ``"random"``, ``n_candidates`` is an optional ANOVA prefilter of the
+    MiniRocket family (None: every candidate) and the paper family's pool size (None: ``3 * n_features``).
 
     Attributes
     ----------
@@ -79,6 +106,10 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         Number of features kept (fewer than ``n_features`` when fewer usable candidates exist).
     n_candidates_usable_ : int
         Non-constant candidate features seen during selection.
+    rocket_ : RocketFeatures
+        Selected MiniRocket-family features (none with ``family="lightwaves"``); their output columns
+        follow those of ``feature_ids_``, and they appear in ``features_`` with level 0 and feature
+        4 + operator (4 ppv, 5 mpv, 6 mipv, 7 lspv), channel being the first of the combination.
     channel_mean_, channel_std_ : ndarray of shape (n_channels_in_,)
         Per-channel standardisation statistics of the training data.
     """
@@ -95,6 +126,12 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         backend="serial",
         progress=False,
         distinct_candidates=True,
+        family="lightwaves",
+        selection="mrmr",
+        pooling="ppv",
+        diff=False,
+        rocket_budget=10_000,
+        detach_step=0.3,
     ):
         self.variant = variant
         self.n_features = n_features
@@ -106,6 +143,12 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         self.backend = backend
         self.progress = progress
         self.distinct_candidates = distinct_candidates
+        self.family = family
+        self.selection = selection
+        self.pooling = pooling
+        self.diff = diff
+        self.rocket_budget = rocket_budget
+        self.detach_step = detach_step
 
     # ------------------------------------------------------------------ parameters
     def _check_params(self):
@@ -118,6 +161,17 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         dil = dilations_for(self.max_dilation)
         k = positive_int("n_features", self.n_features)
         m = 3 * k if self.n_candidates is None else positive_int("n_candidates", self.n_candidates)
+        if self.family not in FAMILIES:
+            raise ValueError(f"family must be one of {FAMILIES}, got {self.family!r}")
+        if self.selection not in SELECTIONS:
+            raise ValueError(f"selection must be one of {SELECTIONS}, got {self.selection!r}")
+        check_pooling(self.pooling)
+        if not isinstance(self.diff, (bool, np.bool_)):
+            raise ValueError(f"diff must be True or False, got {self.diff!r}")
+        positive_int("rocket_budget", self.rocket_budget)
+        step = self.detach_step
+        if isinstance(step, bool) or not isinstance(step, numbers.Real) or not 0 < step < 1:
+            raise ValueError(f"detach_step must be a number in (0, 1), got {step!r}")
         if m < k:
             raise ValueError(f"n_candidates ({m}) must be at least n_features ({k})")
         max_cases = positive_int("max_cases", self.max_cases)
@@ -152,6 +206,20 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         sub = self._subsample(coll.n_cases, max_cases)
         scoll, scodes = (coll, codes) if sub is None else (coll.subset(sub), codes[sub])
         inv_sd = 1.0 / sd
+        if self.family != "lightwaves" or self.selection != "mrmr":
+            m = None if self.n_candidates is None and self.selection != "mrmr" else m
+            picked = select_pooled(
+                scoll, scodes, len(classes), mean, inv_sd, k, m,
+                scan=lambda m_paper: self._scan(scoll, scodes, len(classes), mean, inv_sd, dil, slots, m_paper),
+                dilations=dil, family=self.family, selection=self.selection, pooling=self.pooling,
+                diff=bool(self.diff), budget=int(self.rocket_budget), step=float(self.detach_step),
+                distinct=self.distinct_candidates, seed=check_random_state(self.random_state).randint(2**31 - 1),
+                n_jobs=self.n_jobs,
+            )
+            warn_if_short(picked.n_features, k, "features")
+            self._store(coll.n_channels, mean, sd, dil, picked.feature_ids, picked.scores, picked.n_usable,
+                        picked.rocket)
+            return coll, None
         ids, scores, n_usable = self._scan(scoll, scodes, len(classes), mean, inv_sd, dil, slots, m)
         C = transform_triples(scoll, mean, inv_sd, plan_for_ids(ids, dil), n_jobs=self.n_jobs)
         chosen = self._select(C, ids, scores, n_usable, k, coll.n_channels, mean, sd, dil)
@@ -169,15 +237,20 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         """mRMR on the merged candidates ``C`` and store the fitted state; returns the chosen columns."""
         chosen = mrmr(C, scores, k)
         warn_if_short(len(chosen), k, "features")
+        self._store(n_channels, mean, sd, dil, ids[chosen], scores[chosen], n_usable, empty_rocket())
+        return chosen
+
+    def _store(self, n_channels, mean, sd, dil, feature_ids, scores, n_usable, rocket):
+        """Set the fitted state (then the derived attributes and inference plans)."""
         self.n_channels_in_ = n_channels
         self.channel_mean_ = mean
         self.channel_std_ = sd
         self.dilations_ = dil
-        self.feature_ids_ = ids[chosen]
-        self.feature_scores_ = scores[chosen]
+        self.feature_ids_ = feature_ids
+        self.feature_scores_ = scores
         self.n_candidates_usable_ = int(n_usable)
+        self.rocket_ = rocket
         self._set_derived()
-        return chosen
 
     def _scan(self, coll, codes, n_classes, mean, inv_sd, dil, slots, m):
         channels = np.arange(coll.n_channels, dtype=np.int64)
@@ -202,11 +275,14 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     def _set_derived(self):
         """Attributes and inference plans that follow from the fitted state (also after loading)."""
         dil = self.dilations_
-        self.features_ = feature_table(self.feature_ids_, dil)
-        self.feature_names_ = feature_names(self.feature_ids_, dil)
-        self.n_features_out_ = int(len(self.feature_ids_))
+        rocket = getattr(self, "rocket_", None)
+        if rocket is None:
+            rocket = self.rocket_ = empty_rocket()
+        self.features_ = np.concatenate([feature_table(self.feature_ids_, dil), rocket.table()])
+        self.feature_names_ = feature_names(self.feature_ids_, dil) + rocket.names()
+        self.n_features_out_ = int(len(self.feature_ids_)) + rocket.n_features
         self._inference = InferenceState(
-            self.n_channels_in_, self.feature_ids_, dil, self.channel_mean_, self.channel_std_
+            self.n_channels_in_, self.feature_ids_, dil, self.channel_mean_, self.channel_std_, rocket
         )
         self.selected_channels_ = self._inference.selected_channels
 

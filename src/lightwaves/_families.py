@@ -1,0 +1,93 @@
+"""Selection over pooled feature families: the paper's candidates and the MiniRocket family together.
+
+The paper's family keeps its channel-block scan (ANOVA top ``m``, shard-mergeable, see
+:func:`lightwaves.selection.scan_channels`); the MiniRocket family's pool is drawn and transformed on
+the (subsampled) training cases, optionally cut to its ``m`` best distinct ANOVA candidates. The two
+candidate matrices are then selected from together by mRMR, sequential feature detachment or at random.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._kernels import transform_triples
+from ._plan import plan_for_ids
+from ._rocket_family import RocketFeatures, empty, fit_pool
+from ._rocket_family import plan_for as rocket_plan_for
+from ._rocket_kernels import transform_rocket
+from .selection import anova_f, column_keys, detach, mrmr, random_columns, rank_order
+
+
+@dataclass(frozen=True)
+class PooledSelection:
+    """Selected paper-family ids, MiniRocket-family features, their ANOVA scores (paper's first)."""
+
+    feature_ids: np.ndarray
+    rocket: RocketFeatures
+    scores: np.ndarray
+    n_usable: int
+
+    @property
+    def n_features(self) -> int:
+        return int(len(self.feature_ids)) + self.rocket.n_features
+
+
+def rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, *, pooling, diff, budget, distinct, seed,
+                      n_jobs):
+    """The MiniRocket-family pool, its candidate matrix and ANOVA scores, usable columns only.
+
+    With ``m``, only the ``m`` best by F-score (ties by position; with ``distinct``, the best of each
+    group of affine copies) are kept. Columns come back in rank order.
+    """
+    pool = fit_pool(coll, mean, inv_sd, budget=budget, pooling=pooling, diff=diff, seed=seed)
+    C = transform_rocket(coll, mean, inv_sd, rocket_plan_for(pool), n_jobs=n_jobs)
+    scores = anova_f(C, codes, n_classes)
+    usable = np.flatnonzero(np.isfinite(scores))
+    order = usable[rank_order(usable, scores[usable])]
+    if distinct:
+        _, first = np.unique(column_keys(C[:, order]), return_index=True)
+        order = order[np.sort(first)]
+    if m is not None:
+        order = order[:m]
+    return pool.subset(order), np.ascontiguousarray(C[:, order]), scores[order], len(usable)
+
+
+def select_pooled(coll, codes, n_classes, mean, inv_sd, k, m, *, scan, dilations, family, selection,
+                  pooling, diff, budget, step, distinct, seed, n_jobs) -> PooledSelection:
+    """Candidates of ``family`` and the ``k`` features ``selection`` keeps.
+
+    ``scan(m)`` returns the paper family's top ``m`` (ids, scores, n_usable), as the transformer's
+    backend computes them; ``m`` None means ``3 * k`` for it and the whole MiniRocket pool.
+    """
+    blocks, scores, n_usable = [], [], 0
+    ids = np.empty(0, dtype=np.int64)
+    if family in ("lightwaves", "both"):
+        ids, s, n = scan(3 * k if m is None else m)
+        blocks.append(transform_triples(coll, mean, inv_sd, plan_for_ids(ids, dilations), n_jobs=n_jobs))
+        scores.append(s)
+        n_usable += n
+    rocket = None
+    if family in ("minirocket", "both"):
+        rocket, R, s, n = rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, pooling=pooling,
+                                            diff=diff, budget=budget, distinct=distinct, seed=seed,
+                                            n_jobs=n_jobs)
+        blocks.append(R)
+        scores.append(s)
+        n_usable += n
+    C = np.concatenate(blocks, axis=1) if len(blocks) > 1 else blocks[0]
+    scores = np.concatenate(scores)
+    if selection == "mrmr":
+        order = rank_order(np.arange(len(scores)), scores)
+        chosen = order[mrmr(np.ascontiguousarray(C[:, order]), scores[order], k)]
+    elif selection == "detach":
+        chosen = detach(C, codes, n_classes, k, step=step)
+    else:
+        chosen = random_columns(C.shape[1], np.isfinite(scores), k, seed)
+    n_paper = len(ids)
+    paper = chosen[chosen < n_paper]
+    rest = chosen[chosen >= n_paper] - n_paper
+    rocket = empty() if rocket is None else rocket.subset(rest)
+    return PooledSelection(ids[paper], rocket, np.concatenate([scores[paper], scores[rest + n_paper]]),
+                           n_usable)

@@ -1,0 +1,319 @@
+"""The MiniRocket feature family: candidate pools drawn as MiniRocket does, and plans to compute them.
+
+A fitted pool (or a selection from it) is a :class:`RocketFeatures`: convolutions (a channel
+combination, a kernel, a dilation, whether the series is first-differenced) and features (a convolution,
+a bias, the pooled region, a pooling operator). :func:`fit_pool` draws the pool from training data:
+
+- dilations from the series length, as MiniRocket's ``_fit_dilations`` (``budget`` plays the role of
+  MiniRocket's ``num_features``; 10,000 gives its 9,996 (kernel, dilation, bias) triples);
+- for each (dilation, kernel) one channel combination of ``floor(2 ** U(0, log2(min(C, 9) + 1)))``
+  channels, drawn without replacement (seeded);
+- biases at low-discrepancy quantiles (golden-ratio sequence) of the convolution output of one random
+  training case;
+- MiniRocket's padding alternation: the (dilation index + kernel) odd combinations pool only the valid
+  part of the output;
+- one feature per bias and pooling operator (``pooling="ppv"``: PPV only; ``"multirocket"``: PPV, MPV,
+  MIPV, LSPV), and with ``diff`` the same again, drawn independently, on the first-difference series.
+
+Channels are standardised with the training statistics before they are summed (MiniRocket sums raw
+channels), so a combination is not dominated by the channel with the largest scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._kernels import N_KERNELS
+from ._rocket_kernels import POOLS, conv_output
+
+POOLINGS = {"ppv": (0,), "multirocket": (0, 1, 2, 3)}
+#: Arrays of a :class:`RocketFeatures`, as stored in a model file (name -> dtype kind, ndim).
+ARRAY_SPEC = {
+    "combo_offsets": ("i", 1),
+    "combo_channels": ("i", 1),
+    "conv": ("i", 2),
+    "feature_conv": ("i", 1),
+    "feature_spec": ("i", 2),
+    "feature_bias": ("f", 1),
+}
+
+
+def check_pooling(pooling) -> tuple:
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling must be one of {sorted(POOLINGS)}, got {pooling!r}")
+    return POOLINGS[pooling]
+
+
+@dataclass(frozen=True)
+class RocketFeatures:
+    """Convolutions and the features pooled from them, in output column order.
+
+    Convolution ``j`` sums channels ``combo_channels[combo_offsets[j]:combo_offsets[j + 1]]``
+    (standardised), first-differences the sum if ``diff[j]``, and convolves it with kernel ``kernel[j]``
+    at dilation ``dilation[j]``. Feature ``q`` pools convolution ``feature_conv[q]`` with operator
+    ``pool[q]`` (see :data:`lightwaves._rocket_kernels.POOLS`) against ``bias[q]``, over the valid part
+    of the output if ``valid[q]``.
+    """
+
+    combo_offsets: np.ndarray
+    combo_channels: np.ndarray
+    kernel: np.ndarray
+    dilation: np.ndarray
+    diff: np.ndarray
+    feature_conv: np.ndarray
+    bias: np.ndarray
+    valid: np.ndarray
+    pool: np.ndarray
+
+    @property
+    def n_features(self) -> int:
+        return int(self.feature_conv.shape[0])
+
+    @property
+    def n_convolutions(self) -> int:
+        return int(self.kernel.shape[0])
+
+    @property
+    def channels(self) -> np.ndarray:
+        """Sorted channels read by at least one feature."""
+        used = np.unique(self.feature_conv)
+        parts = [self.combo_channels[self.combo_offsets[j] : self.combo_offsets[j + 1]] for j in used]
+        return np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+
+    def combo(self, j: int) -> np.ndarray:
+        return self.combo_channels[self.combo_offsets[j] : self.combo_offsets[j + 1]]
+
+    def subset(self, idx) -> "RocketFeatures":
+        """The features ``idx`` in that order, with only the convolutions they use."""
+        idx = np.asarray(idx, dtype=np.int64)
+        used, conv = np.unique(self.feature_conv[idx], return_inverse=True)
+        combos = [self.combo(j) for j in used]
+        offsets = np.zeros(len(used) + 1, dtype=np.int64)
+        np.cumsum([len(c) for c in combos], out=offsets[1:])
+        return RocketFeatures(
+            combo_offsets=offsets,
+            combo_channels=np.concatenate(combos).astype(np.int64) if combos else np.empty(0, np.int64),
+            kernel=self.kernel[used], dilation=self.dilation[used], diff=self.diff[used],
+            feature_conv=conv.ravel().astype(np.int64), bias=self.bias[idx], valid=self.valid[idx],
+            pool=self.pool[idx],
+        )
+
+    # -------------------------------------------------------------- model files
+    def to_arrays(self) -> dict:
+        """Plain arrays for a model file (see :data:`ARRAY_SPEC`)."""
+        return {
+            "combo_offsets": self.combo_offsets,
+            "combo_channels": self.combo_channels,
+            "conv": np.stack([self.kernel, self.dilation, self.diff], axis=1).astype(np.int64),
+            "feature_conv": self.feature_conv,
+            "feature_spec": np.stack([self.valid, self.pool], axis=1).astype(np.int64),
+            "feature_bias": self.bias,
+        }
+
+    @classmethod
+    def from_arrays(cls, a: dict, n_channels: int) -> "RocketFeatures":
+        """Rebuild from :meth:`to_arrays` output; ``ValueError`` if the arrays are inconsistent."""
+        off, ch, conv = (np.asarray(a[k], dtype=np.int64) for k in ("combo_offsets", "combo_channels", "conv"))
+        fconv, spec = np.asarray(a["feature_conv"], np.int64), np.asarray(a["feature_spec"], np.int64)
+        bias = np.asarray(a["feature_bias"], dtype=np.float64)
+        n_conv = conv.shape[0] if conv.ndim == 2 else -1
+        k = fconv.shape[0]
+        if (
+            conv.ndim != 2 or conv.shape[1] != 3 or off.shape != (n_conv + 1,) or off[0] != 0
+            or (np.diff(off) < 1).any() or off[-1] != ch.shape[0]
+            or spec.shape != (k, 2) or bias.shape != (k,)
+        ):
+            raise ValueError("MiniRocket-family arrays have inconsistent shapes")
+        if ch.size and (ch.min() < 0 or ch.max() >= n_channels):
+            raise ValueError("MiniRocket-family channel out of range")
+        kernel, dilation, diff = conv.T
+        if ((kernel < 0) | (kernel >= N_KERNELS) | (dilation < 1) | ((diff != 0) & (diff != 1))).any():
+            raise ValueError("MiniRocket-family convolution parameters out of range")
+        if k and (fconv.min() < 0 or fconv.max() >= n_conv):
+            raise ValueError("MiniRocket-family feature refers to a missing convolution")
+        valid, pool = spec.T
+        if ((valid != 0) & (valid != 1)).any() or ((pool < 0) | (pool >= len(POOLS))).any():
+            raise ValueError("MiniRocket-family pooling parameters out of range")
+        if not np.isfinite(bias).all():
+            raise ValueError("MiniRocket-family biases must be finite")
+        return cls(off, ch, np.ascontiguousarray(kernel), np.ascontiguousarray(dilation),
+                   np.ascontiguousarray(diff), fconv, bias, np.ascontiguousarray(valid),
+                   np.ascontiguousarray(pool))
+
+    # -------------------------------------------------------------- descriptions
+    def names(self) -> list[str]:
+        """Readable names such as ``"mr/ch0+3/k17/d8/diff/valid/ppv>0.125"``."""
+        out = []
+        for q in range(self.n_features):
+            j = int(self.feature_conv[q])
+            chans = "+".join(str(c) for c in self.combo(j).tolist())
+            parts = [f"mr/ch{chans}", f"k{self.kernel[j]}", f"d{self.dilation[j]}"]
+            if self.diff[j]:
+                parts.append("diff")
+            parts.append("valid" if self.valid[q] else "full")
+            parts.append(f"{POOLS[self.pool[q]]}>{self.bias[q]:.4g}")
+            out.append("/".join(parts))
+        return out
+
+    def table(self) -> np.ndarray:
+        """``(n, 5)`` rows like :func:`lightwaves._plan.feature_table`: first channel of the combination,
+        kernel, dilation, level 0 (this family), 4 + pooling operator."""
+        j = self.feature_conv
+        first = self.combo_channels[self.combo_offsets[j]] if self.n_features else np.empty(0, np.int64)
+        return np.stack([first, self.kernel[j], self.dilation[j], np.zeros_like(j), 4 + self.pool],
+                        axis=1).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class RocketPlan:
+    """What :func:`lightwaves._rocket_kernels.transform_rocket` runs: convolutions sorted by (series,
+    dilation, kernel), per-convolution feature ranges, and the output column of each feature."""
+
+    series_id: np.ndarray
+    combo_offsets: np.ndarray
+    combo_channels: np.ndarray
+    diff: np.ndarray
+    dilation: np.ndarray
+    kernel: np.ndarray
+    feature_start: np.ndarray
+    valid: np.ndarray
+    pool: np.ndarray
+    bias: np.ndarray
+    column: np.ndarray
+
+    @property
+    def n_features(self) -> int:
+        return int(self.column.shape[0])
+
+
+def plan_for(features: RocketFeatures, channel_position=None) -> RocketPlan:
+    """Plan computing ``features`` in their column order.
+
+    ``channel_position`` maps a model channel to its position in the input array (identity if None).
+    Convolutions of the same series (channel combination and differencing) run one after the other so
+    the series is built once, and those at the same dilation share the nine-tap sum.
+    """
+    f = features
+    n_conv = f.n_convolutions
+    keys = [(tuple(f.combo(j).tolist()), int(f.diff[j])) for j in range(n_conv)]
+    series_keys = sorted(set(keys))
+    sid_of = {key: s for s, key in enumerate(series_keys)}
+    sid = np.array([sid_of[key] for key in keys], dtype=np.int64)
+    order = np.lexsort((np.arange(n_conv), f.kernel, f.dilation, sid)) if n_conv else np.empty(0, np.int64)
+    rank = np.empty(n_conv, dtype=np.int64)
+    rank[order] = np.arange(n_conv)
+    combos = [f.combo(j) for j in order]
+    if channel_position is not None:
+        pos = np.asarray(channel_position, dtype=np.int64)
+        combos = [pos[c] for c in combos]
+    offsets = np.zeros(n_conv + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in combos], out=offsets[1:])
+    fconv = rank[f.feature_conv] if f.n_features else np.empty(0, np.int64)
+    forder = np.lexsort((np.arange(f.n_features), fconv)) if f.n_features else np.empty(0, np.int64)
+    start = np.zeros(n_conv + 1, dtype=np.int64)
+    np.cumsum(np.bincount(fconv, minlength=n_conv), out=start[1:])
+    c = np.ascontiguousarray
+    return RocketPlan(
+        series_id=c(sid[order]), combo_offsets=offsets,
+        combo_channels=c(np.concatenate(combos) if combos else np.empty(0), dtype=np.int64),
+        diff=c(f.diff[order], dtype=np.int64), dilation=c(f.dilation[order], dtype=np.int64),
+        kernel=c(f.kernel[order], dtype=np.int64), feature_start=start,
+        valid=c(f.valid[forder], dtype=np.int64), pool=c(f.pool[forder], dtype=np.int64),
+        bias=c(f.bias[forder], dtype=np.float64), column=c(forder, dtype=np.int64),
+    )
+
+
+# ------------------------------------------------------------------------------------ fitting a pool
+def fit_dilations(length: int, budget: int, max_dilations_per_kernel: int = 32):
+    """Dilations and biases per dilation, as MiniRocket's ``_fit_dilations`` (dilation >= 1 always)."""
+    per_kernel = max(1, budget // N_KERNELS)
+    true_max = min(per_kernel, max_dilations_per_kernel)
+    multiplier = per_kernel / true_max
+    max_exponent = max(0.0, np.log2(max(length - 1, 1) / 8))
+    dilations, counts = np.unique(
+        np.logspace(0, max_exponent, true_max, base=2).astype(np.int64), return_counts=True
+    )
+    counts = (counts * multiplier).astype(np.int64)
+    remainder = per_kernel - counts.sum()
+    i = 0
+    while remainder > 0:
+        counts[i] += 1
+        remainder -= 1
+        i = (i + 1) % len(counts)
+    return dilations, counts
+
+
+def quantiles(n: int) -> np.ndarray:
+    """The first ``n`` terms of the golden-ratio low-discrepancy sequence in (0, 1)."""
+    return (np.arange(1, n + 1) * ((np.sqrt(5) + 1) / 2)) % 1
+
+
+def fit_pool(coll, mean, inv_sd, budget=10_000, pooling="ppv", diff=False, seed=0) -> RocketFeatures:
+    """Draw a MiniRocket-family candidate pool from the training collection ``coll``.
+
+    Parameters
+    ----------
+    coll : Collection
+        Training cases (all channels).
+    mean, inv_sd : ndarray of shape (coll.n_channels,)
+        Channel standardisation.
+    budget : int
+        (kernel, dilation, bias) triples per series representation, as MiniRocket's ``num_features``.
+    pooling : {"ppv", "multirocket"}
+        Pooling operators of every (convolution, bias).
+    diff : bool
+        Add a second representation, the first difference of the (summed) series.
+    seed : int
+        Seeds the channel combinations and the cases biases are drawn from.
+
+    Returns
+    -------
+    RocketFeatures
+        Ordered by representation, dilation, kernel, bias, operator (candidate ids are positions).
+    """
+    pools = np.asarray(check_pooling(pooling), dtype=np.int64)
+    rng = np.random.RandomState(seed)
+    C = coll.n_channels
+    length = int(np.median(coll.lengths))
+    combos, kern, dil, dif, fconv, bias, valid = [], [], [], [], [], [], []
+    for d_flag in (0, 1) if diff else (0,):
+        dilations, per_dil = fit_dilations(length - d_flag, budget)
+        q = quantiles(N_KERNELS * int(per_dil.sum()))
+        n_comb = len(dilations) * N_KERNELS
+        n_per = (2 ** rng.uniform(0, np.log2(min(C, 9) + 1), n_comb)).astype(np.int64)
+        q_start = 0
+        for di, d in enumerate(dilations.tolist()):
+            for k in range(N_KERNELS):
+                channels = np.sort(rng.choice(C, min(int(n_per[di * N_KERNELS + k]), C), replace=False))
+                case = rng.randint(coll.n_cases)
+                z = conv_output(coll.data, coll.offsets[case], coll.lengths[case], mean, inv_sd,
+                                channels.astype(np.int64), d_flag, d, k)
+                nb = int(per_dil[di])
+                b = np.quantile(z, q[q_start : q_start + nb]) if len(z) else np.zeros(nb)
+                q_start += nb
+                j = len(kern)
+                combos.append(channels)
+                kern.append(k)
+                dil.append(d)
+                dif.append(d_flag)
+                fconv.append(np.full(nb * len(pools), j))
+                bias.append(np.repeat(b, len(pools)))
+                valid.append(np.full(nb * len(pools), (di + k) % 2))
+    offsets = np.zeros(len(combos) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in combos], out=offsets[1:])
+    n_feat = sum(len(f) for f in fconv)
+    return RocketFeatures(
+        combo_offsets=offsets, combo_channels=np.concatenate(combos).astype(np.int64),
+        kernel=np.asarray(kern, np.int64), dilation=np.asarray(dil, np.int64),
+        diff=np.asarray(dif, np.int64), feature_conv=np.concatenate(fconv).astype(np.int64),
+        bias=np.concatenate(bias).astype(np.float64), valid=np.concatenate(valid).astype(np.int64),
+        pool=np.tile(pools, n_feat // len(pools)),
+    )
+
+
+def empty() -> RocketFeatures:
+    """No features (the family is not used)."""
+    z = np.empty(0, dtype=np.int64)
+    return RocketFeatures(np.zeros(1, np.int64), z, z, z, z, z, np.empty(0), z, z)

@@ -1,0 +1,237 @@
+"""Numba kernels of the MiniRocket feature family (see :mod:`lightwaves._rocket_family`).
+
+A *convolution* is one series representation (the sum of a combination of standardised channels, or its
+first difference) convolved with one of the 84 MiniRocket kernels at one dilation, zero padded to the
+series length (``z`` as in :mod:`lightwaves._kernels`, unscaled). A *feature* pools one convolution over
+a region (the whole output, or only its valid part ``z[4d : m - 4d]`` that does not touch the padding)
+against a bias ``b`` with one of MultiRocket's operators:
+
+- ``ppv``: fraction of ``z > b``;
+- ``mpv``: mean of ``z - b`` over the positions where ``z > b`` (0 if there are none);
+- ``mipv``: mean position (0 at the start of the region) of ``z > b``, divided by the region length
+  (-1 if there are none);
+- ``lspv``: longest run of consecutive ``z > b``, divided by the region length.
+
+The valid part of a series too short to have one (``m <= 8d``) is the whole output. Training (every
+candidate) and inference (only the selected features) run the same per-case function, so a feature has
+bit-for-bit the same value in both, whatever ``n_jobs`` is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ._kernels import KERNEL_POSITIONS, convolve, nine_tap_sum, run_over_cases
+
+#: Pooling operators, in id order.
+POOLS = ("ppv", "mpv", "mipv", "lspv")
+
+
+@njit(cache=True)
+def _series(data, start, n, mean, inv_sd, channels, diff, xs):
+    """Sum of the standardised ``channels`` of one case into ``xs``; its first difference if ``diff``.
+
+    Returns the length of the series written (``n`` or ``n - 1``).
+    """
+    for t in range(n):
+        xs[t] = 0.0
+    for c in channels:
+        src = data[start + c * n : start + (c + 1) * n]
+        mu = mean[c]
+        isd = inv_sd[c]
+        for t in range(n):
+            xs[t] += (src[t] - mu) * isd
+    if diff:
+        for t in range(n - 1):
+            xs[t] = xs[t + 1] - xs[t]
+        return max(n - 1, 0)
+    return n
+
+
+@njit(cache=True)
+def _pad_and_sum(xs, m, d, xp, acc):
+    """Zero pad ``xs[:m]`` by ``4d`` on each side into ``xp`` and take the nine-tap sum into ``acc``."""
+    pad = 4 * d
+    xp[: m + 8 * d] = 0.0
+    xp[pad : pad + m] = xs[:m]
+    nine_tap_sum(xp, m, d, acc)
+
+
+@njit(cache=True)
+def _pool(z, lo, hi, b, op):
+    """Pooling operator ``op`` (0 ppv, 1 mpv, 2 mipv, 3 lspv) of ``z[lo:hi]`` against bias ``b``."""
+    m = hi - lo
+    if m <= 0:
+        return -1.0 if op == 2 else 0.0
+    if op == 0:
+        cnt = 0
+        for t in range(lo, hi):
+            cnt += z[t] > b
+        return cnt / m
+    if op == 3:
+        best = 0
+        run = 0
+        for t in range(lo, hi):
+            if z[t] > b:
+                run += 1
+                if run > best:
+                    best = run
+            else:
+                run = 0
+        return best / m
+    cnt = 0
+    acc = 0.0
+    for t in range(lo, hi):
+        v = z[t] - b
+        if v > 0.0:
+            cnt += 1
+            acc += v if op == 1 else t - lo
+    if cnt == 0:
+        return 0.0 if op == 1 else -1.0
+    return acc / cnt if op == 1 else acc / cnt / m
+
+
+@njit(cache=True)
+def _pool_all(z, lo, hi, b, vals):
+    """All four operators of ``z[lo:hi]`` against ``b`` in one pass, into ``vals`` (same values as
+    :func:`_pool`: the same sums in the same order)."""
+    m = hi - lo
+    if m <= 0:
+        vals[0] = 0.0
+        vals[1] = 0.0
+        vals[2] = -1.0
+        vals[3] = 0.0
+        return
+    cnt = 0
+    s = 0.0
+    si = 0.0
+    best = 0
+    run = 0
+    for t in range(lo, hi):
+        v = z[t] - b
+        if v > 0.0:
+            cnt += 1
+            s += v
+            si += t - lo
+            run += 1
+            if run > best:
+                best = run
+        else:
+            run = 0
+    vals[0] = cnt / m
+    vals[1] = s / cnt if cnt else 0.0
+    vals[2] = si / cnt / m if cnt else -1.0
+    vals[3] = best / m
+
+
+@njit(cache=True)
+def _region(m, d, valid):
+    """(lo, hi) of the pooled region of an output of length ``m`` at dilation ``d``."""
+    if valid and m > 8 * d:
+        return 4 * d, m - 4 * d
+    return 0, m
+
+
+@njit(cache=True)
+def _case_features(
+    data, start, n, mean, inv_sd, series_id, combo_off, combo_ch, cdiff, cd, ck, positions,
+    f_start, f_valid, f_pool, f_bias, f_col, out_row,
+):
+    """Every feature of one case; convolutions sorted by (series, dilation) share their series work."""
+    n_conv = ck.shape[0]
+    if n_conv == 0:
+        return
+    maxd = 1
+    for j in range(n_conv):
+        if cd[j] > maxd:
+            maxd = cd[j]
+    xs = np.zeros(max(n, 1))
+    xp = np.zeros(n + 8 * maxd)
+    acc = np.empty(max(n, 1))
+    z = np.empty(max(n, 1))
+    vals = np.empty(4)
+    prev_s = -1
+    prev_d = -1
+    m = 0
+    for j in range(n_conv):
+        d = cd[j]
+        if series_id[j] != prev_s:
+            m = _series(data, start, n, mean, inv_sd, combo_ch[combo_off[j] : combo_off[j + 1]], cdiff[j], xs)
+            prev_s = series_id[j]
+            prev_d = -1
+        if d != prev_d:
+            _pad_and_sum(xs, m, d, xp, acc)
+            prev_d = d
+        convolve(xp, m, d, positions[ck[j]], acc, z)
+        q_end = f_start[j + 1]
+        shared = False  # vals holds all four operators of the current (region, bias)
+        for q in range(f_start[j], q_end):
+            lo, hi = _region(m, d, f_valid[q])
+            same_next = q + 1 < q_end and f_bias[q + 1] == f_bias[q] and f_valid[q + 1] == f_valid[q]
+            if same_next and not shared:
+                _pool_all(z, lo, hi, f_bias[q], vals)
+                shared = True
+            if shared:
+                out_row[f_col[q]] = vals[f_pool[q]]
+            else:
+                out_row[f_col[q]] = _pool(z, lo, hi, f_bias[q], f_pool[q])
+            if not same_next:
+                shared = False
+
+
+@njit(cache=True)
+def _serial(data, offsets, lengths, mean, inv_sd, sid, coff, cch, cdiff, cd, ck, positions,
+            fs, fv, fp, fb, fc, out):
+    for i in range(offsets.shape[0]):
+        _case_features(data, offsets[i], lengths[i], mean, inv_sd, sid, coff, cch, cdiff, cd, ck,
+                       positions, fs, fv, fp, fb, fc, out[i])
+
+
+@njit(cache=True, parallel=True)
+def _parallel(data, offsets, lengths, mean, inv_sd, sid, coff, cch, cdiff, cd, ck, positions,
+              fs, fv, fp, fb, fc, out):
+    for i in prange(offsets.shape[0]):
+        _case_features(data, offsets[i], lengths[i], mean, inv_sd, sid, coff, cch, cdiff, cd, ck,
+                       positions, fs, fv, fp, fb, fc, out[i])
+
+
+@njit(cache=True)
+def conv_output(data, start, n, mean, inv_sd, channels, diff, d, kernel):
+    """The full (padded) convolution output of one case: what biases are drawn from."""
+    xs = np.zeros(max(n, 1))
+    xp = np.zeros(n + 8 * d)
+    m = _series(data, start, n, mean, inv_sd, channels, diff, xs)
+    acc = np.empty(max(m, 1))
+    z = np.empty(m)
+    _pad_and_sum(xs, m, d, xp, acc)
+    convolve(xp, m, d, KERNEL_POSITIONS[kernel], acc, z)
+    return z
+
+
+def transform_rocket(coll, mean, inv_sd, plan, n_jobs=1):
+    """Features of ``plan`` (a :class:`lightwaves._rocket_family.RocketPlan`) for every case.
+
+    Parameters
+    ----------
+    coll : Collection
+        Flattened input (see :mod:`lightwaves._validation`).
+    mean, inv_sd : ndarray of shape (coll.n_channels,)
+        Per-channel standardisation, indexed by the collection's channel positions.
+    plan : RocketPlan
+        Convolutions (sorted by series, then dilation) and the features pooled from each.
+    n_jobs : int
+        numba threads; the result is identical for every value.
+
+    Returns
+    -------
+    ndarray of shape (n_cases, n_features)
+    """
+    n = coll.n_cases
+    out = np.zeros((n, plan.n_features))
+    args = (
+        coll.data, coll.offsets, coll.lengths, mean, inv_sd, plan.series_id, plan.combo_offsets,
+        plan.combo_channels, plan.diff, plan.dilation, plan.kernel, KERNEL_POSITIONS,
+        plan.feature_start, plan.valid, plan.pool, plan.bias, plan.column, out,
+    )
+    return run_over_cases(_serial, _parallel, args, n, n_jobs)
