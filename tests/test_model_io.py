@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import lightwaves
-from lightwaves.model_io import MANIFEST, ModelFileError, load, read_manifest, save
+from lightwaves.model_io import FORMAT_VERSION, MANIFEST, ModelFileError, load, read_manifest, save
 
 from .cli_fixtures import (  # noqa: F401  (fixtures)
     PYTHON,
@@ -316,8 +316,8 @@ def test_inconsistent_arrays_with_recomputed_checksum(bm_model_file, tmp_path):
 
 def test_future_version(bm_model_file, tmp_path):
     rewrite_model(bm_model_file, tmp_path / "v.lwz",
-                  edit_manifest=lambda m: m.update(format_version=2, library_version="9.0"))
-    with pytest.raises(ModelFileError, match=r"newer lightwaves \(9.0, format version 2\)"):
+                  edit_manifest=lambda m: m.update(format_version=FORMAT_VERSION + 1, library_version="9.0"))
+    with pytest.raises(ModelFileError, match=rf"newer lightwaves \(9.0, format version {FORMAT_VERSION + 1}\)"):
         load(tmp_path / "v.lwz")
 
 

@@ -276,7 +276,7 @@ def fit_pool(coll, mean, inv_sd, budget=10_000, pooling="ppv", diff=False, seed=
     pools = np.asarray(check_pooling(pooling), dtype=np.int64)
     rng = np.random.RandomState(seed)
     C = coll.n_channels
-    length = int(np.median(coll.lengths))
+    length = int(coll.lengths.max())  # dilations for the longest series (shorter ones pool all of z)
     combos, kern, dil, dif, fconv, bias, valid = [], [], [], [], [], [], []
     for d_flag in (0, 1) if diff else (0,):
         dilations, per_dil = fit_dilations(length - d_flag, budget)

@@ -1,0 +1,146 @@
+"""Cross-validated comparison of feature families, pooling operators and selections, on training data only.
+
+Stratified k-fold CV (5 folds; fewer when a class has fewer training cases) on the *training* split of
+BasicMotions, JapaneseVowels, every dataset in ../shared/datasets and the univariate ArrowHead, GunPoint
+and ItalyPowerDemand (aeon bundles them). Every configuration sees the same folds; aeon's MiniRocket
+(9,996 features, on JapaneseVowels aeon's equal-length copy of the same cases) is run on them too as the
+reference. The test splits are never read, so choosing a configuration from this table does not tune on
+the numbers reported by bench_peers.py.
+
+    .venv/bin/python benchmarks/cv_families.py [--folds 5] [--configs paper,mr-sfd] [--datasets NATOPS]
+        [--out benchmarks/results/cv_families.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: name -> (label, LightWaveSClassifier parameters)
+CONFIGS = {
+    "paper": ("paper L1L2 (ANOVA→mRMR)", {}),
+    "mr-mrmr": ("MR, ANOVA→mRMR", dict(family="minirocket")),
+    "mr-random": ("MR, random 500", dict(family="minirocket", selection="random")),
+    "mr-sfd": ("MR, SFD", dict(family="minirocket", selection="detach")),
+    "mr-mp-sfd": ("MR + MultiRocket pooling, SFD", dict(family="minirocket", selection="detach",
+                                                        pooling="multirocket", rocket_budget=2500)),
+    "mr-mp-diff-sfd": ("MR + MP + diff, SFD", dict(family="minirocket", selection="detach",
+                                                   pooling="multirocket", diff=True, rocket_budget=2500)),
+    "mr-diff-sfd": ("MR + diff, SFD", dict(family="minirocket", selection="detach", diff=True,
+                                           rocket_budget=5000)),
+    "both-sfd": ("paper + MR, SFD", dict(family="both", selection="detach")),
+}
+UNIVARIATE = ("ArrowHead", "GunPoint", "ItalyPowerDemand")
+
+
+def load_training_sets(datasets_dir: Path, only=None):
+    """(name, X, y, X for MiniRocket) of every training split; the last is equal length."""
+    from aeon.datasets import load_classification, load_from_ts_file
+
+    names = ["BasicMotions", "JapaneseVowels"]
+    if datasets_dir.is_dir():
+        names += sorted(p.name for p in datasets_dir.iterdir() if (p / f"{p.name}_TRAIN.ts").exists())
+    names += list(UNIVARIATE)
+    for name in names:
+        if only and name not in only:
+            continue
+        path = datasets_dir / name / f"{name}_TRAIN.ts"
+        X, y = load_from_ts_file(str(path)) if path.exists() else load_classification(name, split="train")
+        X_eq = X
+        if name == "JapaneseVowels":
+            X_eq, y_eq = load_classification("JapaneseVowels_eq", split="train")
+            assert (y_eq == y).all()
+        yield name, X, y, X_eq
+
+
+def take(X, idx):
+    return [X[i] for i in idx] if isinstance(X, list) else X[idx]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--datasets-dir", type=Path, default=ROOT.parent / "shared" / "datasets")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--configs", default=",".join(CONFIGS))
+    ap.add_argument("--datasets", default="")
+    ap.add_argument("--no-minirocket", action="store_true")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "cv_families.md")
+    args = ap.parse_args(argv)
+
+    from aeon.classification.convolution_based import MiniRocketClassifier
+
+    from lightwaves import LightWaveSClassifier
+
+    warnings.filterwarnings("ignore", message="only .* usable features exist")
+    configs = [c for c in args.configs.split(",") if c]
+    methods = configs + ([] if args.no_minirocket else ["minirocket"])
+    only = set(args.datasets.split(",")) - {""}
+    acc, fit_s = {}, {}
+    start = time.perf_counter()
+    names = []
+    for name, X, y, X_eq in load_training_sets(args.datasets_dir, only):
+        names.append(name)
+        folds = min(args.folds, int(np.bincount(np.unique(y, return_inverse=True)[1]).min()))
+        cv = StratifiedKFold(folds, shuffle=True, random_state=0)
+        for m in methods:
+            acc[name, m], fit_s[name, m] = [], []
+        for train, test in cv.split(np.zeros(len(y)), y):
+            for m in methods:
+                if m == "minirocket":
+                    clf = MiniRocketClassifier(random_state=0, n_jobs=1)
+                    Xtr, Xte = take(X_eq, train), take(X_eq, test)
+                else:
+                    clf = LightWaveSClassifier(random_state=0, n_jobs=1, **CONFIGS[m][1])
+                    Xtr, Xte = take(X, train), take(X, test)
+                t0 = time.perf_counter()
+                clf.fit(Xtr, y[train])
+                fit_s[name, m].append(time.perf_counter() - t0)
+                acc[name, m].append(float(np.mean(clf.predict(Xte) == y[test])))
+        print(f"  {name} ({folds} folds): "
+              + ", ".join(f"{m} {np.mean(acc[name, m]):.3f}" for m in methods), flush=True)
+
+    label = {m: CONFIGS[m][0] if m in CONFIGS else "aeon MiniRocket (9,996)" for m in methods}
+    lines = [
+        "# Feature families and selections: cross-validation on the training splits",
+        "",
+        f"`benchmarks/cv_families.py --configs {args.configs}` "
+        f"({args.folds}-fold stratified CV, shuffled with seed 0, on the training splits only; "
+        f"every LightWaveS model keeps 500 features, random_state=0, n_jobs=1; "
+        f"{time.perf_counter() - start:.0f} s).",
+        "",
+        "Mean CV accuracy:",
+        "",
+        "| dataset | " + " | ".join(label[m] for m in methods) + " |",
+        "|---|" + "---|" * len(methods),
+    ]
+    for name in names:
+        lines.append(f"| {name} | " + " | ".join(f"{np.mean(acc[name, m]):.3f}" for m in methods) + " |")
+    means = {m: np.mean([np.mean(acc[n, m]) for n in names]) for m in methods}
+    lines.append("| **mean** | " + " | ".join(f"**{means[m]:.3f}**" for m in methods) + " |")
+    if "minirocket" in methods:
+        row = []
+        for m in methods:
+            d = np.array([np.mean(acc[n, m]) - np.mean(acc[n, "minirocket"]) for n in names])
+            row.append(f"{(d > 0.005).sum()}/{(np.abs(d) <= 0.005).sum()}/{(d < -0.005).sum()}, "
+                       f"worst {d.min():+.3f}")
+        lines.append("| wins/ties/losses vs MiniRocket (±0.005) | " + " | ".join(row) + " |")
+    lines += ["", "Median fit time per fold (s; the first fit of a method includes numba compilation when its cache is cold):", "",
+              "| dataset | " + " | ".join(label[m] for m in methods) + " |",
+              "|---|" + "---|" * len(methods)]
+    for name in names:
+        lines.append(f"| {name} | " + " | ".join(f"{np.median(fit_s[name, m]):.2f}" for m in methods) + " |")
+    text = "\n".join(lines) + "\n"
+    print("\n" + text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,304 @@
+"""The MiniRocket feature family: kernels against a plain-numpy oracle, pools, plans, selection by
+sequential feature detachment, and the estimators and model files that use them."""
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from lightwaves import LightWaveSClassifier, LightWaveSTransformer, load
+from lightwaves._rocket_family import RocketFeatures, fit_dilations, fit_pool, plan_for, quantiles
+from lightwaves._rocket_kernels import conv_output, transform_rocket
+from lightwaves._validation import check_collection
+from lightwaves.model_io import ModelFileError, load_predictor, read_manifest
+from lightwaves.selection import _ridge_importance, detach
+
+from . import reference
+from .cli_fixtures import npy, read_zip, rewrite_model
+from .conftest import make_data
+
+
+def pool_of(X, seed=0, budget=300, pooling="multirocket", diff=True):
+    coll = check_collection(X)
+    C = coll.n_channels
+    return coll, fit_pool(coll, np.zeros(C), np.ones(C), budget=budget, pooling=pooling, diff=diff, seed=seed)
+
+
+def features(coll, pool, n_jobs=1):
+    C = coll.n_channels
+    return transform_rocket(coll, np.zeros(C), np.ones(C), plan_for(pool), n_jobs=n_jobs)
+
+
+def oracle(case, pool, q, shift=0.0):
+    j = pool.feature_conv[q]
+    return reference.rocket_feature(case, pool.combo(j), pool.diff[j], pool.kernel[j], pool.dilation[j],
+                                    pool.valid[q], pool.bias[q] + shift, pool.pool[q])
+
+
+def unambiguous_oracle(case, pool, q):
+    """The oracle's value, or None where some z equals the bias up to rounding (biases are quantiles of
+    training outputs, so on short series they often coincide with one) and the sign may go either way."""
+    eps = 1e-9 * (1.0 + abs(pool.bias[q]))
+    lo, hi = oracle(case, pool, q, -eps), oracle(case, pool, q, eps)
+    return lo if abs(lo - hi) <= 1e-6 else None
+
+
+# ----------------------------------------------------------------------------------- kernels
+@pytest.mark.parametrize("n", [1, 2, 5, 9, 17, 40, 77])
+def test_features_match_the_oracle(n):
+    rng = np.random.default_rng(n)
+    X = rng.normal(size=(3, 4, n))
+    coll, pool = pool_of(X, seed=n)
+    F = features(coll, pool)
+    for q in rng.choice(pool.n_features, size=min(150, pool.n_features), replace=False):
+        for i in range(3):
+            expected = unambiguous_oracle(X[i], pool, q)
+            if expected is not None:
+                assert F[i, q] == pytest.approx(expected, abs=1e-6, rel=1e-9)
+
+
+series = st.integers(1, 120).flatmap(
+    lambda n: st.integers(1, 4).flatmap(
+        lambda c: hnp.arrays(np.float64, (3, c, n), elements=st.floats(-1e3, 1e3, allow_nan=False))
+    )
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(X=series, seed=st.integers(0, 2**16))
+def test_properties_finite_ranges_threads_and_subsets(X, seed):
+    coll, pool = pool_of(X, seed=seed, budget=168)
+    F = features(coll, pool)
+    assert F.shape == (3, pool.n_features) and np.isfinite(F).all()
+    np.testing.assert_array_equal(F, features(coll, pool, n_jobs=2))
+    frac = np.isin(pool.pool, [0, 3])
+    assert ((F[:, frac] >= 0) & (F[:, frac] <= 1)).all()
+    mipv = F[:, pool.pool == 2]
+    assert ((mipv == -1) | ((mipv >= 0) & (mipv < 1))).all()
+    assert (F[:, pool.pool == 1] >= 0).all()
+    # any selection, in any column order, computes bit-for-bit the same values
+    rng = np.random.default_rng(seed)
+    pick = rng.permutation(pool.n_features)[: max(1, pool.n_features // 7)]
+    np.testing.assert_array_equal(features(coll, pool.subset(pick)), F[:, pick])
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    x=st.integers(1, 100).flatmap(lambda n: hnp.arrays(np.float64, (2, n), elements=st.floats(-50, 50))),
+    data=st.data(),
+)
+def test_single_features_match_oracle(x, data):
+    k, d = data.draw(st.integers(0, 83)), data.draw(st.integers(1, 9))
+    diff, valid = data.draw(st.integers(0, 1)), data.draw(st.integers(0, 1))
+    chans = data.draw(st.sampled_from([[0], [1], [0, 1]]))
+    bias = data.draw(st.floats(-30, 30))
+    s = x[chans].sum(axis=0)
+    s = np.diff(s) if diff else s
+    z = reference.conv(s, reference.KERNELS[k], d) * d**1.5 if len(s) else np.zeros(0)
+    # where z equals the bias up to rounding, the sign (and every operator) may go either way
+    assume(len(z) == 0 or np.abs(z - bias).min() > 1e-7 * (1 + np.abs(z).max()))
+    pool = RocketFeatures(np.array([0, len(chans)]), np.array(chans), np.array([k]), np.array([d]),
+                          np.array([diff]), np.zeros(4, np.int64), np.full(4, bias), np.full(4, valid),
+                          np.arange(4))
+    F = features(check_collection(x[None]), pool)
+    for q in range(4):
+        assert F[0, q] == pytest.approx(oracle(x, pool, q), abs=1e-7, rel=1e-9)
+
+
+def test_unequal_length_cases_equal_their_own_transform():
+    rng = np.random.default_rng(3)
+    cases = [rng.normal(size=(3, n)) for n in (6, 23, 50)]
+    coll, pool = pool_of(cases)
+    F = features(coll, pool)
+    for i, case in enumerate(cases):
+        np.testing.assert_array_equal(F[i], features(check_collection(case[None]), pool)[0])
+
+
+# ----------------------------------------------------------------------------------- pools
+@pytest.mark.parametrize("length,budget", [(9, 10_000), (51, 10_000), (100, 2500), (1460, 10_000), (30, 84)])
+def test_dilations_as_minirocket(length, budget):
+    from aeon.transformations.collection.convolution_based._minirocket import _fit_dilations
+
+    d, c = fit_dilations(length, budget)
+    d0, c0 = _fit_dilations(length, budget, 32)
+    np.testing.assert_array_equal(d, d0)
+    np.testing.assert_array_equal(c, c0)
+
+
+def test_short_series_get_dilation_one():
+    d, c = fit_dilations(3, 10_000)
+    assert d.tolist() == [1] and c.sum() == 10_000 // 84
+
+
+def test_pool_structure_biases_and_padding_alternation():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(10, 12, 60))
+    coll, pool = pool_of(X, budget=840, pooling="ppv", diff=False)
+    dil, per = fit_dilations(60, 840)
+    assert pool.n_convolutions == 84 * len(dil) and pool.n_features == 84 * per.sum()
+    sizes = np.diff(pool.combo_offsets)
+    assert sizes.min() >= 1 and sizes.max() <= 9  # at most min(C, 9) channels per combination
+    for j in range(pool.n_convolutions):
+        assert len(np.unique(pool.combo(j))) == sizes[j]
+    di = np.searchsorted(dil, pool.dilation[pool.feature_conv])
+    np.testing.assert_array_equal(pool.valid, (di + pool.kernel[pool.feature_conv]) % 2)
+    # biases are quantiles of one training case's convolution output
+    q = quantiles(84 * per.sum())
+    j = 5
+    b = pool.bias[pool.feature_conv == j]
+    zs = [conv_output(coll.data, coll.offsets[i], coll.lengths[i], np.zeros(12), np.ones(12),
+                      pool.combo(j), 0, pool.dilation[j], pool.kernel[j]) for i in range(10)]
+    assert any(np.allclose(np.quantile(z, q[j * per[0] : (j + 1) * per[0]]), b) for z in zs)
+
+
+def test_pool_is_seeded():
+    X = np.random.default_rng(0).normal(size=(8, 5, 40))
+    _, a = pool_of(X, seed=1)
+    _, b = pool_of(X, seed=1)
+    _, c = pool_of(X, seed=2)
+    for f in ("combo_channels", "bias", "kernel", "dilation"):
+        np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+    assert not np.array_equal(a.combo_channels, c.combo_channels)
+
+
+# ----------------------------------------------------------------------------------- detachment
+def test_ridge_importance_matches_sklearn_ridge():
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(0)
+    for n, p in ((30, 80), (60, 10)):
+        Z = rng.normal(size=(n, p))
+        Z = (Z - Z.mean(0)) / Z.std(0)
+        codes = np.arange(n) % 3
+        Y = -np.ones((n, 3))
+        Y[np.arange(n), codes] = 1
+        Y -= Y.mean(0)
+        got = _ridge_importance(Z, Y, np.array([2.5]))
+        coef = Ridge(alpha=2.5).fit(Z, Y).coef_
+        np.testing.assert_allclose(got, np.abs(coef).sum(axis=0), rtol=1e-7, atol=1e-10)
+
+
+def test_detach_keeps_informative_columns_and_is_deterministic():
+    rng = np.random.default_rng(1)
+    n = 60
+    codes = np.arange(n) % 3
+    C = rng.normal(size=(n, 400))
+    C[:, 7] += 3 * (codes == 1)
+    C[:, 123] += 3 * (codes == 2)
+    C[:, 50] = 4.0  # constant: never kept
+    got = detach(C, codes, 3, 20)
+    assert len(got) == 20 and {7, 123} <= set(got.tolist()) and 50 not in got
+    assert (np.diff(got) > 0).all()
+    np.testing.assert_array_equal(got, detach(C.copy(), codes, 3, 20))
+    with pytest.raises(ValueError, match="step"):
+        detach(C, codes, 3, 20, step=1.0)
+
+
+# ----------------------------------------------------------------------------------- estimators
+MR = dict(family="minirocket", selection="detach", pooling="multirocket", diff=True, rocket_budget=500,
+          n_features=60, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def mr_data():
+    return make_data(n_cases=36, n_channels=6, length=45, informative=(1, 4))
+
+
+@pytest.fixture(scope="module")
+def mr_model(mr_data):
+    X, y = mr_data
+    return LightWaveSClassifier(**MR).fit(X, y)
+
+
+def test_classifier_fits_and_describes_its_features(mr_data, mr_model):
+    X, y = mr_data
+    t = mr_model.transformer_
+    assert mr_model.n_features_out_ == 60 == t.rocket_.n_features and len(t.feature_ids_) == 0
+    assert mr_model.score(X, y) > 0.9
+    assert len(mr_model.feature_names_) == 60 and mr_model.feature_names_[0].startswith("mr/ch")
+    assert mr_model.features_.shape == (60, 5) and (mr_model.features_[:, 3] == 0).all()
+    np.testing.assert_array_equal(mr_model.transformer_.transform(X)[:, :3],
+                                  LightWaveSTransformer(**MR).fit_transform(X, y)[:, :3])
+
+
+@pytest.mark.parametrize("kw", [
+    dict(family="both", selection="detach"),
+    dict(family="both", selection="mrmr"),
+    dict(family="minirocket", selection="mrmr"),
+    dict(family="minirocket", selection="random"),
+    dict(family="lightwaves", selection="detach"),
+])
+def test_families_and_selections_n_jobs_invariant(mr_data, kw):
+    X, y = mr_data
+    params = dict(MR, pooling="ppv", diff=False, **kw)
+    a = LightWaveSClassifier(**params, n_jobs=1).fit(X, y)
+    b = LightWaveSClassifier(**params, n_jobs=2).fit(X, y)
+    assert a.n_features_out_ == 60
+    np.testing.assert_array_equal(a.decision_function(X), b.decision_function(X))
+    assert a.feature_names_ == b.feature_names_
+
+
+def test_reads_only_selected_channels():
+    X, y = make_data(n_cases=36, n_channels=12, length=45, informative=(2,))
+    clf = LightWaveSClassifier(**dict(MR, family="both", n_features=8)).fit(X, y)
+    sel = clf.selected_channels_
+    assert len(sel) < 12
+    d = clf.decision_function(X)
+    garbage = X.copy()
+    unused = np.setdiff1d(np.arange(12), sel)
+    garbage[:, unused] = 1e6 * np.random.default_rng(0).normal(size=garbage[:, unused].shape)
+    np.testing.assert_array_equal(clf.decision_function(garbage), d)
+    np.testing.assert_array_equal(clf.decision_function(X[:, sel]), d)
+
+
+def test_model_file_round_trip_bitwise(mr_data, mr_model, tmp_path):
+    X, _ = mr_data
+    path = tmp_path / "mr.lwz"
+    mr_model.save(path)
+    assert read_manifest(path)["format_version"] == 2
+    d = mr_model.decision_function(X)
+    loaded = load(path)
+    np.testing.assert_array_equal(loaded.decision_function(X), d)
+    assert loaded.get_params() == mr_model.get_params()
+    assert loaded.feature_names_ == mr_model.feature_names_
+    pred = load_predictor(path)
+    np.testing.assert_array_equal(pred.decision_function(X), d)
+    np.testing.assert_array_equal(pred.decision_function(X[:, pred.selected_channels_]), d)
+    members = read_zip(path)
+    assert "arrays/rocket_feature_bias.npy" in members
+    assert not any(b"pickle" in name.encode() for name in members)
+
+
+def test_paper_models_stay_format_version_1(tmp_path):
+    X, y = make_data()
+    clf = LightWaveSClassifier(n_features=20, random_state=0).fit(X, y)
+    clf.save(tmp_path / "p.lwz")
+    manifest = read_manifest(tmp_path / "p.lwz")
+    assert manifest["format_version"] == 1 and not any(k.startswith("rocket_") for k in manifest["arrays"])
+
+
+def test_tampered_family_arrays_are_refused(mr_model, tmp_path):
+    path = tmp_path / "mr.lwz"
+    mr_model.save(path)
+    a = mr_model.transformer_.rocket_.to_arrays()
+    bad_conv = a["conv"].copy()
+    bad_conv[0, 0] = 84
+    bad_channels = a["combo_channels"].copy()
+    bad_channels[0] = 99
+    for name, value, match in (("conv", bad_conv, "out of range"),
+                               ("combo_channels", bad_channels, "channel out of range"),
+                               ("feature_bias", a["feature_bias"][:-1], "shape")):
+        rewrite_model(path, tmp_path / "t.lwz", replace={f"arrays/rocket_{name}.npy": npy(value)})
+        with pytest.raises(ModelFileError, match=match):
+            load(tmp_path / "t.lwz")
+
+
+@pytest.mark.parametrize("param,value", [
+    ("family", "rocket"), ("selection", "anova"), ("pooling", "max"), ("diff", 1), ("rocket_budget", 0),
+    ("detach_step", 1.0),
+])
+def test_bad_parameters(param, value):
+    X, y = make_data()
+    with pytest.raises(ValueError, match=param):
+        LightWaveSClassifier(**{param: value}).fit(X, y)
