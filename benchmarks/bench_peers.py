@@ -37,6 +37,8 @@ DEFAULT_DATASETS_DIR = REPO_ROOT.parent / "shared" / "datasets"
 DEFAULT_OUT = REPO_ROOT / "benchmarks" / "results" / "peers.md"
 DEFAULT_OUT_QUICK = REPO_ROOT / "benchmarks" / "results" / "peers_quick.md"
 AEON_DATASETS = ("BasicMotions", "JapaneseVowels")
+#: univariate problems bundled with aeon, after the multivariate ones
+AEON_UNIVARIATE = ("ArrowHead", "GunPoint", "ItalyPowerDemand", "ACSF1", "OSULeaf")
 
 # LightWaveS L1L2 test accuracy published by the LightWaveS authors (mean over 30 runs),
 # copied from ../shared/datasets/README.md.
@@ -61,6 +63,10 @@ METHODS = {
     "lws-l1l2": ("LightWaveS L1L2", "lws", "L1L2"),
     # the paper's candidate pool (copies of a candidate may take several of its places)
     "lws-l1l2-paper": ("LightWaveS L1L2 paper pool", "lws", "L1L2-paper"),
+    # the MiniRocket family with detachment (variant="MR"), chosen by benchmarks/cv_families.py
+    "lws-mr": ("LightWaveS MR", "lws", "MR"),
+    # aeon's MiniRocket features cut to 500 by sequential feature detachment, then the same ridge
+    "minirocket-sfd500": ("MiniRocket SFD 500", "pruned", "MiniRocket"),
     "rocket": ("Rocket", "aeon", "RocketClassifier"),
     "minirocket": ("MiniRocket", "aeon", "MiniRocketClassifier"),
     "multirocket": ("MultiRocket", "aeon", "MultiRocketClassifier"),
@@ -132,7 +138,7 @@ def load_dataset(name: str, datasets_dir: Path | None) -> Dataset | None:
         X_train, y_train = load_from_ts_file(str(folder / f"{name}_TRAIN.ts"))
         X_test, y_test = load_from_ts_file(str(folder / f"{name}_TEST.ts"))
         source = f"{folder}"
-    elif name in AEON_DATASETS:
+    elif name in AEON_DATASETS + AEON_UNIVARIATE:
         X_train, y_train = load_classification(name, split="train")
         X_test, y_test = load_classification(name, split="test")
         source = "aeon (bundled)"
@@ -150,7 +156,7 @@ def discover_datasets(datasets_dir: Path | None) -> list[str]:
             if (sub / f"{sub.name}_TRAIN.ts").is_file() and (sub / f"{sub.name}_TEST.ts").is_file():
                 if sub.name not in names:
                     names.append(sub.name)
-    return names
+    return names + list(AEON_UNIVARIATE)
 
 
 def subset(X, idx):
@@ -230,14 +236,45 @@ def make_estimator(key: str, seed: int = 0):
         return LightWaveSClassifier(
             variant=variant, n_features=500, random_state=seed, n_jobs=1, distinct_candidates=not paper
         )
+    if kind == "pruned":
+        return PrunedMiniRocket(random_state=seed)
     from aeon.classification import convolution_based
 
     return getattr(convolution_based, arg)(random_state=seed, n_jobs=1)
 
 
+class PrunedMiniRocket:
+    """aeon's MiniRocket transform, cut to 500 features by :func:`lightwaves.selection.detach`, then
+    ``StandardScaler`` + ``RidgeClassifierCV``. Prediction still runs the whole MiniRocket transform."""
+
+    def __init__(self, random_state=0, k=500):
+        self.random_state, self.k = random_state, k
+
+    def fit(self, X, y):
+        from aeon.transformations.collection.convolution_based import MiniRocket
+        from sklearn.linear_model import RidgeClassifierCV
+        from sklearn.preprocessing import StandardScaler
+
+        from lightwaves.selection import detach
+
+        self.rocket_ = MiniRocket(random_state=self.random_state, n_jobs=1).fit(X)
+        F = np.asarray(self.rocket_.transform(X), dtype=np.float64)
+        classes, codes = np.unique(y, return_inverse=True)
+        self.keep_ = detach(F, codes, len(classes), self.k)
+        self.scaler_ = StandardScaler().fit(F[:, self.keep_])
+        self.ridge_ = RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)).fit(
+            self.scaler_.transform(F[:, self.keep_]), y)
+        self.n_features_out_ = len(self.keep_)
+        return self
+
+    def predict(self, X):
+        F = np.asarray(self.rocket_.transform(X), dtype=np.float64)[:, self.keep_]
+        return self.ridge_.predict(self.scaler_.transform(F))
+
+
 def n_features_of(key: str, est) -> tuple[int, str]:
     """Feature count and how it was obtained."""
-    if METHODS[key][1] == "lws":
+    if METHODS[key][1] in ("lws", "pruned"):
         return int(est.n_features_out_), "fitted"
     pipe = getattr(est, "pipeline_", None)
     try:
@@ -391,7 +428,7 @@ def results_table(results: list[Result], datasets: dict[str, Dataset]) -> list[s
     ]
     for r in results:
         feats = f"{r.n_features:,}" + ("" if r.features_how == "fitted" else " (nominal)")
-        name = r.dataset + (" (padded for peers)" if datasets[r.dataset].unequal and METHODS[r.key][1] == "aeon" else "")
+        name = r.dataset + (" (padded for peers)" if datasets[r.dataset].unequal and METHODS[r.key][1] != "lws" else "")
         lines.append(
             f"| {name} | {METHODS[r.key][0]} | {r.accuracy:.3f} | {r.fit_s:.2f} | {r.predict_s:.3f} "
             f"| {fmt_time(r.latency_s)} | {feats} | {r.channels} | {fmt_mb(r.rss_mb)} | {fmt_mb(r.tracemalloc_mb)} |"
@@ -475,6 +512,44 @@ def summary_table(results: list[Result]) -> tuple[list[str], list[str]]:
                     f"below the {target:.0f}× target (per-dataset; the target applies to the median)"
                 )
     return lines, findings
+
+
+def family_table(results: list[Result], new: str = "lws-mr", ref: str = "minirocket") -> list[str]:
+    """The MiniRocket-family configuration against the paper's L1L2 and MiniRocket: accuracy, latency and
+    fit-time ratios; summary lines with means and wins/ties/losses against MiniRocket."""
+    by = {(r.dataset, r.key): r for r in results}
+    datasets = [d for d in dict.fromkeys(r.dataset for r in results) if (d, new) in by and (d, ref) in by]
+    if not datasets:
+        return []
+    lines = [
+        "| dataset | paper L1L2 | LightWaveS MR | MiniRocket | MiniRocket SFD 500 | MR − MiniRocket "
+        "| MiniRocket / MR latency | MR / MiniRocket fit time |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    diffs, lat, fit = [], [], []
+
+    def acc(d, k):
+        return f"{by[d, k].accuracy:.3f}" if (d, k) in by else "—"
+
+    for d in datasets:
+        a, b = by[d, new], by[d, ref]
+        diffs.append(a.accuracy - b.accuracy)
+        lat.append(b.latency_s / a.latency_s)
+        fit.append(a.fit_s / b.fit_s)
+        lines.append(f"| {d} | {acc(d, 'lws-l1l2')} | {a.accuracy:.3f} | {b.accuracy:.3f} "
+                     f"| {acc(d, 'minirocket-sfd500')} | {diffs[-1]:+.3f} | {lat[-1]:.1f}× | {fit[-1]:.2f}× |")
+    diffs = np.array(diffs)
+
+    def mean(k):
+        vals = [by[d, k].accuracy for d in datasets if (d, k) in by]
+        return f"**{np.mean(vals):.3f}**" if len(vals) == len(datasets) else "—"
+
+    lines.append(f"| **mean** | {mean('lws-l1l2')} | {mean(new)} | {mean(ref)} | {mean('minirocket-sfd500')} "
+                 f"| **{diffs.mean():+.3f}** | min {min(lat):.1f}× | max {max(fit):.2f}× |")
+    lines += ["", f"LightWaveS MR against MiniRocket (test accuracy, ties within 0.005): "
+              f"{(diffs > 0.005).sum()} wins, {(np.abs(diffs) <= 0.005).sum()} ties, "
+              f"{(diffs < -0.005).sum()} losses; worst {diffs.min():+.3f}."]
+    return lines
 
 
 def notes(args, datasets: dict[str, Dataset], skipped: list[str]) -> list[str]:
@@ -653,6 +728,9 @@ def main(argv=None):
     doc = head + ["## All runs", ""] + table + notes(args, datasets, skipped)
     if any(r.key == "lws-l1l2" for r in results):
         doc += ["", "## LightWaveS L1L2 vs paper, and single-case latency ratios", ""] + summary
+    family = family_table(results)
+    if family:
+        doc += ["", "## LightWaveS MR (MiniRocket family) vs MiniRocket", ""] + family
     doc += ["", "## Findings", ""]
     findings = [f"run failed — {e}" for e in errors] + findings
     doc += [f"- {f}" for f in findings] if findings else ["- all accuracy and latency-ratio targets met, none marginally"]

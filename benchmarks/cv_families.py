@@ -26,16 +26,21 @@ ROOT = Path(__file__).resolve().parents[1]
 #: name -> (label, LightWaveSClassifier parameters)
 CONFIGS = {
     "paper": ("paper L1L2 (ANOVA→mRMR)", {}),
-    "mr-mrmr": ("MR, ANOVA→mRMR", dict(family="minirocket")),
-    "mr-random": ("MR, random 500", dict(family="minirocket", selection="random")),
-    "mr-sfd": ("MR, SFD", dict(family="minirocket", selection="detach")),
-    "mr-mp-sfd": ("MR + MultiRocket pooling, SFD", dict(family="minirocket", selection="detach",
+    "mr-mrmr": ("MR, ANOVA→mRMR", dict(variant="MR", selection="mrmr")),
+    "mr-random": ("MR, random 500", dict(variant="MR", selection="random")),
+    "mr-sfd": ("MR, SFD", dict(variant="MR", selection="detach")),
+    "mr-mp-sfd": ("MR + MultiRocket pooling, SFD", dict(variant="MR", selection="detach",
                                                         pooling="multirocket", rocket_budget=2500)),
-    "mr-mp-diff-sfd": ("MR + MP + diff, SFD", dict(family="minirocket", selection="detach",
+    "mr-mp-diff-sfd": ("MR + MP + diff, SFD", dict(variant="MR", selection="detach",
                                                    pooling="multirocket", diff=True, rocket_budget=2500)),
-    "mr-diff-sfd": ("MR + diff, SFD", dict(family="minirocket", selection="detach", diff=True,
+    "mr-diff-sfd": ("MR + diff, SFD", dict(variant="MR", selection="detach", diff=True,
                                            rocket_budget=5000)),
-    "both-sfd": ("paper + MR, SFD", dict(family="both", selection="detach")),
+    "both-sfd": ("paper + MR, SFD", dict(variant="L1L2+MR", selection="detach")),
+    "mr-sfd-s10": ("MR, SFD 10% steps", dict(variant="MR", selection="detach", detach_step=0.1)),
+    "mr-mp5k-sfd": ("MR + MP (budget 5,000), SFD", dict(variant="MR", selection="detach",
+                                                          pooling="multirocket", rocket_budget=5000)),
+    "both-mp-sfd": ("paper + MR + MP, SFD", dict(variant="L1L2+MR", selection="detach", pooling="multirocket",
+                                                  rocket_budget=2500)),
 }
 UNIVARIATE = ("ArrowHead", "GunPoint", "ItalyPowerDemand")
 

@@ -216,6 +216,21 @@ def test_fit_identical_to_serial(client, n_channels):
     np.testing.assert_array_equal(dask.decision_function(Xt), serial.decision_function(Xt))
 
 
+@pytest.mark.parametrize("variant", ["L1L2+MR", "MR"])
+def test_families_fit_identical_to_serial(client, variant):
+    """The paper family's candidates are scored on the cluster, the MiniRocket family's locally: the
+    model is the serial one, bit for bit."""
+    X, y = make_data(n_channels=6)
+    params = dict(variant=variant, n_features=20, rocket_budget=300, random_state=0)
+    serial = LightWaveSClassifier(**params).fit(X, y)
+    with client.as_current():
+        dask = LightWaveSClassifier(backend="dask", **params).fit(X, y)
+    assert dask.feature_names_ == serial.feature_names_
+    assert dask.coef_.tobytes() == serial.coef_.tobytes()
+    Xt, _ = make_data(n_channels=6, seed=1)
+    assert dask.decision_function(Xt).tobytes() == serial.decision_function(Xt).tobytes()
+
+
 class SpyClient:
     """Records what each shard task is sent, then forwards to the real client."""
 

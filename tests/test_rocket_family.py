@@ -196,7 +196,7 @@ def test_detach_keeps_informative_columns_and_is_deterministic():
 
 
 # ----------------------------------------------------------------------------------- estimators
-MR = dict(family="minirocket", selection="detach", pooling="multirocket", diff=True, rocket_budget=500,
+MR = dict(variant="MR", selection="detach", pooling="multirocket", diff=True, rocket_budget=500,
           n_features=60, random_state=0)
 
 
@@ -223,11 +223,11 @@ def test_classifier_fits_and_describes_its_features(mr_data, mr_model):
 
 
 @pytest.mark.parametrize("kw", [
-    dict(family="both", selection="detach"),
-    dict(family="both", selection="mrmr"),
-    dict(family="minirocket", selection="mrmr"),
-    dict(family="minirocket", selection="random"),
-    dict(family="lightwaves", selection="detach"),
+    dict(variant="L1L2+MR", selection="detach"),
+    dict(variant="L1L2+MR", selection="mrmr"),
+    dict(variant="MR", selection="mrmr"),
+    dict(variant="MR", selection="random"),
+    dict(variant="L1L2", selection="detach"),
 ])
 def test_families_and_selections_n_jobs_invariant(mr_data, kw):
     X, y = mr_data
@@ -241,7 +241,7 @@ def test_families_and_selections_n_jobs_invariant(mr_data, kw):
 
 def test_reads_only_selected_channels():
     X, y = make_data(n_cases=36, n_channels=12, length=45, informative=(2,))
-    clf = LightWaveSClassifier(**dict(MR, family="both", n_features=8)).fit(X, y)
+    clf = LightWaveSClassifier(**dict(MR, variant="L1L2+MR", n_features=8)).fit(X, y)
     sel = clf.selected_channels_
     assert len(sel) < 12
     d = clf.decision_function(X)
@@ -295,7 +295,7 @@ def test_tampered_family_arrays_are_refused(mr_model, tmp_path):
 
 
 @pytest.mark.parametrize("param,value", [
-    ("family", "rocket"), ("selection", "anova"), ("pooling", "max"), ("diff", 1), ("rocket_budget", 0),
+    ("variant", "rocket"), ("selection", "anova"), ("pooling", "max"), ("diff", 1), ("rocket_budget", 0),
     ("detach_step", 1.0),
 ])
 def test_bad_parameters(param, value):

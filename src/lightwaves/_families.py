@@ -1,5 +1,8 @@
 """Selection over pooled feature families: the paper's candidates and the MiniRocket family together.
 
+A ``variant`` names the families: ``"L1"``, ``"L2"``, ``"L1L2"`` (the paper's scattering levels),
+``"MR"`` (the MiniRocket family alone) or ``"L1L2+MR"`` (both pooled).
+
 The paper's family keeps its channel-block scan (ANOVA top ``m``, shard-mergeable, see
 :func:`lightwaves.selection.scan_channels`); the MiniRocket family's pool is drawn and transformed on
 the (subsampled) training cases, optionally cut to its ``m`` best distinct ANOVA candidates. The two
@@ -18,6 +21,30 @@ from ._rocket_family import RocketFeatures, empty, fit_pool
 from ._rocket_family import plan_for as rocket_plan_for
 from ._rocket_kernels import transform_rocket
 from .selection import anova_f, column_keys, detach, mrmr, random_columns, rank_order
+
+
+#: variant -> (paper variant or None, whether the MiniRocket family is used)
+VARIANTS = {
+    "L1": ("L1", False),
+    "L2": ("L2", False),
+    "L1L2": ("L1L2", False),
+    "MR": (None, True),
+    "L1L2+MR": ("L1L2", True),
+}
+
+
+def parse_variant(variant):
+    """(paper variant or None, uses the MiniRocket family) of ``variant``; ``ValueError`` if unknown."""
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {list(VARIANTS)}, got {variant!r}")
+    return VARIANTS[variant]
+
+
+def resolve_selection(selection, variant):
+    """``"auto"`` is the paper's mRMR for the paper's variants and detachment with the MiniRocket family."""
+    if selection == "auto":
+        return "detach" if parse_variant(variant)[1] else "mrmr"
+    return selection
 
 
 @dataclass(frozen=True)
@@ -54,22 +81,24 @@ def rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, *, pooling, diff,
     return pool.subset(order), np.ascontiguousarray(C[:, order]), scores[order], len(usable)
 
 
-def select_pooled(coll, codes, n_classes, mean, inv_sd, k, m, *, scan, dilations, family, selection,
+def select_pooled(coll, codes, n_classes, mean, inv_sd, k, m, *, scan, dilations, paper, rocket, selection,
                   pooling, diff, budget, step, distinct, seed, n_jobs) -> PooledSelection:
-    """Candidates of ``family`` and the ``k`` features ``selection`` keeps.
+    """Candidates of the paper family (if ``paper``) and the MiniRocket family (if ``rocket``), and the
+    ``k`` features ``selection`` keeps.
 
     ``scan(m)`` returns the paper family's top ``m`` (ids, scores, n_usable), as the transformer's
     backend computes them; ``m`` None means ``3 * k`` for it and the whole MiniRocket pool.
     """
+    use_rocket = rocket
     blocks, scores, n_usable = [], [], 0
     ids = np.empty(0, dtype=np.int64)
-    if family in ("lightwaves", "both"):
+    if paper:
         ids, s, n = scan(3 * k if m is None else m)
         blocks.append(transform_triples(coll, mean, inv_sd, plan_for_ids(ids, dilations), n_jobs=n_jobs))
         scores.append(s)
         n_usable += n
     rocket = None
-    if family in ("minirocket", "both"):
+    if use_rocket:
         rocket, R, s, n = rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, pooling=pooling,
                                             diff=diff, budget=budget, distinct=distinct, seed=seed,
                                             n_jobs=n_jobs)

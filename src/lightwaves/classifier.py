@@ -26,7 +26,7 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     variant, n_features, n_candidates, max_cases, max_dilation, random_state, n_jobs, backend, progress, \
-    distinct_candidates, family, selection, pooling, diff, rocket_budget, detach_step
+    distinct_candidates, selection, pooling, diff, rocket_budget, detach_step
         As in :class:`~lightwaves.LightWaveSTransformer`.
     alphas : array-like or None, default=None
         Ridge regularisation grid; None means ``np.logspace(-3, 3, 10)``.
@@ -68,8 +68,7 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         backend="serial",
         progress=False,
         distinct_candidates=True,
-        family="lightwaves",
-        selection="mrmr",
+        selection="auto",
         pooling="ppv",
         diff=False,
         rocket_budget=10_000,
@@ -86,7 +85,6 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         self.backend = backend
         self.progress = progress
         self.distinct_candidates = distinct_candidates
-        self.family = family
         self.selection = selection
         self.pooling = pooling
         self.diff = diff

@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Fit LightWaveS on TRAIN and save the model.")
     f.add_argument("train", metavar="TRAIN", help="training data (labelled)")
     f.add_argument("--out", "-o", required=True, metavar="MODEL", help="model file to write (.lwz)")
-    f.add_argument("--variant", choices=["L1L2", "L1", "L2"], default="L1L2", help="scattering levels (default L1L2)")
+    f.add_argument("--variant", choices=["L1L2", "L1", "L2", "MR", "L1L2+MR"], default="L1L2",
+                   help="scattering levels, or the MiniRocket family (MR) (default L1L2)")
     f.add_argument("--n-features", type=int, default=500, metavar="K", help="features kept (default 500)")
     f.add_argument("--n-candidates", type=int, default=None, metavar="M",
                    help="candidates kept by ANOVA before mRMR (default 3*K)")

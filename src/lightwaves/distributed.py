@@ -541,8 +541,15 @@ def fit_transformer_from_files(transformer, source, y, client=None, n_shards=Non
     from ._plan import decode, plan_for_ids
     from ._validation import check_labels
 
+    from ._families import parse_variant, resolve_selection
+
     client = current_client(client)
     slots, dil, k, m, max_cases = transformer._check_params()
+    if parse_variant(transformer.variant)[1] or resolve_selection(transformer.selection, transformer.variant) != "mrmr":
+        raise ValueError(
+            "fitting from files supports the paper's variants with mRMR selection only; the MiniRocket"
+            " family and detachment need the training cases in memory"
+        )
     y = check_labels(y, source.n_cases)
     classes, codes = np.unique(y, return_inverse=True)
     mean, sd = channel_stats_dask(source, n_shards=n_shards, client=client, progress=transformer.progress)

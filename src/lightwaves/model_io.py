@@ -475,7 +475,7 @@ def _decode_classes(path, entry):
 #: Constructor parameters of LightWaveSClassifier a model file may record (tests keep it in step).
 PARAM_NAMES = frozenset({
     "variant", "n_features", "n_candidates", "max_cases", "max_dilation", "random_state", "n_jobs",
-    "backend", "progress", "distinct_candidates", "alphas", "family", "selection", "pooling", "diff",
+    "backend", "progress", "distinct_candidates", "alphas", "selection", "pooling", "diff",
     "rocket_budget", "detach_step",
 })
 

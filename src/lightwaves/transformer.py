@@ -20,13 +20,12 @@ from ._plan import (
 from ._rocket_family import check_pooling
 from ._rocket_family import empty as empty_rocket
 from ._validation import Collection, channel_stats, check_collection, check_labels
-from ._families import select_pooled
+from ._families import parse_variant, resolve_selection, select_pooled
 from .runtime import InferenceState
 from .selection import mrmr, scan_channels, warn_if_short
 
 BACKENDS = ("serial", "dask")
-FAMILIES = ("lightwaves", "minirocket", "both")
-SELECTIONS = ("mrmr", "detach", "random")
+SELECTIONS = ("auto", "mrmr", "detach", "random")
 
 
 class LightWaveSTransformer(TransformerMixin, BaseEstimator):
@@ -40,8 +39,11 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    variant : {"L1L2", "L1", "L2"}, default="L1L2"
-        Which scattering levels provide candidate features.
+    variant : {"L1L2", "L1", "L2", "MR", "L1L2+MR"}, default="L1L2"
+        Candidate features: the paper's scattering levels (``"L1"``, ``"L2"``, ``"L1L2"``: single
+        channels, four features per level, exactly as in the paper), the MiniRocket family (``"MR"``:
+        multichannel kernels, biases from training quantiles, see :mod:`lightwaves._rocket_family`), or
+        both pooled and selected together (``"L1L2+MR"``).
     n_features : int, default=500
         Number of features kept by mRMR.
     n_candidates : int or None, default=None
@@ -64,15 +66,11 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         one (|Pearson r| = 1, common for short series and large dilations) does not take a place in the
         pool handed to mRMR. ``False`` reproduces the paper, whose pool may hold many copies (mRMR never
         picks a copy either way).
-    family : {"lightwaves", "minirocket", "both"}, default="lightwaves"
-        Candidate features: the paper's (single channels, four scattering features per level), the
-        MiniRocket family (multichannel kernels, biases from training quantiles, see
-        :mod:`lightwaves._rocket_family`), or both pooled and selected together. With ``"lightwaves"``
-        and ``selection="mrmr"`` the transform is exactly the paper's.
-    selection : {"mrmr", "detach", "random"}, default="mrmr"
+    selection : {"auto", "mrmr", "detach", "random"}, default="auto"
         How the ``n_features`` are chosen from the candidates: mRMR on the ``n_candidates`` best ANOVA
         F-scores (the paper), sequential feature detachment by ridge coefficients
-        (:func:`lightwaves.selection.detach`), or at random (seeded; a baseline).
+        (:func:`lightwaves.selection.detach`), or at random (seeded; a baseline). ``"auto"``: mRMR for
+        the paper's variants (which are then exactly the paper's), detachment with the MiniRocket family.
     pooling : {"ppv", "multirocket"}, default="ppv"
         Pooling operators of the MiniRocket family: PPV only, or MultiRocket's PPV, MPV, MIPV, LSPV.
     diff : bool, default=False
@@ -107,7 +105,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     n_candidates_usable_ : int
         Non-constant candidate features seen during selection.
     rocket_ : RocketFeatures
-        Selected MiniRocket-family features (none with ``family="lightwaves"``); their output columns
+        Selected MiniRocket-family features (none with the paper's variants); their output columns
         follow those of ``feature_ids_``, and they appear in ``features_`` with level 0 and feature
         4 + operator (4 ppv, 5 mpv, 6 mipv, 7 lspv), channel being the first of the combination.
     channel_mean_, channel_std_ : ndarray of shape (n_channels_in_,)
@@ -126,8 +124,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         backend="serial",
         progress=False,
         distinct_candidates=True,
-        family="lightwaves",
-        selection="mrmr",
+        selection="auto",
         pooling="ppv",
         diff=False,
         rocket_budget=10_000,
@@ -143,7 +140,6 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         self.backend = backend
         self.progress = progress
         self.distinct_candidates = distinct_candidates
-        self.family = family
         self.selection = selection
         self.pooling = pooling
         self.diff = diff
@@ -157,12 +153,11 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
             return int(value)
 
-        slots = check_variant(self.variant)
+        paper, _rocket = parse_variant(self.variant)
+        slots = check_variant(paper) if paper is not None else np.empty(0, dtype=np.int64)
         dil = dilations_for(self.max_dilation)
         k = positive_int("n_features", self.n_features)
         m = 3 * k if self.n_candidates is None else positive_int("n_candidates", self.n_candidates)
-        if self.family not in FAMILIES:
-            raise ValueError(f"family must be one of {FAMILIES}, got {self.family!r}")
         if self.selection not in SELECTIONS:
             raise ValueError(f"selection must be one of {SELECTIONS}, got {self.selection!r}")
         check_pooling(self.pooling)
@@ -206,12 +201,14 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         sub = self._subsample(coll.n_cases, max_cases)
         scoll, scodes = (coll, codes) if sub is None else (coll.subset(sub), codes[sub])
         inv_sd = 1.0 / sd
-        if self.family != "lightwaves" or self.selection != "mrmr":
-            m = None if self.n_candidates is None and self.selection != "mrmr" else m
+        paper, rocket = parse_variant(self.variant)
+        selection = resolve_selection(self.selection, self.variant)
+        if rocket or selection != "mrmr":
+            m = None if self.n_candidates is None and selection != "mrmr" else m
             picked = select_pooled(
                 scoll, scodes, len(classes), mean, inv_sd, k, m,
                 scan=lambda m_paper: self._scan(scoll, scodes, len(classes), mean, inv_sd, dil, slots, m_paper),
-                dilations=dil, family=self.family, selection=self.selection, pooling=self.pooling,
+                dilations=dil, paper=paper is not None, rocket=rocket, selection=selection, pooling=self.pooling,
                 diff=bool(self.diff), budget=int(self.rocket_budget), step=float(self.detach_step),
                 distinct=self.distinct_candidates, seed=check_random_state(self.random_state).randint(2**31 - 1),
                 n_jobs=self.n_jobs,
