@@ -56,7 +56,7 @@ def test_end_to_end_subprocess(tmp_path):
     r = run_cli("predict", model, "aeon:BasicMotions:test", "--out", out, "--scores")
     assert r.returncode == 0, r.stderr
     rows = list(csv.reader(out.open()))
-    assert rows[0] == ["case", "prediction", "score_badminton", "score_running", "score_standing", "score_walking"]
+    assert rows[0] == ["case", "prediction", "score_Badminton", "score_Running", "score_Standing", "score_Walking"]
     assert len(rows) == 41
 
     # predictions in the new process are bitwise those of the loaded model here
@@ -276,7 +276,7 @@ def bad_files(tmp_path):
         (["predict", "{m}", "{d}/gap.csv"], "time 1 is missing"),
         (["predict", "{m}", "{d}/bad.npz"], "no array 'X'"),
         (["predict", "{m}", "{d}/seven.npz"], "has 7 channels but the model was fitted on 6"),
-        (["predict", "{m}", "{d}/nope.ts"], "nope.ts: no such file"),
+        (["predict", "{m}", "{d}/nope.ts"], "nope.ts: no such data file"),
         (["predict", "{d}/not_a_model.lwz", "{d}/seven.npz"], "not a zip archive"),
         (["info", "{d}/missing.lwz"], "missing.lwz"),
         (["evaluate", "{m}", "{d}/seven.npz"], "no class labels"),
@@ -284,7 +284,7 @@ def bad_files(tmp_path):
         (["fit", "aeon:BasicMotions", "-o", "{d}/m.lwz", "--n-features", "0", "-q"], "n_features must be a positive integer"),
         (["fit", "aeon:BasicMotions", "-o", "{d}/m.lwz", "--max-dilation", "3", "-q"], "power of two"),
         (["fit", "aeon:BasicMotions", "-o", "{d}", "-q"], "is a directory"),
-        (["fit", "aeon:BasicMotions", "-o", "{d}/no/such/dir/m.lwz", "-q"], "No such file or directory"),
+        (["fit", "aeon:BasicMotions", "-o", "{d}/no/such/dir/m.lwz", "-q"], "does not exist"),
         (["report", "{m}", "aeon:BasicMotions:test", "--out", "{d}/bad.ts"], "bad.ts"),
     ],
 )

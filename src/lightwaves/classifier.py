@@ -8,7 +8,7 @@ from sklearn.linear_model import RidgeClassifierCV
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_collection, check_labels
+from ._validation import check_alphas, check_collection, check_labels
 from .runtime import decision_scores, labels_from_scores
 from .transformer import LightWaveSTransformer
 
@@ -44,6 +44,8 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
     intercept_ : ndarray of shape (1 or n_classes,)
     selected_channels_, feature_names_, features_, n_channels_in_, n_features_out_
         Shortcuts to the transformer's attributes.
+    feature_weights_ : ndarray of shape (n_features_out_,)
+        Summed ``|ridge coefficient|`` of each feature (on standardised features).
 
     Examples
     --------
@@ -106,11 +108,15 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
             coll = check_collection(X)
             y = check_labels(y, coll.n_cases)
             F = transformer.fit_transform(coll, y)
-        alphas = DEFAULT_ALPHAS if self.alphas is None else np.asarray(self.alphas, dtype=float)
+        alphas = check_alphas(self.alphas)
+        alphas = DEFAULT_ALPHAS if alphas is None else alphas
+        # The ridge sees class codes 0..K-1: any label type (float labels too) gives the same model.
+        classes, codes = np.unique(y, return_inverse=True)
         self.scaler_ = StandardScaler().fit(F)
-        self.ridge_ = RidgeClassifierCV(alphas=alphas).fit(self.scaler_.transform(F), y)
+        self.ridge_ = RidgeClassifierCV(alphas=alphas).fit(self.scaler_.transform(F), codes)
+        self.ridge_.classes_ = classes
         self.transformer_ = transformer
-        self.classes_ = self.ridge_.classes_
+        self.classes_ = classes
         self._fold()
         return self
 
@@ -119,7 +125,6 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         coef = np.atleast_2d(self.ridge_.coef_) / self.scaler_.scale_
         self.coef_ = np.ascontiguousarray(coef)
         self.intercept_ = np.atleast_1d(self.ridge_.intercept_ - coef @ self.scaler_.mean_).astype(float)
-        self._coef_t = np.ascontiguousarray(self.coef_.T)
 
     # shortcuts to the transform's fitted attributes
     @property
@@ -142,11 +147,18 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
     def n_features_out_(self):
         return self.transformer_.n_features_out_
 
+    @property
+    def feature_weights_(self) -> np.ndarray:
+        """``|ridge coefficient|`` of each selected feature on standardised features, summed over classes
+        (one row for two classes): ``(n_features_out_,)``."""
+        check_is_fitted(self, "ridge_")
+        return np.abs(np.atleast_2d(np.asarray(self.ridge_.coef_))).sum(axis=0)
+
     def decision_function(self, X):
         """Ridge scores: ``(n_cases,)`` for two classes (positive means ``classes_[1]``), else
         ``(n_cases, n_classes)``."""
         check_is_fitted(self, "coef_")
-        return decision_scores(self.transformer_.transform(X), self._coef_t, self.intercept_)
+        return decision_scores(self.transformer_.transform(X), self.coef_, self.intercept_)
 
     def predict(self, X):
         """Predicted class labels."""

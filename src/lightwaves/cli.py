@@ -111,6 +111,18 @@ def _say(msg, quiet=False):
         print(msg, file=sys.stderr)
 
 
+def safe_text(value) -> str:
+    """``str(value)`` with control and other non-printable characters escaped (``\\x1b``, ``\\u202e``).
+
+    Labels, case ids and metadata come from files that may not be the user's own; they must not move
+    the cursor, recolour or rewrite the terminal, or break a CSV row.
+    """
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 def _load_model(path):
     from .model_io import load
 
@@ -206,9 +218,11 @@ def cmd_fit(args):
     """``lightwaves fit``: fit on TRAIN and save the model."""
     import time
 
+    from ._io import check_output
     from .classifier import LightWaveSClassifier
     from .model_io import save, training_metadata
 
+    check_output(args.out, [args.train, args.labels], "model file")  # before the (long) fit
     X, y, info = _read(args.train, labels=args.labels, require_labels=True)
     use_dask = args.workers is not None or args.scheduler is not None
     clf = LightWaveSClassifier(
@@ -240,6 +254,10 @@ def cmd_predict(args):
     """``lightwaves predict``: write case,prediction[,scores] as CSV."""
     import csv
 
+    from ._io import check_output
+
+    if args.out:
+        check_output(args.out, [args.model, args.data, args.labels], "predictions file")
     clf = _load_predictor(args.model)
     X, _, info = _read(args.data, labels=args.labels)
     _check_model_channels(clf, info, args.data)
@@ -247,7 +265,7 @@ def cmd_predict(args):
     pred = _labels_from_scores(clf, scores)
     header = ["case", "prediction"]
     if args.scores:
-        header += [f"score_{c}" for c in clf.classes_.tolist()]
+        header += [f"score_{safe_text(c)}" for c in clf.classes_.tolist()]
         cols = scores[:, None] * [-1.0, 1.0] if scores.ndim == 1 else scores
     import contextlib
 
@@ -262,7 +280,7 @@ def cmd_predict(args):
         w = csv.writer(out, lineterminator="\n")
         w.writerow(header)
         for k, (case, p) in enumerate(zip(info["case_ids"], pred.tolist())):
-            row = [case, p]
+            row = [safe_text(case), safe_text(p)]
             if args.scores:
                 row += [repr(float(v)) for v in cols[k]]
             w.writerow(row)
@@ -306,12 +324,13 @@ def cmd_evaluate(args):
     ev = evaluation(clf, X, y)
     ev.pop("predictions")
     if args.json:
-        print(json.dumps(ev, indent=2))
+        print(json.dumps(ev, indent=2))  # JSON escapes control characters itself
         return 0
-    labels = ev["labels"]
+    labels = [safe_text(v) for v in ev["labels"]]
+    ev["per_class"] = {safe_text(k): v for k, v in ev["per_class"].items()}
     print(f"cases: {ev['n_cases']}   accuracy: {ev['accuracy']:.4f}   balanced accuracy: {ev['balanced_accuracy']:.4f}")
     if ev["unknown_labels"]:
-        print(f"note: labels not seen in training: {', '.join(ev['unknown_labels'])}")
+        print(f"note: labels not seen in training: {', '.join(map(safe_text, ev['unknown_labels']))}")
     w = max(8, max(len(s) for s in labels) + 1)
     print("\nconfusion matrix (rows: true, columns: predicted)")
     print(" " * w + "".join(f"{s[:w - 1]:>{w}}" for s in labels))
@@ -329,7 +348,7 @@ def model_info(clf) -> dict:
     import numpy as np
 
     t = clf.transformer_
-    weight = np.abs(clf.ridge_.coef_).sum(axis=0)
+    weight = clf.feature_weights_
     features = [
         {"rank": r, "name": n, "channel": int(row[0]), "kernel": int(row[1]), "dilation": int(row[2]),
          "level": int(row[3]), "feature": ["ppv", "max", "lspv", "min"][int(row[4])],
@@ -362,17 +381,18 @@ def cmd_info(args):
     if args.json:
         print(json.dumps(info, indent=2, default=str))
         return 0
-    mf = info["model_file"]
-    print(f"model:             {args.model} (format {mf.get('format_version')}, lightwaves {mf.get('library_version')})")
+    mf = {k: safe_text(v) for k, v in info["model_file"].items()}
+    print(f"model:             {safe_text(args.model)} (format {mf.get('format_version')}, lightwaves "
+          f"{mf.get('library_version')})")
     print(f"variant:           {info['variant']}")
     print(f"features:          {info['n_features']}")
     print(f"channels:          {len(info['selected_channels'])} of {info['n_channels_in']} read: "
           f"{info['selected_channels']}")
-    print(f"classes:           {', '.join(map(str, info['classes']))}")
+    print(f"classes:           {', '.join(map(safe_text, info['classes']))}")
     print(f"ridge alpha:       {info['ridge_alpha']:.4g}")
     print("training:")
     for k, v in info["training"].items():
-        print(f"  {k + ':':<17}{v}")
+        print(f"  {safe_text(k) + ':':<17}{safe_text(v)}")
     print(f"\n{'rank':>4}  {'feature':<24}{'ANOVA F':>12}{'|ridge w|':>12}")
     for f in info["features"]:
         print(f"{f['rank']:>4}  {f['name']:<24}{f['anova_f']:>12.4g}{f['ridge_weight']:>12.4g}")
@@ -381,8 +401,14 @@ def cmd_info(args):
 
 def cmd_report(args):
     """``lightwaves report``: HTML report with plots."""
-    from .report import write_report
+    from ._io import check_output
+    from .report import REPORT_FILES, write_report
 
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise UserError(f"{args.out} exists and is not a directory; --out names the report's directory")
+    inputs = [args.model, args.test, args.labels, args.compare, args.train_labels]
+    for name in REPORT_FILES if os.path.isdir(args.out) else ():
+        check_output(os.path.join(args.out, name), inputs, "report file")
     clf = _load_model(args.model)
     X, y, info = _read(args.test, labels=args.labels, require_labels=True)
     _check_model_channels(clf, info, args.test)
@@ -429,7 +455,7 @@ def main(argv=None) -> int:
     import warnings
 
     def _warn(message, category, filename, lineno, file=None, line=None):
-        print(f"{PROG}: warning: {message}", file=sys.stderr)
+        print(f"{PROG}: warning: {safe_text(message)}", file=sys.stderr)
 
     warnings.showwarning = _warn
     try:
@@ -450,15 +476,15 @@ def main(argv=None) -> int:
         if debug:
             raise
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        if isinstance(e, OSError) and getattr(e, "filename", None) and e.filename not in msg:
+        if isinstance(e, OSError) and getattr(e, "filename", None) and str(e.filename) not in msg:
             msg = f"{e.filename}: {msg}"
-        print(f"{PROG}: error: {msg}", file=sys.stderr)
+        print(f"{PROG}: error: {safe_text(msg)}", file=sys.stderr)
         return 1
     except Exception as e:  # noqa: BLE001 - anything else is a bug, but still one line
         if debug:
             raise
-        print(f"{PROG}: error: unexpected {type(e).__name__}: {e} (run with --debug for a traceback)",
-              file=sys.stderr)
+        print(f"{PROG}: error: unexpected {type(e).__name__}: {safe_text(e)} (run with --debug for a "
+              "traceback)", file=sys.stderr)
         return 1
 
 

@@ -539,10 +539,11 @@ def fit_transformer_from_files(transformer, source, y, client=None, n_shards=Non
     """
     from ._kernels import transform_triples
     from ._plan import decode, plan_for_ids
-    from ._validation import check_labels
+    from ._validation import check_labels, check_max_dilation
 
     client = current_client(client)
     slots, dil, k, m, max_cases = transformer._check_params()
+    check_max_dilation(int(dil[-1]), int(source.n_timepoints))
     y = check_labels(y, source.n_cases)
     classes, codes = np.unique(y, return_inverse=True)
     mean, sd = channel_stats_dask(source, n_shards=n_shards, client=client, progress=transformer.progress)

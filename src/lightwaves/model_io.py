@@ -34,14 +34,18 @@ import zlib
 
 import numpy as np
 
-from ._io import atomic_open
+from ._io import atomic_open, check_input_file, npy_header, npy_nbytes
 
 FORMAT_NAME = "lightwaves-model"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 ARRAY_DIR = "arrays/"
 MAX_MANIFEST_BYTES = 16 * 2**20
-MAX_ARRAY_BYTES = 4 * 2**30
+#: Largest model file, and largest total of its uncompressed members, that is read at all. A
+#: 500-feature model is about 50 KB; this leaves room for 10^6 channels or 10^5 features.
+MAX_MODEL_BYTES = 256 * 2**20
+#: Room for an ``.npy`` header beyond the array data it describes.
+MAX_NPY_HEADER = 4096
 
 # name -> (attribute path, allowed dtype kinds, ndim)
 _ARRAYS = {
@@ -324,8 +328,14 @@ def _read(path):
     path = os.fspath(path)
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path} is a directory, not a model file")
+    try:
+        size = check_input_file(path, "model file", MAX_MODEL_BYTES)
+    except ValueError as e:
+        raise ModelFileError(str(e)) from None
     with open(path, "rb") as f:  # FileNotFoundError / PermissionError propagate (OSError)
-        raw = f.read()
+        raw = f.read(size + 1)  # one byte more tells a file that grew after the check
+    if len(raw) > MAX_MODEL_BYTES:
+        raise _fail(path, f"the file is larger than a model file can be ({MAX_MODEL_BYTES} bytes)")
     if len(raw) == 0:
         raise _fail(path, "the file is empty (not a lightwaves model)")
     if not raw.startswith(b"PK"):
@@ -365,8 +375,8 @@ def _read_zip(path, zf):
         raise _fail(path, f"not a lightwaves model file: no {MANIFEST} in the archive")
     text = _read_member(path, zf, infos[MANIFEST], MAX_MANIFEST_BYTES)
     try:
-        manifest = json.loads(text.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        manifest = json.loads(text.decode("utf-8"), parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise _fail(path, f"the manifest is not valid JSON ({e})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         found = manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__
@@ -400,13 +410,24 @@ def _read_zip(path, zf):
     if missing:
         raise _fail(path, f"member {missing[0]!r} is missing (truncated file?)")
 
-    members = {}
+    # Every size is checked against what the manifest's shapes imply before anything is inflated.
+    total = 0
     for name, d in described.items():
         info = infos[d["member"]]
-        if info.file_size != d.get("nbytes"):
-            raise _fail(path, f"member {d['member']} has {info.file_size} bytes, the manifest says "
-                              f"{d.get('nbytes')!r}")
-        members[d["member"]] = _read_member(path, zf, info, MAX_ARRAY_BYTES)
+        implied = _implied_nbytes(path, name, d)
+        nbytes = d.get("nbytes")
+        if isinstance(nbytes, bool) or not isinstance(nbytes, int) or not implied < nbytes <= implied + MAX_NPY_HEADER:
+            raise _fail(path, f"array {name}: the manifest's size {nbytes!r} does not match its shape "
+                              f"{d.get('shape')} and dtype {d.get('dtype')}")
+        if info.file_size != nbytes:
+            raise _fail(path, f"member {d['member']} has {info.file_size} bytes, the manifest says {nbytes}")
+        total += nbytes
+        if total > MAX_MODEL_BYTES:
+            raise _fail(path, f"the arrays would inflate to more than {MAX_MODEL_BYTES} bytes; refusing to"
+                              " read them")
+    members = {}
+    for name, d in described.items():
+        members[d["member"]] = _read_member(path, zf, infos[d["member"]], d["nbytes"])
     checksum = manifest.get("checksum")
     if not isinstance(checksum, dict) or checksum.get("algorithm") != "sha256":
         raise _fail(path, "the manifest has no sha256 checksum")
@@ -416,12 +437,45 @@ def _read_zip(path, zf):
     return manifest, members
 
 
+def _refuse_constant(token):
+    raise ValueError(f"{token} is not allowed in a model file")
+
+
+def _implied_nbytes(path, name, d) -> int:
+    """Bytes of data the manifest entry of array ``name`` describes (dtype and shape checked)."""
+    _attr, kinds, ndim = _ARRAYS[name]
+    ndims = ndim if isinstance(ndim, tuple) else (ndim,)
+    if not isinstance(d, dict):
+        raise _fail(path, f"the manifest's entry for array {name!r} is invalid")
+    shape, dtype = d.get("shape"), d.get("dtype")
+    if (not isinstance(shape, list) or len(shape) not in ndims
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in shape)):
+        raise _fail(path, f"array {name}: invalid shape {shape!r:.60} in the manifest")
+    try:
+        dt = np.dtype(dtype) if isinstance(dtype, str) else None
+    except (TypeError, ValueError):
+        dt = None
+    if dt is not None and dt.hasobject:
+        raise _fail(path, f"array {name} has dtype object, which cannot be read without pickle; refusing it")
+    if dt is None or dt.kind not in kinds or dt.itemsize > 16 or dt.fields is not None:
+        raise _fail(path, f"array {name}: invalid dtype {dtype!r:.40} in the manifest")
+    return npy_nbytes(shape, dt)
+
+
 def _decode_array(path, name, d, data):
     _attr, kinds, ndim = _ARRAYS[name]
     try:
+        shape, dtype, offset = npy_header(data)
+    except ValueError as e:
+        raise _fail(path, f"array {name} is not a valid .npy array ({e})") from None
+    if dtype.str != d.get("dtype") or list(shape) != d.get("shape"):
+        raise _fail(path, f"array {name} does not match its manifest entry")
+    if npy_nbytes(shape, dtype) != len(data) - offset:
+        raise _fail(path, f"array {name} is truncated or has trailing bytes")
+    try:
         a = np.load(io.BytesIO(data), allow_pickle=False)
     except ValueError as e:
-        raise _fail(path, f"array {name} cannot be read without pickle ({e})") from None
+        raise _fail(path, f"array {name} cannot be read ({e})") from None
     ndims = ndim if isinstance(ndim, tuple) else (ndim,)
     if not isinstance(a, np.ndarray) or a.dtype.kind not in kinds or a.ndim not in ndims:
         raise _fail(path, f"array {name} has dtype {getattr(a, 'dtype', '?')} and {getattr(a, 'ndim', '?')}"
@@ -446,19 +500,29 @@ def _decode_classes(path, entry):
             ok = True
         if not ok:
             raise _fail(path, f"class value {v!r} is not of kind {kind}")
+        if kind == "float" and not np.isfinite(float(v)):
+            raise _fail(path, f"class value {v!r} is not finite")
     if dtype == "object":
         classes = np.empty(len(values), dtype=object)
         classes[:] = values
         return classes
     try:
-        dt = np.dtype(dtype)
+        dt = np.dtype(dtype) if isinstance(dtype, str) else None
     except (TypeError, ValueError):
-        raise _fail(path, f"invalid class dtype {dtype!r}") from None
+        dt = None
+    if dt is None or dt.fields is not None or dt.itemsize > 4096:
+        raise _fail(path, f"invalid class dtype {dtype!r:.40}")
     if dt.kind not in _CLASS_KINDS or _CLASS_KINDS[dt.kind] != kind:
         raise _fail(path, f"class dtype {dtype!r} does not match kind {kind!r}")
-    if dt.kind == "S":
-        values = [v.encode("latin-1") for v in values]
-    return np.asarray(values, dtype=dt)
+    try:
+        if dt.kind == "S":
+            values = [v.encode("latin-1") for v in values]
+        classes = np.asarray(values, dtype=dt)
+    except (OverflowError, ValueError, UnicodeEncodeError) as e:
+        raise _fail(path, f"class values do not fit dtype {dtype} ({e})") from None
+    if classes.tolist() != ([v.decode("latin-1") for v in values] if dt.kind == "S" else values):
+        raise _fail(path, f"class values change when stored as dtype {dtype} (truncated or rounded)")
+    return classes
 
 
 #: Constructor parameters of LightWaveSClassifier a model file may record (tests keep it in step).
@@ -471,6 +535,7 @@ PARAM_NAMES = frozenset({
 def _load_parts(path):
     """Read, verify and decode a model file: (manifest, arrays, classes, params). No scikit-learn."""
     from ._plan import dilations_for
+    from ._validation import check_params
 
     manifest, members = _read(path)
     try:
@@ -478,9 +543,16 @@ def _load_parts(path):
                   for name, d in manifest["arrays"].items()}
         classes = _decode_classes(path, manifest.get("classes"))
         params = manifest.get("params")
-        if not isinstance(params, dict) or not set(params) <= PARAM_NAMES:
-            extra = sorted(set(params) - PARAM_NAMES) if isinstance(params, dict) else params
-            raise _fail(path, f"unknown estimator parameters {extra!r}")
+        if not isinstance(params, dict):
+            raise _fail(path, f"invalid estimator parameters {params!r:.80}")
+        if set(params) - PARAM_NAMES:
+            raise _fail(path, f"unknown estimator parameters {sorted(set(params) - PARAM_NAMES)!r:.80}")
+        if PARAM_NAMES - set(params):
+            raise _fail(path, f"missing estimator parameters {sorted(PARAM_NAMES - set(params))!r:.80}")
+        try:  # the same rules as for a new estimator
+            check_params(params)
+        except ValueError as e:
+            raise _fail(path, f"invalid parameter: {e}") from None
         tinfo, sinfo, rinfo = manifest["transformer"], manifest["scaler"], manifest["ridge"]
         n_channels = tinfo["n_channels_in"]
         n_usable = tinfo["n_candidates_usable"]
@@ -489,7 +561,7 @@ def _load_parts(path):
                          ("n_samples_seen", sinfo["n_samples_seen"])):
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise _fail(path, f"invalid {label} {v!r}")
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < np.inf:
             raise _fail(path, f"invalid ridge alpha {alpha!r}")
     except (KeyError, TypeError) as e:
         raise _fail(path, f"the manifest is incomplete ({type(e).__name__}: {e})") from None
@@ -594,7 +666,6 @@ def load(path):
     clf.classes_ = classes
     clf.coef_ = np.ascontiguousarray(arrays["coef"])
     clf.intercept_ = arrays["intercept"]
-    clf._coef_t = np.ascontiguousarray(clf.coef_.T)
     training = manifest.get("training")
     clf.training_metadata_ = dict(training) if isinstance(training, dict) else {}
     clf.model_file_ = {k: manifest[k] for k in ("format", "format_version", "library_version")}
@@ -614,6 +685,11 @@ def _check_consistency(path, arrays, classes, n_channels, params, dilations_for)
         raise _fail(path, "channel_std must be positive")
     if k < 1:
         raise _fail(path, "the model has no features")
+    if k > params["n_features"]:
+        raise _fail(path, f"the model has {k} features but n_features is {params['n_features']}")
+    alphas = arrays["ridge_alphas"]
+    if alphas.size == 0 or not (alphas > 0).all():
+        raise _fail(path, "ridge_alphas must be positive")
     shapes = {
         "feature_scores": [(k,)], "scaler_mean": [(k,)], "scaler_scale": [(k,)], "scaler_var": [(k,)],
         "ridge_coef": [(rows, k)] + ([(k,)] if rows == 1 else []),

@@ -15,6 +15,9 @@ from pathlib import Path
 import numpy as np
 
 LEVEL_FEATURES = ("ppv", "max", "lspv", "min")
+#: Files that :func:`write_report` writes into its directory.
+REPORT_FILES = ("index.html", "channel_importance.png", "dilations_levels.png", "confusion_matrix.png",
+                "accuracy_vs_latency.png")
 
 
 def _figure(nrows, ncols, figsize):
@@ -43,7 +46,7 @@ def channel_importance(clf) -> dict:
     """
     t = clf.transformer_
     ch = t.features_[:, 0]
-    w = np.abs(np.asarray(clf.ridge_.coef_)).sum(axis=0)
+    w = clf.feature_weights_
     n = t.n_channels_in_
     return {
         "channels": np.arange(n),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import transform_triples
+from ._kernels import linear_scores, transform_triples
 from ._plan import plan_for_ids
 from ._validation import check_collection
 
@@ -54,7 +54,7 @@ class InferenceState:
 
     def features(self, X, n_jobs=1) -> np.ndarray:
         """The selected features of ``X`` (all training channels, or only the selected ones)."""
-        coll = check_collection(X)
+        coll = check_collection(X, n_channels_model=self.n_channels_in)
         try:
             plan, mean, inv_sd = self._modes[coll.n_channels]
         except KeyError:
@@ -89,7 +89,6 @@ class Predictor:
         self._state = state
         self.coef_ = np.ascontiguousarray(np.atleast_2d(coef), dtype=np.float64)
         self.intercept_ = np.atleast_1d(np.asarray(intercept, dtype=np.float64))
-        self._coef_t = np.ascontiguousarray(self.coef_.T)
         self.classes_ = np.asarray(classes)
         self.n_jobs = n_jobs
 
@@ -102,15 +101,19 @@ class Predictor:
         return self._state.selected_channels
 
     def decision_function(self, X) -> np.ndarray:
-        return decision_scores(self._state.features(X, self.n_jobs), self._coef_t, self.intercept_)
+        return decision_scores(self._state.features(X, self.n_jobs), self.coef_, self.intercept_)
 
     def predict(self, X) -> np.ndarray:
         return labels_from_scores(self.decision_function(X), self.classes_)
 
 
-def decision_scores(F, coef_t, intercept) -> np.ndarray:
-    """Ridge scores of features ``F``: ``(n_cases,)`` for two classes, else ``(n_cases, n_classes)``."""
-    scores = F @ coef_t + intercept
+def decision_scores(F, coef, intercept) -> np.ndarray:
+    """Ridge scores of features ``F``: ``(n_cases,)`` for two classes, else ``(n_cases, n_classes)``.
+
+    ``coef`` is ``(1 or n_classes, n_features)``. The sums run in a fixed order (not through BLAS), so
+    a case gets the same bits alone, in any batch or chunk, with any ``n_jobs``, on any CPU.
+    """
+    scores = linear_scores(F, coef, intercept)
     return scores.ravel() if scores.shape[1] == 1 else scores
 
 

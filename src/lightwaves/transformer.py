@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._kernels import transform_triples
-from ._plan import (
-    check_variant,
-    dilations_for,
-    feature_names,
-    feature_table,
-    plan_for_ids,
+from ._plan import feature_names, feature_table, plan_for_ids
+from ._validation import (
+    BACKENDS,
+    Collection,
+    channel_stats,
+    check_collection,
+    check_labels,
+    check_max_dilation,
+    check_params,
 )
-from ._validation import Collection, channel_stats, check_collection, check_labels
 from .runtime import InferenceState
 from .selection import mrmr, scan_channels, warn_if_short
-
-BACKENDS = ("serial", "dask")
 
 
 class LightWaveSTransformer(TransformerMixin, BaseEstimator):
@@ -109,25 +107,8 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ parameters
     def _check_params(self):
-        def positive_int(name, value):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-            return int(value)
-
-        slots = check_variant(self.variant)
-        dil = dilations_for(self.max_dilation)
-        k = positive_int("n_features", self.n_features)
-        m = 3 * k if self.n_candidates is None else positive_int("n_candidates", self.n_candidates)
-        if m < k:
-            raise ValueError(f"n_candidates ({m}) must be at least n_features ({k})")
-        max_cases = positive_int("max_cases", self.max_cases)
-        if self.n_jobs is not None and (
-            isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, numbers.Integral) or self.n_jobs == 0
-        ):
-            raise ValueError(f"n_jobs must be a non-zero integer or None, got {self.n_jobs!r}")
-        if self.backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
-        return slots, dil, k, m, max_cases
+        p = check_params(self.get_params())
+        return p.slots, p.dilations, p.n_features, p.n_candidates, p.max_cases
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y):
@@ -145,6 +126,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     def _fit(self, X, y):
         slots, dil, k, m, max_cases = self._check_params()
         coll = check_collection(X)
+        check_max_dilation(int(dil[-1]), int(coll.lengths.max()))
         y = check_labels(y, coll.n_cases)
         classes, codes = np.unique(y, return_inverse=True)
         mean, sd = channel_stats(coll)
@@ -168,6 +150,11 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     def _select(self, C, ids, scores, n_usable, k, n_channels, mean, sd, dil):
         """mRMR on the merged candidates ``C`` and store the fitted state; returns the chosen columns."""
         chosen = mrmr(C, scores, k)
+        if len(chosen) == 0:
+            raise ValueError(
+                "no usable features: every candidate feature is constant on the cases used for selection"
+                " (constant training data, or too few cases per class; check X and max_cases)"
+            )
         warn_if_short(len(chosen), k, "features")
         self.n_channels_in_ = n_channels
         self.channel_mean_ = mean
@@ -218,7 +205,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         order), so a device that records only the selected channels can call it directly.
         """
         check_is_fitted(self, "feature_ids_")
-        return self._transform_collection(check_collection(X))
+        return self._inference.features(X, self.n_jobs)
 
     def _transform_collection(self, coll: Collection) -> np.ndarray:
         return self._inference.features(coll, self.n_jobs)
