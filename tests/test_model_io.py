@@ -45,7 +45,7 @@ def test_roundtrip_bitwise_same_process(bm, bm_model, bm_model_file):
     for name in ("channel_mean_", "channel_std_", "dilations_", "feature_ids_", "feature_scores_",
                  "selected_channels_", "features_"):
         assert _same_bits(getattr(t, name), getattr(t0, name)), name
-    assert t.feature_names_ == t0.feature_names_
+    assert np.array_equal(t.feature_names_, t0.feature_names_)
     assert t.n_channels_in_ == t0.n_channels_in_ and t.n_candidates_usable_ == t0.n_candidates_usable_
     assert clf.get_params() == bm_model.get_params()
 

@@ -29,6 +29,12 @@ class UserError(Exception):
 
 
 # ------------------------------------------------------------------------------------ arguments
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``lightwaves`` command."""
     common = argparse.ArgumentParser(add_help=False)
@@ -43,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
                 epilog="DATA is a .ts, .npz or long-form .csv file, or aeon:Name[:train|test] for a "
                        "dataset bundled with aeon (e.g. aeon:BasicMotions:test).")
     p.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -71,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("data", metavar="DATA", help="data to classify (labels not needed)")
     pr.add_argument("--out", "-o", metavar="CSV", help="output CSV (default: standard output)")
     pr.add_argument("--scores", action="store_true", help="add one decision score column per class")
+    pr.add_argument("--proba", action="store_true",
+                    help="add one calibrated probability column per class (proba_<class>)")
     pr.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     pr.set_defaults(handler=cmd_predict)
 
@@ -150,11 +159,8 @@ def _dask_client(args):
         return contextlib.nullcontext(None)
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be at least 1, got {args.workers}")
-    try:
-        from .distributed import client_for
-    except ImportError as e:
-        raise UserError(f"--workers/--scheduler need the distributed extra (pip install "
-                        f"'lightwaves[distributed]'): {e}") from None
+    from .distributed import client_for  # its ImportError names the extra to install
+
     return client_for(workers=args.workers, scheduler=args.scheduler)
 
 
@@ -195,12 +201,11 @@ def _predict_scores(clf, X, quiet):
     n = len(X)
     if n <= CHUNK_CASES:
         return clf.decision_function(X)
-    from tqdm.auto import tqdm
-
+    from ._deps import progress_bar
     from .data import iter_chunks
 
     parts = []
-    with tqdm(total=n, desc="predicting", unit="case", disable=quiet, file=sys.stderr) as bar:
+    with progress_bar(total=n, desc="predicting", unit="case", disable=quiet, file=sys.stderr) as bar:
         for chunk in iter_chunks(X, CHUNK_CASES):
             parts.append(clf.decision_function(chunk))
             bar.update(len(chunk))
@@ -267,6 +272,14 @@ def cmd_predict(args):
     if args.scores:
         header += [f"score_{safe_text(c)}" for c in clf.classes_.tolist()]
         cols = scores[:, None] * [-1.0, 1.0] if scores.ndim == 1 else scores
+    if args.proba:
+        from .runtime import probabilities
+
+        if clf.temperature_ is None:
+            raise UserError(f"{args.model} has no probability calibration (saved by an older lightwaves); "
+                            "refit it to use --proba")
+        header += [f"proba_{safe_text(c)}" for c in clf.classes_.tolist()]
+        proba = probabilities(scores, clf.temperature_)
     import contextlib
 
     from ._io import atomic_open
@@ -283,6 +296,8 @@ def cmd_predict(args):
             row = [safe_text(case), safe_text(p)]
             if args.scores:
                 row += [repr(float(v)) for v in cols[k]]
+            if args.proba:
+                row += [repr(float(v)) for v in proba[k]]
             w.writerow(row)
     if args.out:
         _say(f"wrote {len(pred)} predictions to {args.out}", args.quiet)
@@ -343,31 +358,34 @@ def cmd_evaluate(args):
     return 0
 
 
-def model_info(clf) -> dict:
-    """Everything ``lightwaves info`` shows, as a JSON-serialisable dict."""
+def model_info(path) -> dict:
+    """Everything ``lightwaves info`` shows, as a JSON-serialisable dict (no scikit-learn import)."""
     import numpy as np
 
-    t = clf.transformer_
-    weight = clf.feature_weights_
+    from ._plan import feature_names, feature_table
+    from .model_io import read_model
+
+    m = read_model(path)
+    manifest, arrays = m.manifest, m.arrays
+    ids, dil = arrays["feature_ids"], arrays["dilations"]
+    table = feature_table(ids, dil)
+    weight = np.abs(np.atleast_2d(arrays["ridge_coef"])).sum(axis=0)
     features = [
         {"rank": r, "name": n, "channel": int(row[0]), "kernel": int(row[1]), "dilation": int(row[2]),
          "level": int(row[3]), "feature": ["ppv", "max", "lspv", "min"][int(row[4])],
          "anova_f": float(s), "ridge_weight": float(w)}
-        for r, (n, row, s, w) in enumerate(zip(t.feature_names_, t.features_, t.feature_scores_, weight))
+        for r, (n, row, s, w) in enumerate(zip(feature_names(ids, dil), table, arrays["feature_scores"], weight))
     ]
-    params = clf.get_params()
-    if params.get("alphas") is not None:
-        params["alphas"] = [float(a) for a in np.asarray(params["alphas"]).ravel()]
     return {
-        "model_file": getattr(clf, "model_file_", {}),
-        "variant": clf.variant,
-        "n_features": int(t.n_features_out_),
-        "n_channels_in": int(t.n_channels_in_),
-        "selected_channels": t.selected_channels_.tolist(),
-        "classes": clf.classes_.tolist(),
-        "ridge_alpha": float(clf.ridge_.alpha_),
-        "params": params,
-        "training": getattr(clf, "training_metadata_", {}),
+        "model_file": {k: manifest[k] for k in ("format", "format_version", "library_version")},
+        "variant": m.params["variant"],
+        "n_features": int(len(ids)),
+        "n_channels_in": int(manifest["transformer"]["n_channels_in"]),
+        "selected_channels": np.unique(table[:, 0]).tolist(),
+        "classes": m.classes.tolist(),
+        "ridge_alpha": float(manifest["ridge"]["alpha"]),
+        "params": m.params,
+        "training": manifest.get("training") if isinstance(manifest.get("training"), dict) else {},
         "features": features,
     }
 
@@ -376,8 +394,7 @@ def cmd_info(args):
     """``lightwaves info``: describe a model."""
     import json
 
-    clf = _load_model(args.model)
-    info = model_info(clf)
+    info = model_info(args.model)
     if args.json:
         print(json.dumps(info, indent=2, default=str))
         return 0

@@ -130,9 +130,9 @@ def bundled_datasets() -> list[str]:
 
 
 def _aeon_data_dir() -> Path:
-    import aeon.datasets
+    from ._deps import require
 
-    return Path(aeon.datasets.__file__).parent / "data"
+    return Path(require("aeon.datasets").__file__).parent / "data"
 
 
 def read_aeon(spec):

@@ -31,6 +31,7 @@ import json
 import os
 import zipfile
 import zlib
+from typing import NamedTuple
 
 import numpy as np
 
@@ -231,7 +232,10 @@ def save(clf, path, metadata=None) -> None:
     from . import __version__
 
     if not hasattr(clf, "coef_") or not hasattr(clf, "transformer_"):
-        raise ValueError("the classifier is not fitted; call fit before saving it")
+        from sklearn.exceptions import NotFittedError
+
+        raise NotFittedError(f"This {type(clf).__name__} instance is not fitted yet. Call 'fit' with "
+                             "appropriate arguments before saving it.")
     members = {}
     described = {}
     for name, (attr, _kinds, _ndim) in _ARRAYS.items():
@@ -283,6 +287,7 @@ def save(clf, path, metadata=None) -> None:
             "best_score": _jsonable(getattr(clf.ridge_, "best_score_", None), "ridge best_score_"),
             "fit_intercept": bool(clf.ridge_.fit_intercept),
         },
+        "calibration": {"temperature": float(clf.temperature_)},
         "training": _jsonable(meta, "metadata"),
         "arrays": described,
     }
@@ -563,10 +568,37 @@ def _load_parts(path):
                 raise _fail(path, f"invalid {label} {v!r}")
         if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < np.inf:
             raise _fail(path, f"invalid ridge alpha {alpha!r}")
+        _temperature(path, manifest)
     except (KeyError, TypeError) as e:
         raise _fail(path, f"the manifest is incomplete ({type(e).__name__}: {e})") from None
     _check_consistency(path, arrays, classes, n_channels, params, dilations_for)
     return manifest, arrays, classes, params
+
+
+class ModelParts(NamedTuple):
+    """A verified model file, decoded but not turned into estimators (see :func:`read_model`)."""
+
+    manifest: dict
+    arrays: dict
+    classes: np.ndarray
+    params: dict
+
+
+def read_model(path) -> ModelParts:
+    """Read and check a model file exactly as :func:`load` does, without building estimators (so
+    without importing scikit-learn): the manifest, the decoded arrays, the classes and parameters."""
+    return ModelParts(*_load_parts(os.fspath(path)))
+
+
+def _temperature(path, manifest):
+    """The softmax temperature of ``predict_proba``, or None for files saved before it existed."""
+    cal = manifest.get("calibration")
+    if cal is None:
+        return None
+    t = cal.get("temperature") if isinstance(cal, dict) else None
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 < t < np.inf:
+        raise _fail(path, f"invalid calibration temperature {t!r}")
+    return float(t)
 
 
 def load_predictor(path, n_jobs=1):
@@ -593,7 +625,8 @@ def load_predictor(path, n_jobs=1):
         manifest["transformer"]["n_channels_in"], arrays["feature_ids"], arrays["dilations"],
         arrays["channel_mean"], arrays["channel_std"],
     )
-    return Predictor(state, arrays["coef"], arrays["intercept"], classes, n_jobs=n_jobs)
+    return Predictor(state, arrays["coef"], arrays["intercept"], classes, n_jobs=n_jobs,
+                     temperature=_temperature(path, manifest))
 
 
 def load(path):
@@ -666,6 +699,9 @@ def load(path):
     clf.classes_ = classes
     clf.coef_ = np.ascontiguousarray(arrays["coef"])
     clf.intercept_ = arrays["intercept"]
+    temperature = _temperature(path, manifest)
+    if temperature is not None:  # files saved before probabilities existed have none
+        clf.temperature_ = temperature
     training = manifest.get("training")
     clf.training_metadata_ = dict(training) if isinstance(training, dict) else {}
     clf.model_file_ = {k: manifest[k] for k in ("format", "format_version", "library_version")}

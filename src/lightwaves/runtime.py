@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import linear_scores, transform_triples
+from ._kernels import linear_scores, softmax_rows, transform_triples
 from ._plan import plan_for_ids
 from ._validation import check_collection
 
@@ -81,15 +81,17 @@ class Predictor:
     """A fitted LightWaveS classifier reduced to prediction: features, then one linear map.
 
     Attributes mirror :class:`~lightwaves.LightWaveSClassifier`: ``classes_``, ``coef_``, ``intercept_``,
-    ``n_channels_in_``, ``selected_channels_``; ``predict`` and ``decision_function`` give bit-for-bit the
+    ``n_channels_in_``, ``selected_channels_``, ``temperature_``; ``predict``, ``decision_function`` and
+    ``predict_proba`` give bit-for-bit the
     classifier's results.
     """
 
-    def __init__(self, state: InferenceState, coef, intercept, classes, n_jobs=1):
+    def __init__(self, state: InferenceState, coef, intercept, classes, n_jobs=1, temperature=None):
         self._state = state
         self.coef_ = np.ascontiguousarray(np.atleast_2d(coef), dtype=np.float64)
         self.intercept_ = np.atleast_1d(np.asarray(intercept, dtype=np.float64))
         self.classes_ = np.asarray(classes)
+        self.temperature_ = None if temperature is None else float(temperature)
         self.n_jobs = n_jobs
 
     @property
@@ -106,6 +108,13 @@ class Predictor:
     def predict(self, X) -> np.ndarray:
         return labels_from_scores(self.decision_function(X), self.classes_)
 
+    def predict_proba(self, X) -> np.ndarray:
+        """Calibrated class probabilities ``(n_cases, n_classes)``, columns in ``classes_`` order."""
+        if self.temperature_ is None:
+            raise ValueError("this model file has no probability calibration (saved by an older lightwaves);"
+                             " refit it to get predict_proba")
+        return probabilities(self.decision_function(X), self.temperature_)
+
 
 def decision_scores(F, coef, intercept) -> np.ndarray:
     """Ridge scores of features ``F``: ``(n_cases,)`` for two classes, else ``(n_cases, n_classes)``.
@@ -117,6 +126,17 @@ def decision_scores(F, coef, intercept) -> np.ndarray:
     return scores.ravel() if scores.shape[1] == 1 else scores
 
 
+def probabilities(scores, temperature) -> np.ndarray:
+    """Class probabilities from ridge scores: ``softmax(scores / temperature)``, ``(n_cases, n_classes)``.
+
+    With two classes the single score ``s`` stands for the logits ``(-s, s)``. ``temperature`` is fitted
+    on the ridge's leave-one-out scores of the training cases (see ``LightWaveSClassifier``).
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    logits = np.stack([-scores, scores], axis=1) if scores.ndim == 1 else scores
+    return softmax_rows(logits, temperature)
+
+
 def labels_from_scores(scores, classes) -> np.ndarray:
     """Class labels from ridge scores (positive score means ``classes[1]`` with two classes)."""
     if scores.ndim == 1:
@@ -124,4 +144,5 @@ def labels_from_scores(scores, classes) -> np.ndarray:
     return classes[np.argmax(scores, axis=1)]
 
 
-__all__ = ["InferenceState", "Predictor", "check_finite", "decision_scores", "labels_from_scores"]
+__all__ = ["InferenceState", "Predictor", "check_finite", "decision_scores", "labels_from_scores",
+           "probabilities"]

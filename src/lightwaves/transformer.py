@@ -49,7 +49,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         numba threads for the transform (-1: all). Results are identical for every value.
     backend : {"serial", "dask"}, default="serial"
         Where candidate scoring runs: in this process, or sharded by channel on the current
-        ``dask.distributed`` client (needs ``pip install lightwaves[distributed]``).
+        ``dask.distributed`` client (needs the ``distributed`` extra).
     progress : bool, default=False
         Show a progress bar over channels during ``fit``.
     distinct_candidates : bool, default=True
@@ -67,8 +67,8 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     features_ : ndarray of shape (n_features_out_, 5)
         One row per selected feature: channel, kernel, dilation, level (1 or 2), feature
         (0 ppv, 1 max, 2 lspv, 3 min).
-    feature_names_ : list of str
-        Readable names, e.g. ``"ch3/k17/d8/L2/ppv"``.
+    feature_names_ : ndarray of str (dtype object)
+        Readable names, e.g. ``"ch3/k17/d8/L2/ppv"``; ``get_feature_names_out()`` returns the same.
     feature_scores_ : ndarray
         ANOVA F-scores of the selected features.
     selected_channels_ : ndarray of int
@@ -190,7 +190,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         """Attributes and inference plans that follow from the fitted state (also after loading)."""
         dil = self.dilations_
         self.features_ = feature_table(self.feature_ids_, dil)
-        self.feature_names_ = feature_names(self.feature_ids_, dil)
+        self.feature_names_ = np.asarray(feature_names(self.feature_ids_, dil), dtype=object)
         self.n_features_out_ = int(len(self.feature_ids_))
         self._inference = InferenceState(
             self.n_channels_in_, self.feature_ids_, dil, self.channel_mean_, self.channel_std_
@@ -211,8 +211,9 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         return self._inference.features(coll, self.n_jobs)
 
     def get_feature_names_out(self, input_features=None):
+        """Names of the output features (the same array as ``feature_names_``)."""
         check_is_fitted(self, "feature_ids_")
-        return np.asarray(self.feature_names_, dtype=object)
+        return self.feature_names_.copy()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -224,6 +225,6 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
 def _progress_bar(enabled, total, desc):
     if not enabled:
         return None
-    from tqdm.auto import tqdm
+    from ._deps import progress_bar
 
-    return tqdm(total=total, desc=desc, unit="ch", leave=False)
+    return progress_bar(total=total, desc=desc, unit="ch", leave=False)
