@@ -225,7 +225,7 @@ def test_families_fit_identical_to_serial(client, variant):
     serial = LightWaveSClassifier(**params).fit(X, y)
     with client.as_current():
         dask = LightWaveSClassifier(backend="dask", **params).fit(X, y)
-    assert dask.feature_names_ == serial.feature_names_
+    assert list(dask.feature_names_) == list(serial.feature_names_)
     assert dask.coef_.tobytes() == serial.coef_.tobytes()
     Xt, _ = make_data(n_channels=6, seed=1)
     assert dask.decision_function(Xt).tobytes() == serial.decision_function(Xt).tobytes()

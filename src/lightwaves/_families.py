@@ -33,9 +33,40 @@ VARIANTS = {
 }
 
 
+SELECTIONS = ("auto", "mrmr", "detach", "random")
+#: Parameters of the families and their defaults (a model file written before them gets these).
+FAMILY_DEFAULTS = {"selection": "auto", "pooling": "ppv", "diff": False, "rocket_budget": 10_000,
+                   "detach_step": 0.3}
+
+
+def check_family_params(params: dict) -> np.ndarray:
+    """Check ``variant`` and the family parameters of an estimator's ``params``; return the paper
+    family's feature slots (none for ``"MR"``)."""
+    import numbers
+
+    from ._plan import check_variant
+    from ._rocket_family import check_pooling
+
+    paper, _ = parse_variant(params.get("variant"))
+    slots = check_variant(paper) if paper is not None else np.empty(0, dtype=np.int64)
+    selection = params.get("selection", "auto")
+    if not isinstance(selection, str) or selection not in SELECTIONS:
+        raise ValueError(f"selection must be one of {SELECTIONS}, got {selection!r}")
+    check_pooling(params.get("pooling", "ppv"))
+    if not isinstance(params.get("diff", False), (bool, np.bool_)):
+        raise ValueError(f"diff must be True or False, got {params.get('diff')!r}")
+    budget = params.get("rocket_budget", 10_000)
+    if isinstance(budget, bool) or not isinstance(budget, numbers.Integral) or not 84 <= budget <= 10**6:
+        raise ValueError(f"rocket_budget must be an integer from 84 to 10**6, got {budget!r}")
+    step = params.get("detach_step", 0.3)
+    if isinstance(step, bool) or not isinstance(step, numbers.Real) or not 0 < step < 1:
+        raise ValueError(f"detach_step must be a number in (0, 1), got {step!r}")
+    return slots
+
+
 def parse_variant(variant):
     """(paper variant or None, uses the MiniRocket family) of ``variant``; ``ValueError`` if unknown."""
-    if variant not in VARIANTS:
+    if not isinstance(variant, str) or variant not in VARIANTS:
         raise ValueError(f"variant must be one of {list(VARIANTS)}, got {variant!r}")
     return VARIANTS[variant]
 

@@ -163,13 +163,17 @@ def _case_triples(data, start, n, mean, inv_sd, tc, td, tk, tneed, positions, bu
     n_triples = tc.shape[0]
     if n_triples == 0:
         return
+    m = (n + 1) // 2
+    # A tap more than n - 1 samples from the centre reads only padding, so a dilation d >= n gives the
+    # same z as dilation n (bit for bit: the same values are summed in the same order). Clamping the
+    # dilation used for indexing keeps memory and time bounded by the series length for any dilation.
     maxd = 1
     for j in range(n_triples):
         if td[j] > maxd:
             maxd = td[j]
-    m = (n + 1) // 2
+    maxd = min(maxd, n)
     xp = np.zeros(n + 8 * maxd)
-    up = np.zeros(m + 8 * maxd)
+    up = np.zeros(m + 8 * min(maxd, m))
     acc = np.empty(n)
     z1 = np.empty(n)
     acc2 = np.empty(m)
@@ -178,7 +182,8 @@ def _case_triples(data, start, n, mean, inv_sd, tc, td, tk, tneed, positions, bu
     prev_d = -1
     for j in range(n_triples):
         c = tc[j]
-        d = td[j]
+        d_true = td[j]
+        d = min(d_true, n)
         if c != prev_c or d != prev_d:
             pad = 4 * d
             xp[: n + 8 * d] = 0.0
@@ -191,19 +196,20 @@ def _case_triples(data, start, n, mean, inv_sd, tc, td, tk, tneed, positions, bu
             _nine_tap_sum(xp, n, d, acc)
             prev_c = c
             prev_d = d
-        scale = 1.0 / (d * np.sqrt(d))
+        scale = 1.0 / (d_true * np.sqrt(d_true))
         pos = positions[tk[j]]
         _convolve(xp, n, d, pos, acc, z1)
         need = tneed[j]
         _four_features(z1, n, scale, buf[j], 0, need & NEED_L1_RUN)
         if need & NEED_L2:
-            pad = 4 * d
-            up[: m + 8 * d] = 0.0
+            d2 = min(d, m)
+            pad = 4 * d2
+            up[: m + 8 * d2] = 0.0
             dst = up[pad : pad + m]
             for s2 in range(m):
                 dst[s2] = abs(z1[2 * s2])
-            _nine_tap_sum(up, m, d, acc2)
-            _convolve(up, m, d, pos, acc2, z2)
+            _nine_tap_sum(up, m, d2, acc2)
+            _convolve(up, m, d2, pos, acc2, z2)
             _four_features(z2, m, scale * scale, buf[j], 4, need & NEED_L2_RUN)
 
 
@@ -225,6 +231,57 @@ def _transform_serial(data, offsets, lengths, mean, inv_sd, tc, td, tk, tneed, p
 def _transform_parallel(data, offsets, lengths, mean, inv_sd, tc, td, tk, tneed, positions, gt, gf, out):
     for i in prange(offsets.shape[0]):
         _one_case(data, offsets, lengths, i, mean, inv_sd, tc, td, tk, tneed, positions, gt, gf, out)
+
+
+@njit(cache=True)
+def _linear_scores(F, coef, intercept, out):
+    """``out[i, k] = sum_j F[i, j] * coef[k, j] + intercept[k]``, summed in order j = 0, 1, ...
+
+    A plain loop (no BLAS, no fastmath), so a case's scores have the same bits whatever the batch it
+    is in, the machine's BLAS or CPU, and the number of threads.
+    """
+    n_cases, n_feat = F.shape
+    for i in range(n_cases):
+        for k in range(coef.shape[0]):
+            s = 0.0
+            for j in range(n_feat):
+                s += F[i, j] * coef[k, j]
+            out[i, k] = s + intercept[k]
+
+
+def linear_scores(F, coef, intercept) -> np.ndarray:
+    """Scores of the linear model ``coef`` ``(n_outputs, n_features)`` on features ``F``, in a fixed
+    order of summation (see :func:`_linear_scores`): ``(n_cases, n_outputs)``."""
+    F = np.ascontiguousarray(F, dtype=np.float64)
+    coef = np.ascontiguousarray(coef, dtype=np.float64)
+    intercept = np.ascontiguousarray(intercept, dtype=np.float64)
+    out = np.empty((F.shape[0], coef.shape[0]))
+    _linear_scores(F, coef, intercept, out)
+    return out
+
+
+@njit(cache=True)
+def _softmax_rows(scores, temperature, out):
+    for i in range(scores.shape[0]):
+        top = scores[i, 0]
+        for k in range(1, scores.shape[1]):
+            if scores[i, k] > top:
+                top = scores[i, k]
+        total = 0.0
+        for k in range(scores.shape[1]):
+            out[i, k] = np.exp((scores[i, k] - top) / temperature)
+            total += out[i, k]
+        for k in range(scores.shape[1]):
+            out[i, k] /= total
+
+
+def softmax_rows(scores, temperature: float) -> np.ndarray:
+    """Row-wise ``softmax(scores / temperature)`` in a fixed order (a case's probabilities do not depend
+    on its batch)."""
+    scores = np.ascontiguousarray(scores, dtype=np.float64)
+    out = np.empty_like(scores)
+    _softmax_rows(scores, float(temperature), out)
+    return out
 
 
 def resolve_n_jobs(n_jobs: int | None) -> int:

@@ -6,6 +6,7 @@ problem raises a ``ValueError`` that names it and, where there is one, the offen
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from dataclasses import dataclass
 
@@ -88,19 +89,67 @@ def _raise_non_finite(X: np.ndarray, name: str, case_offset=0):
     )
 
 
-def check_collection(X, name: str = "X") -> Collection:
+def _from_pandas(X, name: str):
+    """aeon's pandas collection types as numpy: ``pd-multiindex`` (index (case, time), one column per
+    channel) becomes a 3D array or a list of 2D arrays; ``pd-wide`` (one row per case, one column per
+    time point) a 2D array. Anything else pandas is refused rather than guessed at."""
+    import pandas as pd
+
+    if isinstance(X, pd.Series):
+        raise ValueError(f"{name} is a pandas Series; pass a 3D array (n_cases, n_channels, n_timepoints),"
+                         " a list of 2D arrays or an aeon pd-multiindex DataFrame")
+    index = X.index
+    if isinstance(index, pd.MultiIndex):
+        if index.nlevels != 2:
+            raise ValueError(f"{name} is a DataFrame with a {index.nlevels}-level index; aeon's pd-multiindex"
+                             " collections have two levels (case, time point)")
+        if X.shape[1] == 0 or len(X) == 0:
+            raise ValueError(f"{name} is an empty DataFrame")
+        bad = [c for c in X.columns if X[c].dtype.kind not in "biuf"]
+        if bad:
+            raise ValueError(f"{name}: DataFrame column {bad[0]!r} is not numeric (dtype {X[bad[0]].dtype})")
+        codes, cases = pd.factorize(index.get_level_values(0), sort=False)
+        values = X.to_numpy(dtype=np.float64)
+        order = np.argsort(codes, kind="stable")
+        counts = np.bincount(codes, minlength=len(cases))
+        blocks = np.split(values[order], np.cumsum(counts)[:-1])
+        arrays = [np.ascontiguousarray(b.T) for b in blocks]  # (n_channels, n_timepoints)
+        if len(set(counts.tolist())) == 1:
+            return np.stack(arrays)
+        return arrays
+    if any(X[c].dtype.kind not in "biuf" for c in X.columns):
+        raise ValueError(f"{name} is a DataFrame with non-numeric columns; pass numbers in aeon's pd-wide "
+                         "(one row per case) or pd-multiindex layout")
+    return X.to_numpy(dtype=np.float64)  # pd-wide: (n_cases, n_timepoints)
+
+
+def check_collection(X, name: str = "X", n_channels_model=None) -> Collection:
     """Validate ``X`` and flatten it.
 
-    Accepted: a 3D numeric array ``(n_cases, n_channels, n_timepoints)``, a 2D array
-    ``(n_cases, n_timepoints)`` (one channel), or a list of 2D arrays ``(n_channels, n_timepoints_i)``
-    (unequal length, aeon's convention).
+    Accepted: a 3D numeric array ``(n_cases, n_channels, n_timepoints)``, a list of 2D arrays
+    ``(n_channels, n_timepoints_i)`` (unequal length), aeon's ``pd-multiindex`` and ``pd-wide``
+    DataFrames, and a 2D array ``(n_cases, n_timepoints)``, which always means one-channel cases
+    (aeon's ``numpy2D``). ``n_channels_model`` is the channel count of a fitted model: a 2D array is
+    then refused unless the model has one channel, because a 2D array given to a multichannel model is
+    ambiguous (one multichannel case, or several one-channel cases).
     """
     if isinstance(X, Collection):
         return X
     if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
         raise ValueError(f"{name} is a sparse matrix: sparse input is not supported; pass a dense array")
+    if type(X).__module__.split(".")[0] == "pandas":
+        X = _from_pandas(X, name)
     if not isinstance(X, (np.ndarray, list, tuple)) and hasattr(X, "__array__"):
-        X = np.asarray(X)  # pandas DataFrame, array-likes
+        X = np.asarray(X)  # array-likes
+    if (
+        n_channels_model is not None and n_channels_model != 1 and isinstance(X, np.ndarray)
+        and X.ndim == 2 and X.dtype != object
+    ):
+        raise ValueError(
+            f"{name} is 2D {X.shape}, which means {X.shape[0]} one-channel series, but the model was fitted"
+            f" on {n_channels_model} channels; pass a 3D array (n_cases, n_channels, n_timepoints), e.g."
+            f" X[None] for a single case"
+        )
     if isinstance(X, np.ndarray) and X.dtype == object:
         try:  # a regular object array of numbers
             X = X.astype(np.float64)
@@ -184,12 +233,26 @@ def check_labels(y, n_cases: int, name: str = "y") -> np.ndarray:
         raise ValueError(f"X has {n_cases} cases but {name} has {y.shape[0]} labels")
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise ValueError(f"{name} contains NaN or inf labels (first at case {int(np.argmin(np.isfinite(y)))})")
+    if y.dtype.kind == "f" and (y != np.round(y)).any():
+        raise ValueError(
+            f"Unknown label type: {name} is continuous (non-integer floats such as "
+            f"{y[y != np.round(y)][0]!r}); a classifier needs class labels. If these numbers name classes,"
+            f" pass them as strings ({name}.astype(str))"
+        )
     if y.dtype == object:
         missing = [i for i, v in enumerate(y) if v is None or (isinstance(v, float) and v != v)]
         if missing:
             raise ValueError(f"{name} contains a missing label at case {missing[0]}")
     if n_cases < 2:
         raise ValueError("X has 1 sample (one case); fitting needs at least two cases of two classes")
+    if y.dtype.kind not in "biufUSO":
+        raise ValueError(f"{name} has dtype {y.dtype}; class labels must be strings, integers, floats or bools")
+    if y.dtype == object:
+        kinds = {"str" if isinstance(v, str) else "bool" if isinstance(v, (bool, np.bool_)) else
+                 "number" if isinstance(v, (numbers.Real, np.number)) else type(v).__name__ for v in y}
+        if len(kinds) > 1 or not kinds <= {"str", "bool", "number"}:
+            raise ValueError(f"{name} mixes label types ({', '.join(sorted(kinds))}); use one type, e.g."
+                             f" all strings")
     classes = np.unique(y)
     if len(classes) < 2:
         raise ValueError(
@@ -239,3 +302,96 @@ def finish_channel_stats(mean: np.ndarray, sd: np.ndarray):
             " overflows float64); rescale the data"
         )
     return mean, np.where(sd > 1e-12 * np.maximum(np.abs(mean), 1.0), sd, 1.0)
+
+
+# ------------------------------------------------------------------------------------ parameters
+#: Backends a transformer can score candidates on.
+BACKENDS = ("serial", "dask")
+#: The paper's largest dilation, allowed for every series length (as the paper uses it).
+PAPER_MAX_DILATION = 32
+#: No dilation above this is accepted anywhere (parameters, CLI options, model files).
+MAX_DILATION = 2**20
+
+
+@dataclass(frozen=True)
+class Params:
+    """Checked and normalised estimator parameters."""
+
+    slots: np.ndarray
+    dilations: np.ndarray
+    n_features: int
+    n_candidates: int
+    max_cases: int
+    alphas: np.ndarray | None
+
+
+def _positive_int(name, value, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    return int(value)
+
+
+def check_alphas(alphas):
+    """The ridge's alpha grid: None (the default grid) or a non-empty 1D list of positive finite numbers."""
+    if alphas is None:
+        return None
+    try:
+        a = np.asarray(alphas, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"alphas must be positive numbers, got {alphas!r:.60}") from None
+    if a.ndim == 0:
+        a = a.reshape(1)
+    if a.ndim != 1 or a.size == 0:
+        raise ValueError(f"alphas must be a non-empty 1D list of positive numbers, got shape {a.shape}")
+    if not (np.isfinite(a).all() and (a > 0).all()):
+        raise ValueError(f"alphas must be positive and finite, got {a.tolist()!r:.80}")
+    return a
+
+
+def check_params(params: dict) -> Params:
+    """Check every estimator parameter (the same rules for a new estimator and a loaded model file).
+
+    ``params`` is ``get_params()`` of a transformer or classifier; ``alphas`` may be absent.
+    """
+    from ._families import check_family_params
+    from ._plan import dilations_for
+
+    slots = check_family_params(params)
+    max_dilation = params.get("max_dilation")
+    dil = dilations_for(max_dilation)
+    if dil[-1] > MAX_DILATION:
+        raise ValueError(f"max_dilation must be a power of two no larger than {MAX_DILATION}, got {max_dilation!r}")
+    k = _positive_int("n_features", params.get("n_features"))
+    n_candidates = params.get("n_candidates")
+    m = 3 * k if n_candidates is None else _positive_int("n_candidates", n_candidates)
+    if m < k:
+        raise ValueError(f"n_candidates ({m}) must be at least n_features ({k})")
+    max_cases = _positive_int("max_cases", params.get("max_cases"), minimum=2)
+    n_jobs = params.get("n_jobs")
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0):
+        raise ValueError(f"n_jobs must be a non-zero integer or None, got {n_jobs!r}")
+    backend = params.get("backend")
+    if not isinstance(backend, str) or backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    for flag in ("progress", "distinct_candidates"):
+        if not isinstance(params.get(flag), (bool, np.bool_)):
+            raise ValueError(f"{flag} must be True or False, got {params.get(flag)!r}")
+    rs = params.get("random_state")
+    if not (rs is None or (isinstance(rs, numbers.Integral) and not isinstance(rs, bool) and 0 <= rs < 2**32)
+            or isinstance(rs, np.random.RandomState)):
+        raise ValueError(f"random_state must be None, an integer in [0, 2**32) or a RandomState, got {rs!r}")
+    return Params(slots, dil, k, m, max_cases, check_alphas(params.get("alphas")))
+
+
+def check_max_dilation(max_dilation: int, longest: int) -> None:
+    """A dilation is useful while a kernel tap other than the centre can reach the series (d < length);
+    larger ones repeat the same features. Allowed: up to the largest useful power of two for the longest
+    series, and always the paper's 32."""
+    useful = 1 << max(int(longest) - 1, 1).bit_length() - 1
+    allowed = max(PAPER_MAX_DILATION, useful)
+    if max_dilation > allowed:
+        raise ValueError(
+            f"max_dilation {max_dilation} is larger than the longest series (length {longest}) can use; "
+            f"use at most {allowed}"
+        )

@@ -8,8 +8,8 @@ from sklearn.linear_model import RidgeClassifierCV
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_collection, check_labels
-from .runtime import decision_scores, labels_from_scores
+from ._validation import check_alphas, check_collection, check_labels
+from .runtime import decision_scores, labels_from_scores, probabilities
 from .transformer import LightWaveSTransformer
 
 DEFAULT_ALPHAS = np.logspace(-3, 3, 10)
@@ -42,8 +42,12 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
     coef_ : ndarray of shape (1 or n_classes, n_features_out_)
         Ridge coefficients with the scaler folded in (applied to raw features).
     intercept_ : ndarray of shape (1 or n_classes,)
+    temperature_ : float
+        Softmax temperature of :meth:`predict_proba`, fitted on leave-one-out scores.
     selected_channels_, feature_names_, features_, n_channels_in_, n_features_out_
         Shortcuts to the transformer's attributes.
+    feature_weights_ : ndarray of shape (n_features_out_,)
+        Summed ``|ridge coefficient|`` of each feature (on standardised features).
 
     Examples
     --------
@@ -116,12 +120,18 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
             coll = check_collection(X)
             y = check_labels(y, coll.n_cases)
             F = transformer.fit_transform(coll, y)
-        alphas = DEFAULT_ALPHAS if self.alphas is None else np.asarray(self.alphas, dtype=float)
+        alphas = check_alphas(self.alphas)
+        alphas = DEFAULT_ALPHAS if alphas is None else alphas
+        # The ridge sees class codes 0..K-1: any label type (float labels too) gives the same model.
+        classes, codes = np.unique(y, return_inverse=True)
         self.scaler_ = StandardScaler().fit(F)
-        self.ridge_ = RidgeClassifierCV(alphas=alphas).fit(self.scaler_.transform(F), y)
+        Z = self.scaler_.transform(F)
+        self.ridge_ = RidgeClassifierCV(alphas=alphas).fit(Z, codes)
+        self.ridge_.classes_ = classes
         self.transformer_ = transformer
-        self.classes_ = self.ridge_.classes_
+        self.classes_ = classes
         self._fold()
+        self.temperature_ = fit_temperature(loo_scores(Z, codes, self.ridge_), codes)
         return self
 
     def _fold(self):
@@ -129,7 +139,6 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         coef = np.atleast_2d(self.ridge_.coef_) / self.scaler_.scale_
         self.coef_ = np.ascontiguousarray(coef)
         self.intercept_ = np.atleast_1d(self.ridge_.intercept_ - coef @ self.scaler_.mean_).astype(float)
-        self._coef_t = np.ascontiguousarray(self.coef_.T)
 
     # shortcuts to the transform's fitted attributes
     @property
@@ -152,15 +161,37 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
     def n_features_out_(self):
         return self.transformer_.n_features_out_
 
+    @property
+    def feature_weights_(self) -> np.ndarray:
+        """``|ridge coefficient|`` of each selected feature on standardised features, summed over classes
+        (one row for two classes): ``(n_features_out_,)``."""
+        check_is_fitted(self, "ridge_")
+        return np.abs(np.atleast_2d(np.asarray(self.ridge_.coef_))).sum(axis=0)
+
     def decision_function(self, X):
         """Ridge scores: ``(n_cases,)`` for two classes (positive means ``classes_[1]``), else
         ``(n_cases, n_classes)``."""
         check_is_fitted(self, "coef_")
-        return decision_scores(self.transformer_.transform(X), self._coef_t, self.intercept_)
+        return decision_scores(self.transformer_.transform(X), self.coef_, self.intercept_)
 
     def predict(self, X):
         """Predicted class labels."""
         return labels_from_scores(self.decision_function(X), self.classes_)
+
+    def predict_proba(self, X):
+        """Calibrated class probabilities ``(n_cases, n_classes)``, columns in ``classes_`` order.
+
+        ``softmax(decision_function(X) / temperature_)`` (with two classes the score ``s`` gives the
+        logits ``(-s, s)``); ``temperature_`` minimises the log-loss of the ridge's exact leave-one-out
+        scores of the training cases, so calibration costs no extra fit.
+        """
+        check_is_fitted(self, "temperature_")
+        return probabilities(self.decision_function(X), self.temperature_)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
 
     def save(self, path):
         """Write the fitted model to ``path`` (a ``.lwz`` file: arrays and JSON, no pickle)."""
@@ -172,6 +203,44 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+def loo_scores(Z, codes, ridge) -> np.ndarray:
+    """Exact leave-one-out decision scores of a fitted ridge classifier: ``(n_cases, 1 or n_classes)``.
+
+    ``Z`` are the standardised training features (column means zero), ``ridge`` was fitted on them with
+    targets +-1 and an unpenalised intercept. For such a ridge, case ``i``'s prediction without case ``i``
+    is ``y_i - (y_i - yhat_i) / (1 - h_i)`` with leverage ``h_i = 1/n + z_i' (Z'Z + alpha I)^-1 z_i``:
+    one ``(n_features x n_features)`` solve, no refit.
+    """
+    n, k = Z.shape
+    Y = np.where(np.eye(int(codes.max()) + 1)[codes] > 0, 1.0, -1.0)
+    if Y.shape[1] == 2:
+        Y = Y[:, 1:]
+    coef = np.atleast_2d(ridge.coef_)
+    fitted = Z @ coef.T + ridge.intercept_
+    G = Z.T @ Z
+    G[np.diag_indices(k)] += ridge.alpha_
+    A = np.linalg.solve(G, Z.T)  # (k, n)
+    h = 1.0 / n + np.einsum("ij,ji->i", Z, A)
+    return Y - (Y - fitted) / np.maximum(1.0 - h, 1e-12)[:, None]
+
+
+def fit_temperature(scores, codes) -> float:
+    """The softmax temperature that minimises the log-loss of ``scores`` ``(n_cases, 1 or K)`` for the
+    true classes ``codes`` (a one-dimensional bounded search over log-temperature, deterministic)."""
+    from scipy.optimize import minimize_scalar
+
+    logits = np.concatenate([-scores, scores], axis=1) if scores.shape[1] == 1 else scores
+    rows = np.arange(len(codes))
+
+    def nll(log_t):
+        z = logits / np.exp(log_t)
+        z = z - z.max(axis=1, keepdims=True)
+        return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[rows, codes]))
+
+    res = minimize_scalar(nll, bounds=(-7.0, 7.0), method="bounded", options={"xatol": 1e-6})
+    return float(np.exp(res.x))
 
 
 def _is_channel_source(X) -> bool:

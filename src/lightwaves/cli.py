@@ -29,6 +29,12 @@ class UserError(Exception):
 
 
 # ------------------------------------------------------------------------------------ arguments
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``lightwaves`` command."""
     common = argparse.ArgumentParser(add_help=False)
@@ -43,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
                 epilog="DATA is a .ts, .npz or long-form .csv file, or aeon:Name[:train|test] for a "
                        "dataset bundled with aeon (e.g. aeon:BasicMotions:test).")
     p.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -72,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("data", metavar="DATA", help="data to classify (labels not needed)")
     pr.add_argument("--out", "-o", metavar="CSV", help="output CSV (default: standard output)")
     pr.add_argument("--scores", action="store_true", help="add one decision score column per class")
+    pr.add_argument("--proba", action="store_true",
+                    help="add one calibrated probability column per class (proba_<class>)")
     pr.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     pr.set_defaults(handler=cmd_predict)
 
@@ -112,6 +121,18 @@ def _say(msg, quiet=False):
         print(msg, file=sys.stderr)
 
 
+def safe_text(value) -> str:
+    """``str(value)`` with control and other non-printable characters escaped (``\\x1b``, ``\\u202e``).
+
+    Labels, case ids and metadata come from files that may not be the user's own; they must not move
+    the cursor, recolour or rewrite the terminal, or break a CSV row.
+    """
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 def _load_model(path):
     from .model_io import load
 
@@ -139,11 +160,8 @@ def _dask_client(args):
         return contextlib.nullcontext(None)
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be at least 1, got {args.workers}")
-    try:
-        from .distributed import client_for
-    except ImportError as e:
-        raise UserError(f"--workers/--scheduler need the distributed extra (pip install "
-                        f"'lightwaves[distributed]'): {e}") from None
+    from .distributed import client_for  # its ImportError names the extra to install
+
     return client_for(workers=args.workers, scheduler=args.scheduler)
 
 
@@ -184,12 +202,11 @@ def _predict_scores(clf, X, quiet):
     n = len(X)
     if n <= CHUNK_CASES:
         return clf.decision_function(X)
-    from tqdm.auto import tqdm
-
+    from ._deps import progress_bar
     from .data import iter_chunks
 
     parts = []
-    with tqdm(total=n, desc="predicting", unit="case", disable=quiet, file=sys.stderr) as bar:
+    with progress_bar(total=n, desc="predicting", unit="case", disable=quiet, file=sys.stderr) as bar:
         for chunk in iter_chunks(X, CHUNK_CASES):
             parts.append(clf.decision_function(chunk))
             bar.update(len(chunk))
@@ -207,9 +224,11 @@ def cmd_fit(args):
     """``lightwaves fit``: fit on TRAIN and save the model."""
     import time
 
+    from ._io import check_output
     from .classifier import LightWaveSClassifier
     from .model_io import save, training_metadata
 
+    check_output(args.out, [args.train, args.labels], "model file")  # before the (long) fit
     X, y, info = _read(args.train, labels=args.labels, require_labels=True)
     use_dask = args.workers is not None or args.scheduler is not None
     clf = LightWaveSClassifier(
@@ -241,6 +260,10 @@ def cmd_predict(args):
     """``lightwaves predict``: write case,prediction[,scores] as CSV."""
     import csv
 
+    from ._io import check_output
+
+    if args.out:
+        check_output(args.out, [args.model, args.data, args.labels], "predictions file")
     clf = _load_predictor(args.model)
     X, _, info = _read(args.data, labels=args.labels)
     _check_model_channels(clf, info, args.data)
@@ -248,8 +271,16 @@ def cmd_predict(args):
     pred = _labels_from_scores(clf, scores)
     header = ["case", "prediction"]
     if args.scores:
-        header += [f"score_{c}" for c in clf.classes_.tolist()]
+        header += [f"score_{safe_text(c)}" for c in clf.classes_.tolist()]
         cols = scores[:, None] * [-1.0, 1.0] if scores.ndim == 1 else scores
+    if args.proba:
+        from .runtime import probabilities
+
+        if clf.temperature_ is None:
+            raise UserError(f"{args.model} has no probability calibration (saved by an older lightwaves); "
+                            "refit it to use --proba")
+        header += [f"proba_{safe_text(c)}" for c in clf.classes_.tolist()]
+        proba = probabilities(scores, clf.temperature_)
     import contextlib
 
     from ._io import atomic_open
@@ -263,9 +294,11 @@ def cmd_predict(args):
         w = csv.writer(out, lineterminator="\n")
         w.writerow(header)
         for k, (case, p) in enumerate(zip(info["case_ids"], pred.tolist())):
-            row = [case, p]
+            row = [safe_text(case), safe_text(p)]
             if args.scores:
                 row += [repr(float(v)) for v in cols[k]]
+            if args.proba:
+                row += [repr(float(v)) for v in proba[k]]
             w.writerow(row)
     if args.out:
         _say(f"wrote {len(pred)} predictions to {args.out}", args.quiet)
@@ -307,12 +340,13 @@ def cmd_evaluate(args):
     ev = evaluation(clf, X, y)
     ev.pop("predictions")
     if args.json:
-        print(json.dumps(ev, indent=2))
+        print(json.dumps(ev, indent=2))  # JSON escapes control characters itself
         return 0
-    labels = ev["labels"]
+    labels = [safe_text(v) for v in ev["labels"]]
+    ev["per_class"] = {safe_text(k): v for k, v in ev["per_class"].items()}
     print(f"cases: {ev['n_cases']}   accuracy: {ev['accuracy']:.4f}   balanced accuracy: {ev['balanced_accuracy']:.4f}")
     if ev["unknown_labels"]:
-        print(f"note: labels not seen in training: {', '.join(ev['unknown_labels'])}")
+        print(f"note: labels not seen in training: {', '.join(map(safe_text, ev['unknown_labels']))}")
     w = max(8, max(len(s) for s in labels) + 1)
     print("\nconfusion matrix (rows: true, columns: predicted)")
     print(" " * w + "".join(f"{s[:w - 1]:>{w}}" for s in labels))
@@ -325,31 +359,34 @@ def cmd_evaluate(args):
     return 0
 
 
-def model_info(clf) -> dict:
-    """Everything ``lightwaves info`` shows, as a JSON-serialisable dict."""
+def model_info(path) -> dict:
+    """Everything ``lightwaves info`` shows, as a JSON-serialisable dict (no scikit-learn import)."""
     import numpy as np
 
-    t = clf.transformer_
-    weight = np.abs(clf.ridge_.coef_).sum(axis=0)
+    from ._plan import feature_names, feature_table
+    from .model_io import read_model
+
+    m = read_model(path)
+    manifest, arrays = m.manifest, m.arrays
+    ids, dil = arrays["feature_ids"], arrays["dilations"]
+    table = feature_table(ids, dil)
+    weight = np.abs(np.atleast_2d(arrays["ridge_coef"])).sum(axis=0)
     features = [
         {"rank": r, "name": n, "channel": int(row[0]), "kernel": int(row[1]), "dilation": int(row[2]),
          "level": int(row[3]), "feature": ["ppv", "max", "lspv", "min"][int(row[4])],
          "anova_f": float(s), "ridge_weight": float(w)}
-        for r, (n, row, s, w) in enumerate(zip(t.feature_names_, t.features_, t.feature_scores_, weight))
+        for r, (n, row, s, w) in enumerate(zip(feature_names(ids, dil), table, arrays["feature_scores"], weight))
     ]
-    params = clf.get_params()
-    if params.get("alphas") is not None:
-        params["alphas"] = [float(a) for a in np.asarray(params["alphas"]).ravel()]
     return {
-        "model_file": getattr(clf, "model_file_", {}),
-        "variant": clf.variant,
-        "n_features": int(t.n_features_out_),
-        "n_channels_in": int(t.n_channels_in_),
-        "selected_channels": t.selected_channels_.tolist(),
-        "classes": clf.classes_.tolist(),
-        "ridge_alpha": float(clf.ridge_.alpha_),
-        "params": params,
-        "training": getattr(clf, "training_metadata_", {}),
+        "model_file": {k: manifest[k] for k in ("format", "format_version", "library_version")},
+        "variant": m.params["variant"],
+        "n_features": int(len(ids)),
+        "n_channels_in": int(manifest["transformer"]["n_channels_in"]),
+        "selected_channels": np.unique(table[:, 0]).tolist(),
+        "classes": m.classes.tolist(),
+        "ridge_alpha": float(manifest["ridge"]["alpha"]),
+        "params": m.params,
+        "training": manifest.get("training") if isinstance(manifest.get("training"), dict) else {},
         "features": features,
     }
 
@@ -358,22 +395,22 @@ def cmd_info(args):
     """``lightwaves info``: describe a model."""
     import json
 
-    clf = _load_model(args.model)
-    info = model_info(clf)
+    info = model_info(args.model)
     if args.json:
         print(json.dumps(info, indent=2, default=str))
         return 0
-    mf = info["model_file"]
-    print(f"model:             {args.model} (format {mf.get('format_version')}, lightwaves {mf.get('library_version')})")
+    mf = {k: safe_text(v) for k, v in info["model_file"].items()}
+    print(f"model:             {safe_text(args.model)} (format {mf.get('format_version')}, lightwaves "
+          f"{mf.get('library_version')})")
     print(f"variant:           {info['variant']}")
     print(f"features:          {info['n_features']}")
     print(f"channels:          {len(info['selected_channels'])} of {info['n_channels_in']} read: "
           f"{info['selected_channels']}")
-    print(f"classes:           {', '.join(map(str, info['classes']))}")
+    print(f"classes:           {', '.join(map(safe_text, info['classes']))}")
     print(f"ridge alpha:       {info['ridge_alpha']:.4g}")
     print("training:")
     for k, v in info["training"].items():
-        print(f"  {k + ':':<17}{v}")
+        print(f"  {safe_text(k) + ':':<17}{safe_text(v)}")
     print(f"\n{'rank':>4}  {'feature':<24}{'ANOVA F':>12}{'|ridge w|':>12}")
     for f in info["features"]:
         print(f"{f['rank']:>4}  {f['name']:<24}{f['anova_f']:>12.4g}{f['ridge_weight']:>12.4g}")
@@ -382,8 +419,14 @@ def cmd_info(args):
 
 def cmd_report(args):
     """``lightwaves report``: HTML report with plots."""
-    from .report import write_report
+    from ._io import check_output
+    from .report import REPORT_FILES, write_report
 
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise UserError(f"{args.out} exists and is not a directory; --out names the report's directory")
+    inputs = [args.model, args.test, args.labels, args.compare, args.train_labels]
+    for name in REPORT_FILES if os.path.isdir(args.out) else ():
+        check_output(os.path.join(args.out, name), inputs, "report file")
     clf = _load_model(args.model)
     X, y, info = _read(args.test, labels=args.labels, require_labels=True)
     _check_model_channels(clf, info, args.test)
@@ -430,7 +473,7 @@ def main(argv=None) -> int:
     import warnings
 
     def _warn(message, category, filename, lineno, file=None, line=None):
-        print(f"{PROG}: warning: {message}", file=sys.stderr)
+        print(f"{PROG}: warning: {safe_text(message)}", file=sys.stderr)
 
     warnings.showwarning = _warn
     try:
@@ -451,15 +494,15 @@ def main(argv=None) -> int:
         if debug:
             raise
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        if isinstance(e, OSError) and getattr(e, "filename", None) and e.filename not in msg:
+        if isinstance(e, OSError) and getattr(e, "filename", None) and str(e.filename) not in msg:
             msg = f"{e.filename}: {msg}"
-        print(f"{PROG}: error: {msg}", file=sys.stderr)
+        print(f"{PROG}: error: {safe_text(msg)}", file=sys.stderr)
         return 1
     except Exception as e:  # noqa: BLE001 - anything else is a bug, but still one line
         if debug:
             raise
-        print(f"{PROG}: error: unexpected {type(e).__name__}: {e} (run with --debug for a traceback)",
-              file=sys.stderr)
+        print(f"{PROG}: error: unexpected {type(e).__name__}: {safe_text(e)} (run with --debug for a "
+              "traceback)", file=sys.stderr)
         return 1
 
 

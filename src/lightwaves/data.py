@@ -11,7 +11,7 @@ for text formats, the line, and says what is wrong. See ``docs/formats.md`` for 
 Data sources
 ------------
 ``path/to/Name_TRAIN.ts``
-    UEA/UCR ``.ts`` file (equal or unequal length), read with ``aeon.datasets.load_from_ts_file``.
+    UEA/UCR ``.ts`` file (equal or unequal length); labels are kept exactly as written.
 ``path/to/data.npz``
     Arrays ``X`` (2D or 3D float) and optionally ``y`` and ``lengths`` (unequal lengths: ``X``
     padded, case ``i`` uses its first ``lengths[i]`` time points).
@@ -30,6 +30,8 @@ import os
 from pathlib import Path
 
 import numpy as np
+
+from ._io import check_input_file, npy_header, npy_nbytes
 
 CSV_COLUMNS = ("case", "channel", "time", "value")
 LABEL_COLUMNS = ("case", "label")
@@ -75,10 +77,12 @@ def read_dataset(source, labels=None, require_labels=False):
         X, y, info = read_aeon(source)
     else:
         suffix = Path(source).suffix.lower()
-        if not os.path.exists(source):
-            raise FileNotFoundError(f"{source}: no such file")
-        if os.path.isdir(source):
-            raise IsADirectoryError(f"{source} is a directory; give a .ts, .npz or .csv file")
+        try:
+            check_input_file(source, "data file")
+        except IsADirectoryError:
+            raise IsADirectoryError(f"{source} is a directory; give a .ts, .npz or .csv file") from None
+        except ValueError as e:
+            raise DataFileError(str(e)) from None
         if suffix == ".ts":
             X, y, info = read_ts(source)
         elif suffix == ".npz":
@@ -126,9 +130,9 @@ def bundled_datasets() -> list[str]:
 
 
 def _aeon_data_dir() -> Path:
-    import aeon.datasets
+    from ._deps import require
 
-    return Path(aeon.datasets.__file__).parent / "data"
+    return Path(require("aeon.datasets").__file__).parent / "data"
 
 
 def read_aeon(spec):
@@ -158,107 +162,58 @@ def read_aeon(spec):
 
 
 # ------------------------------------------------------------------------------------------ .ts
-def _scan_ts(path):
-    """Check a ``.ts`` file line by line; return (header, data line numbers).
-
-    Checks the header, that ``@data`` exists, and for each case the number of dimensions, equal
-    channel lengths within a case, the class label against ``@classLabel``, and ``@equalLength``.
-    Values are not parsed here (aeon does it; see :func:`_find_bad_value`).
-    """
-    header = {}
-    data_lines = []
-    in_data = False
-    n_dims = None
-    first_len = None
-    with open(path, encoding="utf-8", errors="replace") as f:
+def _ts_lines(path):
+    """(line number, text) of a ``.ts`` file, decoded as UTF-8 line by line (a byte-order mark is
+    allowed), so a bad byte is reported on its own line."""
+    with open(path, "rb") as f:
         for lineno, raw in enumerate(f, 1):
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            if not in_data:
-                if not line.startswith("@"):
-                    raise _err(path, lineno, f"expected a @tag header line or @data, got {line[:40]!r}")
-                tag, _, value = line.partition(" ")
-                tag = tag.lower()
-                if tag == "@data":
-                    in_data = True
-                    header.setdefault("@classlabel", "false")
-                    continue
-                header[tag] = value.strip()
-                continue
-            if header.get("@timestamps", "false").lower() == "true":
-                data_lines.append(lineno)
-                continue
-            labelled = header["@classlabel"].split()[0].lower() == "true"
-            parts = line.split(":")
-            label = None
-            if labelled:
-                if len(parts) < 2:
-                    raise _err(path, lineno, "no class label after the series (expected ...:label)")
-                label = parts[-1].strip()
-                parts = parts[:-1]
-            if n_dims is None:
-                n_dims = len(parts)
-                declared = header.get("@dimensions")
-                if declared is not None and declared.isdigit() and int(declared) != n_dims:
-                    raise _err(path, lineno, f"{n_dims} dimensions but the header says @dimensions {declared}")
-            elif len(parts) != n_dims:
-                raise _err(path, lineno, f"{len(parts)} dimensions, but the first case has {n_dims}"
-                                         + (" (a missing channel or class label?)" if labelled and len(parts) == n_dims - 1 else ""))
-            lengths = [p.count(",") + 1 if p.strip() else 0 for p in parts]
-            if min(lengths) == 0:
-                raise _err(path, lineno, f"channel {lengths.index(0)} is empty")
-            if len(set(lengths)) != 1:
-                raise _err(path, lineno, f"channels have different lengths {lengths}; every channel of a"
-                                         " case must have the same length")
-            if first_len is None:
-                first_len = lengths[0]
-            elif header.get("@equallength", "").lower() == "true" and lengths[0] != first_len:
-                raise _err(path, lineno, f"series length {lengths[0]} differs from the first case's "
-                                         f"{first_len} but the header says @equalLength true")
-            if labelled:
-                allowed = header["@classlabel"].split()[1:]
-                if not label:
-                    raise _err(path, lineno, "empty class label")
-                if allowed and label not in allowed:
-                    raise _err(path, lineno, f"class label {label!r} is not declared in @classLabel "
-                                             f"({' '.join(allowed)})")
-            data_lines.append(lineno)
-    if not in_data:
-        raise _err(path, None, "no @data line: not a .ts file (or truncated header)")
-    if not data_lines:
-        raise _err(path, None, "no cases after @data")
-    return header, data_lines
+            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                yield lineno, raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise _err(path, lineno, f"not valid UTF-8 (byte {raw[e.start]:#04x} at column {e.start + 1})"
+                           ) from None
 
 
-def _find_bad_value(path, data_lines):
-    """Locate the first non-numeric value (called when aeon fails to parse)."""
-    wanted = set(data_lines)
-    labelled = None
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for lineno, raw in enumerate(f, 1):
-            line = raw.strip()
-            if line.lower().startswith("@classlabel"):
-                labelled = line.split()[1].lower() == "true" if len(line.split()) > 1 else False
-            if lineno not in wanted:
-                continue
-            parts = line.split(":")
-            if labelled:
-                parts = parts[:-1]
-            for c, part in enumerate(parts):
-                for t, v in enumerate(part.split(",")):
-                    v = v.strip()
-                    if v == "?":
-                        continue
-                    try:
-                        float(v)
-                    except ValueError:
-                        return _err(path, lineno, f"channel {c}, time {t}: {v!r} is not a number")
-    return None
+def _parse_channel(path, lineno, c, text):
+    """The values of one channel of a ``.ts`` data line."""
+    fields = text.split(",")
+    try:
+        values = np.array(fields, dtype=np.float64)
+    except ValueError:
+        values = None
+    if values is None or not np.isfinite(values).all():
+        for t, v in enumerate(fields):
+            v = v.strip()
+            if v == "?":
+                raise _err(path, lineno, f"channel {c}, time {t}: missing value '?' (impute it before "
+                                         "using lightwaves)")
+            try:
+                x = float(v)
+            except ValueError:
+                raise _err(path, lineno, f"channel {c}, time {t}: {v[:40]!r} is not a number") from None
+            if not np.isfinite(x):
+                raise _err(path, lineno, f"channel {c}, time {t}: missing or non-finite value {v!r} "
+                                         "(impute it before using lightwaves)")
+    return values
+
+
+def _ts_flag(path, lineno, tag, value):
+    word = value.split()[0].lower() if value.split() else ""
+    if word not in ("true", "false"):
+        raise _err(path, lineno, f"{tag} needs true or false, got {value[:40]!r}")
+    return word == "true"
 
 
 def read_ts(path):
-    """Read a UEA/UCR ``.ts`` file (equal or unequal length) with aeon.
+    """Read a UEA/UCR ``.ts`` file (equal or unequal length).
+
+    The file is parsed here, line by line (aeon's loader changes labels: it lowercases them and turns
+    ``nan`` inside a word into ``NaN``). Checked: the header, ``@data``, the number of dimensions of
+    every case, equal channel lengths within a case, ``@equalLength``, class labels against
+    ``@classLabel``, and every value (``?``, NaN and inf are refused). Labels come back exactly as
+    written. ``@timeStamps true`` files are refused (not supported).
 
     Parameters
     ----------
@@ -269,33 +224,82 @@ def read_ts(path):
     X, y, info
         ``y`` is None when the file has ``@classLabel false``.
     """
-    from aeon.datasets import load_from_ts_file
-
     path = os.fspath(path)
-    header, data_lines = _scan_ts(path)
-    try:
-        X, y = load_from_ts_file(path)
-    except (OSError, ValueError, IndexError, KeyError) as e:
-        bad = _find_bad_value(path, data_lines)
-        if bad is not None:
-            raise bad from None
-        raise _err(path, None, f"cannot parse .ts file: {e}") from None
-    n = len(X)
-    if n != len(data_lines):
-        raise _err(path, None, f"aeon read {n} cases but the file has {len(data_lines)} data lines")
-    if isinstance(X, np.ndarray):
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim == 2:
-            X = X[:, None, :]
-    else:
-        X = [np.asarray(a, dtype=np.float64) for a in X]
-    for i, a in enumerate(X):
-        if not np.isfinite(a).all():
-            c, t = (int(v) for v in np.argwhere(~np.isfinite(a))[0])
-            raise _err(path, data_lines[i], f"channel {c}, time {t}: missing or non-finite value "
-                                            "(impute it before using lightwaves)")
-    labelled = header.get("@classlabel", "false").split()[0].lower() == "true"
-    y = np.asarray(y) if labelled and y is not None and len(y) == n else None
+    header, header_lines = {}, {}
+    in_data = False
+    labelled = False
+    allowed = None
+    n_dims = None
+    first_len = None
+    cases, labels, data_lines = [], [], []
+    for lineno, raw in _ts_lines(path):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if not in_data:
+            if not line.startswith("@"):
+                raise _err(path, lineno, f"expected a @tag header line or @data, got {line[:40]!r}")
+            tag, _, value = line.partition(" ")
+            tag = tag.lower()
+            value = value.strip()
+            if tag == "@data":
+                in_data = True
+                continue
+            if tag == "@classlabel":
+                labelled = _ts_flag(path, lineno, "@classLabel", value)
+                allowed = value.split()[1:] if labelled else None
+            elif tag in ("@timestamps", "@equallength", "@univariate", "@missing", "@targetlabel"):
+                flag = _ts_flag(path, lineno, line.partition(" ")[0], value)
+                if tag == "@timestamps" and flag:
+                    raise _err(path, lineno, "@timeStamps true: time-stamped .ts data is not supported; "
+                                             "convert it to regularly sampled series")
+                if tag == "@targetlabel" and flag:
+                    raise _err(path, lineno, "@targetLabel true: regression targets, not class labels")
+            header[tag] = value
+            header_lines[tag] = lineno
+            continue
+        parts = line.split(":")
+        label = None
+        if labelled:
+            if len(parts) < 2:
+                raise _err(path, lineno, "no class label after the series (expected ...:label)")
+            label = parts[-1].strip()
+            parts = parts[:-1]
+        if n_dims is None:
+            n_dims = len(parts)
+            declared = header.get("@dimensions")
+            if declared is not None and declared.isdigit() and int(declared) != n_dims:
+                raise _err(path, lineno, f"{n_dims} dimensions but the header says @dimensions {declared}")
+        elif len(parts) != n_dims:
+            raise _err(path, lineno, f"{len(parts)} dimensions, but the first case has {n_dims}"
+                                     + (" (a missing channel or class label?)" if labelled and len(parts) == n_dims - 1 else ""))
+        if labelled and not label:
+            raise _err(path, lineno, "empty class label")
+        if labelled and "\x00" in label:
+            raise _err(path, lineno, "class label contains a NUL character")
+        if labelled and allowed and label not in allowed:
+            raise _err(path, lineno, f"class label {label!r} is not declared in @classLabel "
+                                     f"({' '.join(allowed)})")
+        lengths = [p.count(",") + 1 if p.strip() else 0 for p in parts]
+        if min(lengths) == 0:
+            raise _err(path, lineno, f"channel {lengths.index(0)} is empty")
+        if len(set(lengths)) != 1:
+            raise _err(path, lineno, f"channels have different lengths {lengths}; every channel of a"
+                                     " case must have the same length")
+        if first_len is None:
+            first_len = lengths[0]
+        elif header.get("@equallength", "").lower().startswith("true") and lengths[0] != first_len:
+            raise _err(path, lineno, f"series length {lengths[0]} differs from the first case's "
+                                     f"{first_len} but the header says @equalLength true")
+        cases.append(np.stack([_parse_channel(path, lineno, c, p) for c, p in enumerate(parts)]))
+        labels.append(label)
+        data_lines.append(lineno)
+    if not in_data:
+        raise _err(path, None, "no @data line: not a .ts file (or truncated header)")
+    if not cases:
+        raise _err(path, None, "no cases after @data")
+    X = np.stack(cases) if len({a.shape[1] for a in cases}) == 1 else cases
+    y = np.asarray(labels) if labelled else None
     dataset = header.get("@problemname") or Path(path).stem
     return X, y, _describe(X, y, path, "ts", dataset)
 
@@ -328,6 +332,7 @@ def read_npz(path):
         arrays = {}
         for key in ("X", "y", "lengths"):
             if key in keys:
+                _check_npz_member(path, npz, key)
                 try:
                     arrays[key] = npz[key]
                 except ValueError as e:
@@ -369,7 +374,44 @@ def read_npz(path):
             raise _err(path, None, f"y[{int(np.argmin(np.isfinite(y)))}] is NaN or inf")
         if y.dtype.kind == "S":
             y = y.astype(str)
+        if y.dtype.kind == "f":  # float labels name classes: keep them exactly as stored ("0.5")
+            y = np.asarray([repr(float(v)) for v in y])
     return X, y, _describe(X, y, path, "npz", Path(path).stem)
+
+
+def _memory_bytes() -> int:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 2**40
+
+
+def _check_npz_member(path, npz, key):
+    """Read the ``.npy`` header of ``key`` and check it against the member's size before decoding, so
+    a header that claims terabytes (or a truncated member) is refused without allocating anything."""
+    import zipfile
+
+    name = key + ".npy"
+    try:
+        info = npz.zip.getinfo(name)
+        with npz.zip.open(info) as f:
+            head = f.read(65536 + 12)
+    except (KeyError, zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError) as e:
+        raise _err(path, None, f"array {key!r} is corrupted ({e})") from None
+    try:
+        shape, dtype, offset = npy_header(head)
+    except ValueError as e:
+        if "dtype" in str(e) and ("'|O'" in str(e) or "O'" in str(e)):
+            raise _err(path, None, f"array {key!r} holds Python objects, which cannot be read without pickle;"
+                                   " store numeric X and string/number y") from None
+        raise _err(path, None, f"array {key!r} is not a valid .npy array ({e})") from None
+    need = npy_nbytes(shape, dtype)
+    have = info.file_size - offset
+    if need != have:
+        raise _err(path, None, f"array {key!r} is truncated or corrupted: its header describes shape "
+                               f"{shape} of {dtype} ({need} bytes) but the archive holds {max(have, 0)} bytes")
+    if need > _memory_bytes():
+        raise _err(path, None, f"array {key!r} ({need} bytes) is larger than this machine's memory")
 
 
 def _check_finite_cases(path, X):
@@ -385,16 +427,22 @@ def _check_finite_cases(path, X):
 
 # ----------------------------------------------------------------------------------------- .csv
 def _open_csv(path, required):
-    f = open(path, newline="", encoding="utf-8")
+    # surrogateescape: a bad byte does not stop the decoder mid-buffer (which would be reported on the
+    # wrong line); _check_utf8 finds it in the row that holds it.
+    f = open(path, newline="", encoding="utf-8", errors="surrogateescape")
     reader = csv.reader(f)
     try:
         header = next(reader)
+        _check_utf8(path, reader.line_num, header)
     except StopIteration:
         f.close()
         raise _err(path, 1, f"the file is empty; expected a header {','.join(required)}") from None
     except (csv.Error, UnicodeDecodeError) as e:
         f.close()
         raise _err(path, 1, f"unreadable CSV ({e})") from None
+    except DataFileError:
+        f.close()
+        raise
     header = [h.strip().lstrip("\ufeff").lower() for h in header]
     missing = [c for c in required if c not in header]
     if missing:
@@ -514,10 +562,19 @@ def read_csv(path, labels=None):
     return X, y, info
 
 
+def _check_utf8(path, lineno, row):
+    try:
+        "\x00".join(row).encode("utf-8")
+    except UnicodeEncodeError as e:
+        bad = e.object[e.start]
+        raise _err(path, lineno, f"not valid UTF-8 (byte {ord(bad) - 0xDC00:#04x})") from None
+
+
 def _rows(path, f, reader):
     try:
         for row in reader:
             lineno = reader.line_num
+            _check_utf8(path, lineno, row)
             if not row or all(not v.strip() for v in row):
                 continue
             yield lineno, row
@@ -547,8 +604,10 @@ def read_labels(path, case_ids):
     ndarray of str
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{path}: no such label file")
+    try:
+        check_input_file(path, "label file")
+    except ValueError as e:
+        raise DataFileError(str(e)) from None
     f, reader, (ic, il) = _open_csv(path, LABEL_COLUMNS)
     labels = {}
     lines = {}
@@ -559,6 +618,8 @@ def read_labels(path, case_ids):
         case, label = row[ic].strip(), row[il].strip()
         if not label:
             raise _err(path, lineno, f"empty label for case {case!r}")
+        if "\x00" in label:
+            raise _err(path, lineno, f"the label of case {case!r} contains a NUL character")
         if case in labels:
             raise _err(path, lineno, f"case {case!r} has a second label (first at line {lines[case]})")
         if case not in known:

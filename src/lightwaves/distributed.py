@@ -9,7 +9,7 @@ serial scan. Everything after the scan (recomputing the merged candidates, mRMR,
 client, as in a serial fit.
 
 Dask is an optional extra: this module imports ``dask``/``distributed`` only inside its functions and
-raises an :class:`ImportError` that says ``pip install "lightwaves[distributed]"`` when they are missing.
+raises an :class:`ImportError` that names the ``distributed`` extra when they are missing.
 
 Typical use::
 
@@ -32,6 +32,7 @@ import os
 
 import numpy as np
 
+from ._deps import install_hint, progress_bar, require
 from ._validation import Collection, channel_stats, check_collection
 from .selection import merge_top, scan_channels
 
@@ -46,7 +47,7 @@ __all__ = [
     "scan_shard",
 ]
 
-INSTALL_HINT = 'pip install "lightwaves[distributed]"'
+INSTALL_HINT = install_hint("distributed")
 #: Default upper bound on the input data of one shard (bytes of float64 samples sent to a worker).
 SHARD_BYTES = 256 * 2**20
 #: Shards per worker thread by default: a little slack for load balancing and cheap retries.
@@ -60,15 +61,8 @@ RETRIES = 2
 # ---------------------------------------------------------------------------------------------- dask access
 def _import_distributed():
     """Import ``distributed`` or raise an ImportError telling how to install it."""
-    try:
-        import dask  # noqa: F401
-        import distributed
-    except ImportError as exc:  # pragma: no cover - exercised with a patched sys.modules
-        raise ImportError(
-            "backend='dask' and lightwaves.distributed need Dask distributed, which is not installed; "
-            f"install it with: {INSTALL_HINT}"
-        ) from exc
-    return distributed
+    require("dask")
+    return require("distributed")
 
 
 def current_client(client=None):
@@ -289,9 +283,7 @@ def _run_sharded(client, jobs, n_jobs, progress, desc):
     futures = {}
     bar = None
     if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n_jobs, desc=desc, unit="shard", leave=False)
+        bar = progress_bar(total=n_jobs, desc=desc, unit="shard", leave=False)
 
     def submit_more(pending):
         window = max(2, 2 * _cluster_threads(client))
@@ -539,12 +531,13 @@ def fit_transformer_from_files(transformer, source, y, client=None, n_shards=Non
     """
     from ._kernels import transform_triples
     from ._plan import decode, plan_for_ids
-    from ._validation import check_labels
+    from ._validation import check_labels, check_max_dilation
 
     from ._families import parse_variant, resolve_selection
 
     client = current_client(client)
     slots, dil, k, m, max_cases = transformer._check_params()
+    check_max_dilation(int(dil[-1]), int(source.n_timepoints))
     if parse_variant(transformer.variant)[1] or resolve_selection(transformer.selection, transformer.variant) != "mrmr":
         raise ValueError(
             "fitting from files supports the paper's variants with mRMR selection only; the MiniRocket"

@@ -31,10 +31,11 @@ import json
 import os
 import zipfile
 import zlib
+from typing import NamedTuple
 
 import numpy as np
 
-from ._io import atomic_open
+from ._io import atomic_open, check_input_file, npy_header, npy_nbytes
 from ._rocket_family import ARRAY_SPEC as ROCKET_ARRAY_SPEC
 
 FORMAT_NAME = "lightwaves-model"
@@ -42,7 +43,11 @@ FORMAT_VERSION = 2  # 2: may hold MiniRocket-family arrays; models without them 
 MANIFEST = "manifest.json"
 ARRAY_DIR = "arrays/"
 MAX_MANIFEST_BYTES = 16 * 2**20
-MAX_ARRAY_BYTES = 4 * 2**30
+#: Largest model file, and largest total of its uncompressed members, that is read at all. A
+#: 500-feature model is about 50 KB; this leaves room for 10^6 channels or 10^5 features.
+MAX_MODEL_BYTES = 256 * 2**20
+#: Room for an ``.npy`` header beyond the array data it describes.
+MAX_NPY_HEADER = 4096
 
 # name -> (attribute path, allowed dtype kinds, ndim)
 _ARRAYS = {
@@ -233,7 +238,10 @@ def save(clf, path, metadata=None) -> None:
     from . import __version__
 
     if not hasattr(clf, "coef_") or not hasattr(clf, "transformer_"):
-        raise ValueError("the classifier is not fitted; call fit before saving it")
+        from sklearn.exceptions import NotFittedError
+
+        raise NotFittedError(f"This {type(clf).__name__} instance is not fitted yet. Call 'fit' with "
+                             "appropriate arguments before saving it.")
     members = {}
     described = {}
     rocket = getattr(clf.transformer_, "rocket_", None)
@@ -288,6 +296,7 @@ def save(clf, path, metadata=None) -> None:
             "best_score": _jsonable(getattr(clf.ridge_, "best_score_", None), "ridge best_score_"),
             "fit_intercept": bool(clf.ridge_.fit_intercept),
         },
+        "calibration": {"temperature": float(clf.temperature_)},
         "training": _jsonable(meta, "metadata"),
         "arrays": described,
     }
@@ -333,8 +342,14 @@ def _read(path):
     path = os.fspath(path)
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path} is a directory, not a model file")
+    try:
+        size = check_input_file(path, "model file", MAX_MODEL_BYTES)
+    except ValueError as e:
+        raise ModelFileError(str(e)) from None
     with open(path, "rb") as f:  # FileNotFoundError / PermissionError propagate (OSError)
-        raw = f.read()
+        raw = f.read(size + 1)  # one byte more tells a file that grew after the check
+    if len(raw) > MAX_MODEL_BYTES:
+        raise _fail(path, f"the file is larger than a model file can be ({MAX_MODEL_BYTES} bytes)")
     if len(raw) == 0:
         raise _fail(path, "the file is empty (not a lightwaves model)")
     if not raw.startswith(b"PK"):
@@ -374,8 +389,8 @@ def _read_zip(path, zf):
         raise _fail(path, f"not a lightwaves model file: no {MANIFEST} in the archive")
     text = _read_member(path, zf, infos[MANIFEST], MAX_MANIFEST_BYTES)
     try:
-        manifest = json.loads(text.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        manifest = json.loads(text.decode("utf-8"), parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise _fail(path, f"the manifest is not valid JSON ({e})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         found = manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__
@@ -411,13 +426,24 @@ def _read_zip(path, zf):
     if missing:
         raise _fail(path, f"member {missing[0]!r} is missing (truncated file?)")
 
-    members = {}
+    # Every size is checked against what the manifest's shapes imply before anything is inflated.
+    total = 0
     for name, d in described.items():
         info = infos[d["member"]]
-        if info.file_size != d.get("nbytes"):
-            raise _fail(path, f"member {d['member']} has {info.file_size} bytes, the manifest says "
-                              f"{d.get('nbytes')!r}")
-        members[d["member"]] = _read_member(path, zf, info, MAX_ARRAY_BYTES)
+        implied = _implied_nbytes(path, name, d)
+        nbytes = d.get("nbytes")
+        if isinstance(nbytes, bool) or not isinstance(nbytes, int) or not implied < nbytes <= implied + MAX_NPY_HEADER:
+            raise _fail(path, f"array {name}: the manifest's size {nbytes!r} does not match its shape "
+                              f"{d.get('shape')} and dtype {d.get('dtype')}")
+        if info.file_size != nbytes:
+            raise _fail(path, f"member {d['member']} has {info.file_size} bytes, the manifest says {nbytes}")
+        total += nbytes
+        if total > MAX_MODEL_BYTES:
+            raise _fail(path, f"the arrays would inflate to more than {MAX_MODEL_BYTES} bytes; refusing to"
+                              " read them")
+    members = {}
+    for name, d in described.items():
+        members[d["member"]] = _read_member(path, zf, infos[d["member"]], d["nbytes"])
     checksum = manifest.get("checksum")
     if not isinstance(checksum, dict) or checksum.get("algorithm") != "sha256":
         raise _fail(path, "the manifest has no sha256 checksum")
@@ -427,12 +453,45 @@ def _read_zip(path, zf):
     return manifest, members
 
 
+def _refuse_constant(token):
+    raise ValueError(f"{token} is not allowed in a model file")
+
+
+def _implied_nbytes(path, name, d) -> int:
+    """Bytes of data the manifest entry of array ``name`` describes (dtype and shape checked)."""
+    _attr, kinds, ndim = _ALL_ARRAYS[name]
+    ndims = ndim if isinstance(ndim, tuple) else (ndim,)
+    if not isinstance(d, dict):
+        raise _fail(path, f"the manifest's entry for array {name!r} is invalid")
+    shape, dtype = d.get("shape"), d.get("dtype")
+    if (not isinstance(shape, list) or len(shape) not in ndims
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in shape)):
+        raise _fail(path, f"array {name}: invalid shape {shape!r:.60} in the manifest")
+    try:
+        dt = np.dtype(dtype) if isinstance(dtype, str) else None
+    except (TypeError, ValueError):
+        dt = None
+    if dt is not None and dt.hasobject:
+        raise _fail(path, f"array {name} has dtype object, which cannot be read without pickle; refusing it")
+    if dt is None or dt.kind not in kinds or dt.itemsize > 16 or dt.fields is not None:
+        raise _fail(path, f"array {name}: invalid dtype {dtype!r:.40} in the manifest")
+    return npy_nbytes(shape, dt)
+
+
 def _decode_array(path, name, d, data):
     _attr, kinds, ndim = _ALL_ARRAYS[name]
     try:
+        shape, dtype, offset = npy_header(data)
+    except ValueError as e:
+        raise _fail(path, f"array {name} is not a valid .npy array ({e})") from None
+    if dtype.str != d.get("dtype") or list(shape) != d.get("shape"):
+        raise _fail(path, f"array {name} does not match its manifest entry")
+    if npy_nbytes(shape, dtype) != len(data) - offset:
+        raise _fail(path, f"array {name} is truncated or has trailing bytes")
+    try:
         a = np.load(io.BytesIO(data), allow_pickle=False)
     except ValueError as e:
-        raise _fail(path, f"array {name} cannot be read without pickle ({e})") from None
+        raise _fail(path, f"array {name} cannot be read ({e})") from None
     ndims = ndim if isinstance(ndim, tuple) else (ndim,)
     if not isinstance(a, np.ndarray) or a.dtype.kind not in kinds or a.ndim not in ndims:
         raise _fail(path, f"array {name} has dtype {getattr(a, 'dtype', '?')} and {getattr(a, 'ndim', '?')}"
@@ -457,19 +516,29 @@ def _decode_classes(path, entry):
             ok = True
         if not ok:
             raise _fail(path, f"class value {v!r} is not of kind {kind}")
+        if kind == "float" and not np.isfinite(float(v)):
+            raise _fail(path, f"class value {v!r} is not finite")
     if dtype == "object":
         classes = np.empty(len(values), dtype=object)
         classes[:] = values
         return classes
     try:
-        dt = np.dtype(dtype)
+        dt = np.dtype(dtype) if isinstance(dtype, str) else None
     except (TypeError, ValueError):
-        raise _fail(path, f"invalid class dtype {dtype!r}") from None
+        dt = None
+    if dt is None or dt.fields is not None or dt.itemsize > 4096:
+        raise _fail(path, f"invalid class dtype {dtype!r:.40}")
     if dt.kind not in _CLASS_KINDS or _CLASS_KINDS[dt.kind] != kind:
         raise _fail(path, f"class dtype {dtype!r} does not match kind {kind!r}")
-    if dt.kind == "S":
-        values = [v.encode("latin-1") for v in values]
-    return np.asarray(values, dtype=dt)
+    try:
+        if dt.kind == "S":
+            values = [v.encode("latin-1") for v in values]
+        classes = np.asarray(values, dtype=dt)
+    except (OverflowError, ValueError, UnicodeEncodeError) as e:
+        raise _fail(path, f"class values do not fit dtype {dtype} ({e})") from None
+    if classes.tolist() != ([v.decode("latin-1") for v in values] if dt.kind == "S" else values):
+        raise _fail(path, f"class values change when stored as dtype {dtype} (truncated or rounded)")
+    return classes
 
 
 #: Constructor parameters of LightWaveSClassifier a model file may record (tests keep it in step).
@@ -483,6 +552,7 @@ PARAM_NAMES = frozenset({
 def _load_parts(path):
     """Read, verify and decode a model file: (manifest, arrays, classes, params). No scikit-learn."""
     from ._plan import dilations_for
+    from ._validation import check_params
 
     manifest, members = _read(path)
     try:
@@ -490,9 +560,19 @@ def _load_parts(path):
                   for name, d in manifest["arrays"].items()}
         classes = _decode_classes(path, manifest.get("classes"))
         params = manifest.get("params")
-        if not isinstance(params, dict) or not set(params) <= PARAM_NAMES:
-            extra = sorted(set(params) - PARAM_NAMES) if isinstance(params, dict) else params
-            raise _fail(path, f"unknown estimator parameters {extra!r}")
+        if not isinstance(params, dict):
+            raise _fail(path, f"invalid estimator parameters {params!r:.80}")
+        if set(params) - PARAM_NAMES:
+            raise _fail(path, f"unknown estimator parameters {sorted(set(params) - PARAM_NAMES)!r:.80}")
+        from ._families import FAMILY_DEFAULTS
+
+        params = {**{k: v for k, v in FAMILY_DEFAULTS.items() if k not in params}, **params}  # older files
+        if PARAM_NAMES - set(params):
+            raise _fail(path, f"missing estimator parameters {sorted(PARAM_NAMES - set(params))!r:.80}")
+        try:  # the same rules as for a new estimator
+            check_params(params)
+        except ValueError as e:
+            raise _fail(path, f"invalid parameter: {e}") from None
         tinfo, sinfo, rinfo = manifest["transformer"], manifest["scaler"], manifest["ridge"]
         n_channels = tinfo["n_channels_in"]
         n_usable = tinfo["n_candidates_usable"]
@@ -501,12 +581,39 @@ def _load_parts(path):
                          ("n_samples_seen", sinfo["n_samples_seen"])):
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise _fail(path, f"invalid {label} {v!r}")
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < np.inf:
             raise _fail(path, f"invalid ridge alpha {alpha!r}")
+        _temperature(path, manifest)
     except (KeyError, TypeError) as e:
         raise _fail(path, f"the manifest is incomplete ({type(e).__name__}: {e})") from None
     _check_consistency(path, arrays, classes, n_channels, params, dilations_for)
     return manifest, arrays, classes, params
+
+
+class ModelParts(NamedTuple):
+    """A verified model file, decoded but not turned into estimators (see :func:`read_model`)."""
+
+    manifest: dict
+    arrays: dict
+    classes: np.ndarray
+    params: dict
+
+
+def read_model(path) -> ModelParts:
+    """Read and check a model file exactly as :func:`load` does, without building estimators (so
+    without importing scikit-learn): the manifest, the decoded arrays, the classes and parameters."""
+    return ModelParts(*_load_parts(os.fspath(path)))
+
+
+def _temperature(path, manifest):
+    """The softmax temperature of ``predict_proba``, or None for files saved before it existed."""
+    cal = manifest.get("calibration")
+    if cal is None:
+        return None
+    t = cal.get("temperature") if isinstance(cal, dict) else None
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 < t < np.inf:
+        raise _fail(path, f"invalid calibration temperature {t!r}")
+    return float(t)
 
 
 def load_predictor(path, n_jobs=1):
@@ -533,7 +640,8 @@ def load_predictor(path, n_jobs=1):
         manifest["transformer"]["n_channels_in"], arrays["feature_ids"], arrays["dilations"],
         arrays["channel_mean"], arrays["channel_std"], rocket=arrays.get("rocket"),
     )
-    return Predictor(state, arrays["coef"], arrays["intercept"], classes, n_jobs=n_jobs)
+    return Predictor(state, arrays["coef"], arrays["intercept"], classes, n_jobs=n_jobs,
+                     temperature=_temperature(path, manifest))
 
 
 def load(path):
@@ -607,7 +715,9 @@ def load(path):
     clf.classes_ = classes
     clf.coef_ = np.ascontiguousarray(arrays["coef"])
     clf.intercept_ = arrays["intercept"]
-    clf._coef_t = np.ascontiguousarray(clf.coef_.T)
+    temperature = _temperature(path, manifest)
+    if temperature is not None:  # files saved before probabilities existed have none
+        clf.temperature_ = temperature
     training = manifest.get("training")
     clf.training_metadata_ = dict(training) if isinstance(training, dict) else {}
     clf.model_file_ = {k: manifest[k] for k in ("format", "format_version", "library_version")}
@@ -639,6 +749,11 @@ def _check_consistency(path, arrays, classes, n_channels, params, dilations_for)
         raise _fail(path, "channel_std must be positive")
     if k < 1:
         raise _fail(path, "the model has no features")
+    if k > params["n_features"]:
+        raise _fail(path, f"the model has {k} features but n_features is {params['n_features']}")
+    alphas = arrays["ridge_alphas"]
+    if alphas.size == 0 or not (alphas > 0).all():
+        raise _fail(path, "ridge_alphas must be positive")
     shapes = {
         "feature_scores": [(k,)], "scaler_mean": [(k,)], "scaler_scale": [(k,)], "scaler_var": [(k,)],
         "ridge_coef": [(rows, k)] + ([(k,)] if rows == 1 else []),

@@ -14,12 +14,17 @@ from pathlib import Path
 
 import numpy as np
 
+from ._deps import require
+
 LEVEL_FEATURES = ("ppv", "max", "lspv", "min")
+#: Files that :func:`write_report` writes into its directory.
+REPORT_FILES = ("index.html", "channel_importance.png", "dilations_levels.png", "confusion_matrix.png",
+                "accuracy_vs_latency.png")
 
 
 def _figure(nrows, ncols, figsize):
     """A figure drawn by the Agg canvas (pyplot and the user's backend are left alone)."""
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure").Figure
 
     fig = Figure(figsize=figsize)
     return fig, fig.subplots(nrows, ncols)
@@ -43,7 +48,7 @@ def channel_importance(clf) -> dict:
     """
     t = clf.transformer_
     ch = t.features_[:, 0]
-    w = np.abs(np.asarray(clf.ridge_.coef_)).sum(axis=0)
+    w = clf.feature_weights_
     n = t.n_channels_in_
     return {
         "channels": np.arange(n),
@@ -163,7 +168,8 @@ def compare_methods(clf, X, y, X_train, y_train, random_state=0) -> list[dict]:
     list of dict
         One row per method: ``method``, ``accuracy``, ``fit_s``, ``latency_ms``, ``features``.
     """
-    from aeon.classification.convolution_based import MiniRocketClassifier, RocketClassifier
+    aeon_cb = require("aeon.classification.convolution_based")
+    MiniRocketClassifier, RocketClassifier = aeon_cb.MiniRocketClassifier, aeon_cb.RocketClassifier
 
     y = np.asarray(y)
     rows = []

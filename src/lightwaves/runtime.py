@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import transform_triples
+from ._kernels import linear_scores, softmax_rows, transform_triples
 from ._plan import plan_for_ids
 from ._rocket_family import plan_for as rocket_plan_for
 from ._rocket_kernels import transform_rocket
@@ -68,7 +68,7 @@ class InferenceState:
 
     def features(self, X, n_jobs=1) -> np.ndarray:
         """The selected features of ``X`` (all training channels, or only the selected ones)."""
-        coll = check_collection(X)
+        coll = check_collection(X, n_channels_model=self.n_channels_in)
         try:
             plan, mean, inv_sd = self._modes[coll.n_channels]
         except KeyError:
@@ -99,16 +99,17 @@ class Predictor:
     """A fitted LightWaveS classifier reduced to prediction: features, then one linear map.
 
     Attributes mirror :class:`~lightwaves.LightWaveSClassifier`: ``classes_``, ``coef_``, ``intercept_``,
-    ``n_channels_in_``, ``selected_channels_``; ``predict`` and ``decision_function`` give bit-for-bit the
+    ``n_channels_in_``, ``selected_channels_``, ``temperature_``; ``predict``, ``decision_function`` and
+    ``predict_proba`` give bit-for-bit the
     classifier's results.
     """
 
-    def __init__(self, state: InferenceState, coef, intercept, classes, n_jobs=1):
+    def __init__(self, state: InferenceState, coef, intercept, classes, n_jobs=1, temperature=None):
         self._state = state
         self.coef_ = np.ascontiguousarray(np.atleast_2d(coef), dtype=np.float64)
         self.intercept_ = np.atleast_1d(np.asarray(intercept, dtype=np.float64))
-        self._coef_t = np.ascontiguousarray(self.coef_.T)
         self.classes_ = np.asarray(classes)
+        self.temperature_ = None if temperature is None else float(temperature)
         self.n_jobs = n_jobs
 
     @property
@@ -120,16 +121,38 @@ class Predictor:
         return self._state.selected_channels
 
     def decision_function(self, X) -> np.ndarray:
-        return decision_scores(self._state.features(X, self.n_jobs), self._coef_t, self.intercept_)
+        return decision_scores(self._state.features(X, self.n_jobs), self.coef_, self.intercept_)
 
     def predict(self, X) -> np.ndarray:
         return labels_from_scores(self.decision_function(X), self.classes_)
 
+    def predict_proba(self, X) -> np.ndarray:
+        """Calibrated class probabilities ``(n_cases, n_classes)``, columns in ``classes_`` order."""
+        if self.temperature_ is None:
+            raise ValueError("this model file has no probability calibration (saved by an older lightwaves);"
+                             " refit it to get predict_proba")
+        return probabilities(self.decision_function(X), self.temperature_)
 
-def decision_scores(F, coef_t, intercept) -> np.ndarray:
-    """Ridge scores of features ``F``: ``(n_cases,)`` for two classes, else ``(n_cases, n_classes)``."""
-    scores = F @ coef_t + intercept
+
+def decision_scores(F, coef, intercept) -> np.ndarray:
+    """Ridge scores of features ``F``: ``(n_cases,)`` for two classes, else ``(n_cases, n_classes)``.
+
+    ``coef`` is ``(1 or n_classes, n_features)``. The sums run in a fixed order (not through BLAS), so
+    a case gets the same bits alone, in any batch or chunk, with any ``n_jobs``, on any CPU.
+    """
+    scores = linear_scores(F, coef, intercept)
     return scores.ravel() if scores.shape[1] == 1 else scores
+
+
+def probabilities(scores, temperature) -> np.ndarray:
+    """Class probabilities from ridge scores: ``softmax(scores / temperature)``, ``(n_cases, n_classes)``.
+
+    With two classes the single score ``s`` stands for the logits ``(-s, s)``. ``temperature`` is fitted
+    on the ridge's leave-one-out scores of the training cases (see ``LightWaveSClassifier``).
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    logits = np.stack([-scores, scores], axis=1) if scores.ndim == 1 else scores
+    return softmax_rows(logits, temperature)
 
 
 def labels_from_scores(scores, classes) -> np.ndarray:
@@ -139,4 +162,5 @@ def labels_from_scores(scores, classes) -> np.ndarray:
     return classes[np.argmax(scores, axis=1)]
 
 
-__all__ = ["InferenceState", "Predictor", "check_finite", "decision_scores", "labels_from_scores"]
+__all__ = ["InferenceState", "Predictor", "check_finite", "decision_scores", "labels_from_scores",
+           "probabilities"]

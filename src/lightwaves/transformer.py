@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._kernels import transform_triples
-from ._plan import (
-    check_variant,
-    dilations_for,
-    feature_names,
-    feature_table,
-    plan_for_ids,
+from ._plan import feature_names, feature_table, plan_for_ids
+from ._validation import (
+    BACKENDS,
+    Collection,
+    channel_stats,
+    check_collection,
+    check_labels,
+    check_max_dilation,
+    check_params,
 )
-from ._rocket_family import check_pooling
-from ._rocket_family import empty as empty_rocket
-from ._validation import Collection, channel_stats, check_collection, check_labels
 from ._families import parse_variant, resolve_selection, select_pooled
+from ._rocket_family import empty as empty_rocket
 from .runtime import InferenceState
 from .selection import mrmr, scan_channels, warn_if_short
-
-BACKENDS = ("serial", "dask")
-SELECTIONS = ("auto", "mrmr", "detach", "random")
 
 
 class LightWaveSTransformer(TransformerMixin, BaseEstimator):
@@ -58,7 +54,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         numba threads for the transform (-1: all). Results are identical for every value.
     backend : {"serial", "dask"}, default="serial"
         Where candidate scoring runs: in this process, or sharded by channel on the current
-        ``dask.distributed`` client (needs ``pip install lightwaves[distributed]``).
+        ``dask.distributed`` client (needs the ``distributed`` extra).
     progress : bool, default=False
         Show a progress bar over channels during ``fit``.
     distinct_candidates : bool, default=True
@@ -94,8 +90,8 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     features_ : ndarray of shape (n_features_out_, 5)
         One row per selected feature: channel, kernel, dilation, level (1 or 2), feature
         (0 ppv, 1 max, 2 lspv, 3 min).
-    feature_names_ : list of str
-        Readable names, e.g. ``"ch3/k17/d8/L2/ppv"``.
+    feature_names_ : ndarray of str (dtype object)
+        Readable names, e.g. ``"ch3/k17/d8/L2/ppv"``; ``get_feature_names_out()`` returns the same.
     feature_scores_ : ndarray
         ANOVA F-scores of the selected features.
     selected_channels_ : ndarray of int
@@ -148,35 +144,8 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ parameters
     def _check_params(self):
-        def positive_int(name, value):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-            return int(value)
-
-        paper, _rocket = parse_variant(self.variant)
-        slots = check_variant(paper) if paper is not None else np.empty(0, dtype=np.int64)
-        dil = dilations_for(self.max_dilation)
-        k = positive_int("n_features", self.n_features)
-        m = 3 * k if self.n_candidates is None else positive_int("n_candidates", self.n_candidates)
-        if self.selection not in SELECTIONS:
-            raise ValueError(f"selection must be one of {SELECTIONS}, got {self.selection!r}")
-        check_pooling(self.pooling)
-        if not isinstance(self.diff, (bool, np.bool_)):
-            raise ValueError(f"diff must be True or False, got {self.diff!r}")
-        positive_int("rocket_budget", self.rocket_budget)
-        step = self.detach_step
-        if isinstance(step, bool) or not isinstance(step, numbers.Real) or not 0 < step < 1:
-            raise ValueError(f"detach_step must be a number in (0, 1), got {step!r}")
-        if m < k:
-            raise ValueError(f"n_candidates ({m}) must be at least n_features ({k})")
-        max_cases = positive_int("max_cases", self.max_cases)
-        if self.n_jobs is not None and (
-            isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, numbers.Integral) or self.n_jobs == 0
-        ):
-            raise ValueError(f"n_jobs must be a non-zero integer or None, got {self.n_jobs!r}")
-        if self.backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
-        return slots, dil, k, m, max_cases
+        p = check_params(self.get_params())
+        return p.slots, p.dilations, p.n_features, p.n_candidates, p.max_cases
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y):
@@ -194,6 +163,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     def _fit(self, X, y):
         slots, dil, k, m, max_cases = self._check_params()
         coll = check_collection(X)
+        check_max_dilation(int(dil[-1]), int(coll.lengths.max()))
         y = check_labels(y, coll.n_cases)
         classes, codes = np.unique(y, return_inverse=True)
         mean, sd = channel_stats(coll)
@@ -213,6 +183,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
                 distinct=self.distinct_candidates, seed=check_random_state(self.random_state).randint(2**31 - 1),
                 n_jobs=self.n_jobs,
             )
+            _check_some_usable(picked.n_features)
             warn_if_short(picked.n_features, k, "features")
             self._store(coll.n_channels, mean, sd, dil, picked.feature_ids, picked.scores, picked.n_usable,
                         picked.rocket)
@@ -233,6 +204,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     def _select(self, C, ids, scores, n_usable, k, n_channels, mean, sd, dil):
         """mRMR on the merged candidates ``C`` and store the fitted state; returns the chosen columns."""
         chosen = mrmr(C, scores, k)
+        _check_some_usable(len(chosen))
         warn_if_short(len(chosen), k, "features")
         self._store(n_channels, mean, sd, dil, ids[chosen], scores[chosen], n_usable, empty_rocket())
         return chosen
@@ -276,7 +248,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         if rocket is None:
             rocket = self.rocket_ = empty_rocket()
         self.features_ = np.concatenate([feature_table(self.feature_ids_, dil), rocket.table()])
-        self.feature_names_ = feature_names(self.feature_ids_, dil) + rocket.names()
+        self.feature_names_ = np.asarray(feature_names(self.feature_ids_, dil) + rocket.names(), dtype=object)
         self.n_features_out_ = int(len(self.feature_ids_)) + rocket.n_features
         self._inference = InferenceState(
             self.n_channels_in_, self.feature_ids_, dil, self.channel_mean_, self.channel_std_, rocket
@@ -291,14 +263,15 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         order), so a device that records only the selected channels can call it directly.
         """
         check_is_fitted(self, "feature_ids_")
-        return self._transform_collection(check_collection(X))
+        return self._inference.features(X, self.n_jobs)
 
     def _transform_collection(self, coll: Collection) -> np.ndarray:
         return self._inference.features(coll, self.n_jobs)
 
     def get_feature_names_out(self, input_features=None):
+        """Names of the output features (the same array as ``feature_names_``)."""
         check_is_fitted(self, "feature_ids_")
-        return np.asarray(self.feature_names_, dtype=object)
+        return self.feature_names_.copy()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -307,9 +280,17 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         return tags
 
 
+def _check_some_usable(n_chosen: int) -> None:
+    if n_chosen == 0:
+        raise ValueError(
+            "no usable features: every candidate feature is constant on the cases used for selection"
+            " (constant training data, or too few cases per class; check X and max_cases)"
+        )
+
+
 def _progress_bar(enabled, total, desc):
     if not enabled:
         return None
-    from tqdm.auto import tqdm
+    from ._deps import progress_bar
 
-    return tqdm(total=total, desc=desc, unit="ch", leave=False)
+    return progress_bar(total=total, desc=desc, unit="ch", leave=False)
