@@ -302,3 +302,15 @@ def test_bad_parameters(param, value):
     X, y = make_data()
     with pytest.raises(ValueError, match=param):
         LightWaveSClassifier(**{param: value}).fit(X, y)
+
+
+@settings(max_examples=50, deadline=None)
+@given(z=hnp.arrays(np.float64, st.integers(1, 60), elements=st.floats(-1e3, 1e3)),
+       n_q=st.integers(1, 20))
+def test_bias_quantiles_are_numpys(z, n_q):
+    from lightwaves._rocket_kernels import _quantiles_of
+
+    q = quantiles(n_q)
+    out = np.empty(n_q)
+    _quantiles_of(z, q, out)
+    assert out.tobytes() == np.quantile(z, q).tobytes()

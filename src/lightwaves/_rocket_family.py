@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._kernels import N_KERNELS
-from ._rocket_kernels import POOLS, conv_output
+from ._rocket_kernels import POOLS, fit_biases
 
 POOLINGS = {"ppv": (0,), "multirocket": (0, 1, 2, 3)}
 #: Arrays of a :class:`RocketFeatures`, as stored in a model file (name -> dtype kind, ndim).
@@ -277,39 +277,40 @@ def fit_pool(coll, mean, inv_sd, budget=10_000, pooling="ppv", diff=False, seed=
     rng = np.random.RandomState(seed)
     C = coll.n_channels
     length = int(coll.lengths.max())  # dilations for the longest series (shorter ones pool all of z)
-    combos, kern, dil, dif, fconv, bias, valid = [], [], [], [], [], [], []
+    combos, kern, dil, dif, cases, n_bias, qs, valid = [], [], [], [], [], [], [], []
     for d_flag in (0, 1) if diff else (0,):
         dilations, per_dil = fit_dilations(length - d_flag, budget)
         q = quantiles(N_KERNELS * int(per_dil.sum()))
-        n_comb = len(dilations) * N_KERNELS
-        n_per = (2 ** rng.uniform(0, np.log2(min(C, 9) + 1), n_comb)).astype(np.int64)
+        n_per = (2 ** rng.uniform(0, np.log2(min(C, 9) + 1), len(dilations) * N_KERNELS)).astype(np.int64)
         q_start = 0
         for di, d in enumerate(dilations.tolist()):
+            nb = int(per_dil[di])
             for k in range(N_KERNELS):
-                channels = np.sort(rng.choice(C, min(int(n_per[di * N_KERNELS + k]), C), replace=False))
-                case = rng.randint(coll.n_cases)
-                z = conv_output(coll.data, coll.offsets[case], coll.lengths[case], mean, inv_sd,
-                                channels.astype(np.int64), d_flag, d, k)
-                nb = int(per_dil[di])
-                b = np.quantile(z, q[q_start : q_start + nb]) if len(z) else np.zeros(nb)
-                q_start += nb
-                j = len(kern)
-                combos.append(channels)
+                combos.append(np.sort(rng.choice(C, min(int(n_per[di * N_KERNELS + k]), C), replace=False)))
+                cases.append(rng.randint(coll.n_cases))
                 kern.append(k)
                 dil.append(d)
                 dif.append(d_flag)
-                fconv.append(np.full(nb * len(pools), j))
-                bias.append(np.repeat(b, len(pools)))
-                valid.append(np.full(nb * len(pools), (di + k) % 2))
+                n_bias.append(nb)
+                qs.append(q[q_start : q_start + nb])
+                valid.append((di + k) % 2)
+                q_start += nb
     offsets = np.zeros(len(combos) + 1, dtype=np.int64)
     np.cumsum([len(c) for c in combos], out=offsets[1:])
-    n_feat = sum(len(f) for f in fconv)
+    channels = np.concatenate(combos).astype(np.int64)
+    kern, dil, dif = (np.asarray(v, dtype=np.int64) for v in (kern, dil, dif))
+    n_bias = np.asarray(n_bias, dtype=np.int64)
+    q_off = np.zeros(len(n_bias) + 1, dtype=np.int64)
+    np.cumsum(n_bias, out=q_off[1:])
+    biases = fit_biases(coll.data, coll.offsets, coll.lengths, mean, inv_sd, offsets, channels, dif, dil, kern,
+                        np.asarray(cases, dtype=np.int64), q_off, np.concatenate(qs))
+    # one feature per (convolution, bias, operator), in that order
+    per_conv = n_bias * len(pools)
     return RocketFeatures(
-        combo_offsets=offsets, combo_channels=np.concatenate(combos).astype(np.int64),
-        kernel=np.asarray(kern, np.int64), dilation=np.asarray(dil, np.int64),
-        diff=np.asarray(dif, np.int64), feature_conv=np.concatenate(fconv).astype(np.int64),
-        bias=np.concatenate(bias).astype(np.float64), valid=np.concatenate(valid).astype(np.int64),
-        pool=np.tile(pools, n_feat // len(pools)),
+        combo_offsets=offsets, combo_channels=channels, kernel=kern, dilation=dil, diff=dif,
+        feature_conv=np.repeat(np.arange(len(kern), dtype=np.int64), per_conv),
+        bias=np.repeat(biases, len(pools)), valid=np.repeat(np.asarray(valid, dtype=np.int64), per_conv),
+        pool=np.tile(pools, int(n_bias.sum())),
     )
 
 

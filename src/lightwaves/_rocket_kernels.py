@@ -209,6 +209,36 @@ def conv_output(data, start, n, mean, inv_sd, channels, diff, d, kernel):
     return z
 
 
+@njit(cache=True)
+def _quantiles_of(z, q, out):
+    """``np.quantile(z, q)`` (numpy's default linear method, bit for bit: the same index arithmetic and
+    the same two-sided interpolation) into ``out``."""
+    v = np.sort(z)
+    n = v.shape[0]
+    for i in range(q.shape[0]):
+        virtual = (n - 1) * q[i]
+        lo = np.floor(virtual)
+        gamma = virtual - lo
+        a = v[min(max(int(lo), 0), n - 1)]
+        b = v[min(max(int(lo) + 1, 0), n - 1)]
+        diff = b - a
+        out[i] = b - diff * (1.0 - gamma) if gamma >= 0.5 else a + diff * gamma
+
+
+@njit(cache=True)
+def fit_biases(data, offsets, lengths, mean, inv_sd, combo_off, combo_ch, cdiff, cd, ck, cases, q_off, q):
+    """Biases of every convolution ``j``: the quantiles ``q[q_off[j]:q_off[j + 1]]`` of its full output
+    on training case ``cases[j]`` (zeros when the series is empty)."""
+    out = np.zeros(q.shape[0])
+    for j in range(ck.shape[0]):
+        i = cases[j]
+        z = conv_output(data, offsets[i], lengths[i], mean, inv_sd, combo_ch[combo_off[j] : combo_off[j + 1]],
+                        cdiff[j], cd[j], ck[j])
+        if z.shape[0] > 0:
+            _quantiles_of(z, q[q_off[j] : q_off[j + 1]], out[q_off[j] : q_off[j + 1]])
+    return out
+
+
 def transform_rocket(coll, mean, inv_sd, plan, n_jobs=1):
     """Features of ``plan`` (a :class:`lightwaves._rocket_family.RocketPlan`) for every case.
 
