@@ -41,6 +41,8 @@ CONFIGS = {
                                                           pooling="multirocket", rocket_budget=5000)),
     "both-mp-sfd": ("paper + MR + MP, SFD", dict(variant="L1L2+MR", selection="detach", pooling="multirocket",
                                                   rocket_budget=2500)),
+    "mr-20k-sfd": ("MR (budget 20,000), SFD", dict(variant="MR", rocket_budget=20_000)),
+    "mr-5k-sfd": ("MR (budget 5,000), SFD", dict(variant="MR", rocket_budget=5000)),
 }
 UNIVARIATE = ("ArrowHead", "GunPoint", "ItalyPowerDemand")
 
