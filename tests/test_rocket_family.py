@@ -314,3 +314,14 @@ def test_bias_quantiles_are_numpys(z, n_q):
     out = np.empty(n_q)
     _quantiles_of(z, q, out)
     assert out.tobytes() == np.quantile(z, q).tobytes()
+
+
+def test_cli_info_describes_family_features(mr_model, tmp_path):
+    from lightwaves.cli import model_info
+
+    mr_model.save(tmp_path / "mr.lwz")
+    info = model_info(tmp_path / "mr.lwz")
+    assert info["n_features"] == 60 and info["variant"] == "MR"
+    assert info["selected_channels"] == mr_model.selected_channels_.tolist()
+    assert all(f["name"].startswith("mr/") and f["level"] == 0 for f in info["features"])
+    assert {f["feature"] for f in info["features"]} <= {"ppv", "mpv", "mipv", "lspv"}

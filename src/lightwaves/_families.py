@@ -78,6 +78,31 @@ def resolve_selection(selection, variant):
     return selection
 
 
+def describe_features(feature_ids, dilations, rocket):
+    """Names, ``(n, 5)`` table rows and read channels of a fitted selection, paper features first.
+
+    Table rows are as :func:`lightwaves._plan.feature_table` (MiniRocket-family rows: first channel of
+    the combination, kernel, dilation, level 0, 4 + operator, see :meth:`RocketFeatures.table`).
+    """
+    from ._plan import feature_names, feature_table
+
+    table = feature_table(feature_ids, dilations)
+    names = feature_names(feature_ids, dilations)
+    channels = np.unique(table[:, 0])
+    if rocket is not None and rocket.n_features:
+        table = np.concatenate([table, rocket.table()])
+        names = names + rocket.names()
+        channels = np.union1d(channels, rocket.channels)
+    return names, table, channels
+
+
+def feature_kind(row) -> str:
+    """The feature name of a table row: ppv, max, lspv, min (paper) or ppv, mpv, mipv, lspv (level 0)."""
+    from ._rocket_kernels import POOLS
+
+    return POOLS[int(row[4]) - 4] if int(row[3]) == 0 else ["ppv", "max", "lspv", "min"][int(row[4])]
+
+
 @dataclass(frozen=True)
 class PooledSelection:
     """Selected paper-family ids, MiniRocket-family features, their ANOVA scores (paper's first)."""

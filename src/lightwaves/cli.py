@@ -363,26 +363,25 @@ def model_info(path) -> dict:
     """Everything ``lightwaves info`` shows, as a JSON-serialisable dict (no scikit-learn import)."""
     import numpy as np
 
-    from ._plan import feature_names, feature_table
+    from ._families import describe_features, feature_kind
     from .model_io import read_model
 
     m = read_model(path)
     manifest, arrays = m.manifest, m.arrays
-    ids, dil = arrays["feature_ids"], arrays["dilations"]
-    table = feature_table(ids, dil)
+    names, table, channels = describe_features(arrays["feature_ids"], arrays["dilations"], arrays.get("rocket"))
     weight = np.abs(np.atleast_2d(arrays["ridge_coef"])).sum(axis=0)
     features = [
         {"rank": r, "name": n, "channel": int(row[0]), "kernel": int(row[1]), "dilation": int(row[2]),
-         "level": int(row[3]), "feature": ["ppv", "max", "lspv", "min"][int(row[4])],
+         "level": int(row[3]), "feature": feature_kind(row),
          "anova_f": float(s), "ridge_weight": float(w)}
-        for r, (n, row, s, w) in enumerate(zip(feature_names(ids, dil), table, arrays["feature_scores"], weight))
+        for r, (n, row, s, w) in enumerate(zip(names, table, arrays["feature_scores"], weight))
     ]
     return {
         "model_file": {k: manifest[k] for k in ("format", "format_version", "library_version")},
         "variant": m.params["variant"],
-        "n_features": int(len(ids)),
+        "n_features": len(names),
         "n_channels_in": int(manifest["transformer"]["n_channels_in"]),
-        "selected_channels": np.unique(table[:, 0]).tolist(),
+        "selected_channels": channels.tolist(),
         "classes": m.classes.tolist(),
         "ridge_alpha": float(manifest["ridge"]["alpha"]),
         "params": m.params,

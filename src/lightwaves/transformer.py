@@ -8,7 +8,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._kernels import transform_triples
-from ._plan import feature_names, feature_table, plan_for_ids
+from ._plan import plan_for_ids
 from ._validation import (
     BACKENDS,
     Collection,
@@ -18,7 +18,7 @@ from ._validation import (
     check_max_dilation,
     check_params,
 )
-from ._families import parse_variant, resolve_selection, select_pooled
+from ._families import describe_features, parse_variant, resolve_selection, select_pooled
 from ._rocket_family import empty as empty_rocket
 from .runtime import InferenceState
 from .selection import mrmr, scan_channels, warn_if_short
@@ -247,9 +247,9 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         rocket = getattr(self, "rocket_", None)
         if rocket is None:
             rocket = self.rocket_ = empty_rocket()
-        self.features_ = np.concatenate([feature_table(self.feature_ids_, dil), rocket.table()])
-        self.feature_names_ = np.asarray(feature_names(self.feature_ids_, dil) + rocket.names(), dtype=object)
-        self.n_features_out_ = int(len(self.feature_ids_)) + rocket.n_features
+        names, self.features_, _ = describe_features(self.feature_ids_, dil, rocket)
+        self.feature_names_ = np.asarray(names, dtype=object)
+        self.n_features_out_ = len(names)
         self._inference = InferenceState(
             self.n_channels_in_, self.feature_ids_, dil, self.channel_mean_, self.channel_std_, rocket
         )
