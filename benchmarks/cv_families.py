@@ -138,7 +138,8 @@ def main(argv=None):
             row.append(f"{(d > 0.005).sum()}/{(np.abs(d) <= 0.005).sum()}/{(d < -0.005).sum()}, "
                        f"worst {d.min():+.3f}")
         lines.append("| wins/ties/losses vs MiniRocket (±0.005) | " + " | ".join(row) + " |")
-    lines += ["", "Median fit time per fold (s; the first fit of a method includes numba compilation when its cache is cold):", "",
+    lines += ["", "Median fit time per fold (s; the first fit of a method includes numba compilation when its"
+              " cache is cold):", "",
               "| dataset | " + " | ".join(label[m] for m in methods) + " |",
               "|---|" + "---|" * len(methods)]
     for name in names:
