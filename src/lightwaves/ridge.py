@@ -38,9 +38,10 @@ class RidgeMoments:
     Parameters
     ----------
     n_features, n_targets : int
+        Sizes; may be left at 0, the first chunk then sets them.
     """
 
-    def __init__(self, n_features: int, n_targets: int):
+    def __init__(self, n_features: int = 0, n_targets: int = 0):
         self.n = 0
         self.mean = np.zeros(n_features)
         self.comoment = np.zeros((n_features, n_features))
