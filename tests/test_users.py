@@ -51,22 +51,6 @@ def test_two_class_probabilities():
     assert np.allclose(P[:, 1], 1 / (1 + np.exp(-2 * s / clf.temperature_)))
 
 
-def test_loo_scores_are_exact_leave_one_out(fitted):
-    """The calibration's leave-one-out scores equal refitting the ridge without each case."""
-    from sklearn.linear_model import Ridge
-
-    from lightwaves.classifier import loo_scores
-
-    clf, _, X, y, _ = fitted
-    Z = clf.scaler_.transform(clf.transformer_.transform(X))
-    L = loo_scores(Z, y, clf.ridge_)
-    Y = np.where(np.eye(3)[y] > 0, 1.0, -1.0)
-    for i in (0, 7, 44):
-        keep = np.arange(len(y)) != i
-        refit = Ridge(alpha=clf.ridge_.alpha_).fit(Z[keep], Y[keep])
-        np.testing.assert_allclose(L[i], refit.predict(Z[i : i + 1])[0], rtol=1e-8, atol=1e-10)
-
-
 def test_probabilities_survive_files_and_batches(fitted):
     clf, path, X, _, _ = fitted
     P = clf.predict_proba(X)

@@ -9,10 +9,15 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_alphas, check_collection, check_labels
+from .ridge import LooAccumulator, RidgeMoments, class_targets, prepare, solve
 from .runtime import decision_scores, labels_from_scores, probabilities
 from .transformer import LightWaveSTransformer
 
 DEFAULT_ALPHAS = np.logspace(-3, 3, 10)
+#: Cases per chunk when the ridge's statistics are accumulated.
+CHUNK_CASES = 4096
+#: Leave-one-out scores of at most about this many cases (every m-th case) calibrate the probabilities.
+MAX_CALIBRATION_CASES = 100_000
 
 
 class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
@@ -124,15 +129,36 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         alphas = DEFAULT_ALPHAS if alphas is None else alphas
         # The ridge sees class codes 0..K-1: any label type (float labels too) gives the same model.
         classes, codes = np.unique(y, return_inverse=True)
-        self.scaler_ = StandardScaler().fit(F)
-        Z = self.scaler_.transform(F)
-        self.ridge_ = RidgeClassifierCV(alphas=alphas).fit(Z, codes)
-        self.ridge_.classes_ = classes
+
+        def chunks():
+            for start in range(0, len(F), CHUNK_CASES):
+                yield start, F[start : start + CHUNK_CASES]
+
+        self._fit_ridge(chunks, codes, classes, alphas)
         self.transformer_ = transformer
         self.classes_ = classes
         self._fold()
-        self.temperature_ = fit_temperature(loo_scores(Z, codes, self.ridge_), codes)
         return self
+
+    def _fit_ridge(self, chunks, codes, classes, alphas):
+        """Scaler, ridge and temperature from two passes over feature chunks (see :mod:`lightwaves.ridge`).
+
+        ``chunks()`` yields ``(first case, features)`` in case order; it is called twice. Memory is that of
+        one chunk plus ``O(n_features^2)``, whatever the number of cases.
+        """
+        Y = class_targets(codes, len(classes))
+        moments = RidgeMoments()
+        for start, Fc in chunks():
+            moments.update(Fc, Y[start : start + len(Fc)])
+        prep = prepare(moments)
+        loo = LooAccumulator(prep, alphas, keep_every=max(1, -(-prep.n // MAX_CALIBRATION_CASES)))
+        for start, Fc in chunks():
+            end = start + len(Fc)
+            loo.update(Fc, Y[start:end], codes[start:end])
+        sol = solve(prep, loo)
+        self.scaler_ = fitted_scaler(prep.mean, prep.scale, prep.var, prep.n)
+        self.ridge_ = fitted_ridge(sol.coef, sol.intercept, sol.alpha, alphas, sol.best_score, classes)
+        self.temperature_ = fit_temperature(sol.loo_scores, sol.loo_codes)
 
     def _fold(self):
         """Fold the scaler into the ridge: scores = features @ coef_.T + intercept_."""
@@ -205,25 +231,32 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
-def loo_scores(Z, codes, ridge) -> np.ndarray:
-    """Exact leave-one-out decision scores of a fitted ridge classifier: ``(n_cases, 1 or n_classes)``.
+def fitted_scaler(mean, scale, var, n_samples) -> StandardScaler:
+    """A fitted ``StandardScaler`` with the given statistics (used by ``fit`` and by model loading)."""
+    scaler = StandardScaler()
+    scaler.mean_ = np.asarray(mean, dtype=np.float64)
+    scaler.scale_ = np.asarray(scale, dtype=np.float64)
+    scaler.var_ = np.asarray(var, dtype=np.float64)
+    scaler.n_features_in_ = int(scaler.mean_.shape[0])
+    scaler.n_samples_seen_ = np.int64(n_samples)
+    return scaler
 
-    ``Z`` are the standardised training features (column means zero), ``ridge`` was fitted on them with
-    targets +-1 and an unpenalised intercept. For such a ridge, case ``i``'s prediction without case ``i``
-    is ``y_i - (y_i - yhat_i) / (1 - h_i)`` with leverage ``h_i = 1/n + z_i' (Z'Z + alpha I)^-1 z_i``:
-    one ``(n_features x n_features)`` solve, no refit.
-    """
-    n, k = Z.shape
-    Y = np.where(np.eye(int(codes.max()) + 1)[codes] > 0, 1.0, -1.0)
-    if Y.shape[1] == 2:
-        Y = Y[:, 1:]
-    coef = np.atleast_2d(ridge.coef_)
-    fitted = Z @ coef.T + ridge.intercept_
-    G = Z.T @ Z
-    G[np.diag_indices(k)] += ridge.alpha_
-    A = np.linalg.solve(G, Z.T)  # (k, n)
-    h = 1.0 / n + np.einsum("ij,ji->i", Z, A)
-    return Y - (Y - fitted) / np.maximum(1.0 - h, 1e-12)[:, None]
+
+def fitted_ridge(coef, intercept, alpha, alphas, best_score, classes) -> RidgeClassifierCV:
+    """A fitted ``RidgeClassifierCV`` on standardised features (``fit`` and model loading); with two
+    classes ``coef`` is ``(1, n_features)`` and ``intercept`` ``(1,)``, as scikit-learn stores them."""
+    from sklearn.preprocessing import LabelBinarizer
+
+    ridge = RidgeClassifierCV(alphas=np.asarray(alphas, dtype=np.float64))
+    ridge.coef_ = np.asarray(coef, dtype=np.float64)
+    ridge.intercept_ = np.asarray(intercept, dtype=np.float64)
+    ridge.alpha_ = float(alpha)
+    if best_score is not None:
+        ridge.best_score_ = float(best_score)
+    ridge.n_features_in_ = int(ridge.coef_.shape[-1])
+    ridge._label_binarizer = LabelBinarizer(pos_label=1, neg_label=-1).fit(classes)
+    ridge.classes_ = classes
+    return ridge
 
 
 def fit_temperature(scores, codes) -> float:

@@ -144,14 +144,22 @@ def client_for(workers=None, scheduler=None, timeout=10):
             client.close()
         return
     n = (os.cpu_count() or 1) if workers is None else _positive_int("workers", workers)
-    cluster = distributed.LocalCluster(
-        n_workers=n,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",
-        # Dask caps OMP/MKL/OpenBLAS at one thread per worker process but not numba.
-        env={"NUMBA_NUM_THREADS": "1"},
-    )
+    try:
+        cluster = distributed.LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            # Dask caps OMP/MKL/OpenBLAS at one thread per worker process but not numba.
+            env={"NUMBA_NUM_THREADS": "1"},
+        )
+    except RuntimeError as exc:
+        if "failed to start" not in str(exc):
+            raise
+        raise RuntimeError(
+            f"Dask could not start its local worker processes ({exc}). Worker processes re-import the main"
+            ' script: in a script, start the cluster under `if __name__ == "__main__":`'
+        ) from exc
     try:
         client = distributed.Client(cluster, timeout=timeout)
         try:

@@ -667,10 +667,7 @@ def load(path):
     OSError
         If the file cannot be read.
     """
-    from sklearn.linear_model import RidgeClassifierCV
-    from sklearn.preprocessing import LabelBinarizer, StandardScaler
-
-    from .classifier import LightWaveSClassifier
+    from .classifier import LightWaveSClassifier, fitted_ridge, fitted_scaler
     from .transformer import LightWaveSTransformer
 
     path = os.fspath(path)
@@ -692,22 +689,11 @@ def load(path):
     t.rocket_ = arrays.get("rocket")
     t._set_derived()
 
-    scaler = StandardScaler(with_mean=bool(sinfo.get("with_mean", True)), with_std=bool(sinfo.get("with_std", True)))
-    scaler.mean_ = arrays["scaler_mean"]
-    scaler.scale_ = arrays["scaler_scale"]
-    scaler.var_ = arrays["scaler_var"]
-    scaler.n_features_in_ = int(sinfo["n_features_in"])
-    scaler.n_samples_seen_ = np.int64(sinfo["n_samples_seen"])
-
-    ridge = RidgeClassifierCV(alphas=arrays["ridge_alphas"], fit_intercept=bool(rinfo.get("fit_intercept", True)))
-    ridge.coef_ = arrays["ridge_coef"]
-    ridge.intercept_ = arrays["ridge_intercept"]
-    ridge.alpha_ = float(alpha)
-    if isinstance(rinfo.get("best_score"), (int, float)):
-        ridge.best_score_ = float(rinfo["best_score"])
-    ridge.n_features_in_ = int(arrays["ridge_coef"].shape[-1])
-    ridge._label_binarizer = LabelBinarizer(pos_label=1, neg_label=-1).fit(classes)
-    ridge.classes_ = classes
+    scaler = fitted_scaler(arrays["scaler_mean"], arrays["scaler_scale"], arrays["scaler_var"],
+                           sinfo["n_samples_seen"])
+    best = rinfo.get("best_score")
+    ridge = fitted_ridge(arrays["ridge_coef"], arrays["ridge_intercept"], alpha, arrays["ridge_alphas"],
+                         best if isinstance(best, (int, float)) and not isinstance(best, bool) else None, classes)
 
     clf.transformer_ = t
     clf.scaler_ = scaler

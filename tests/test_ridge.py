@@ -1,0 +1,116 @@
+"""The streamed ridge (lightwaves.ridge) against StandardScaler + RidgeClassifierCV on the same features."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.linear_model import Ridge, RidgeClassifierCV
+from sklearn.preprocessing import StandardScaler
+
+from lightwaves.ridge import LooAccumulator, RidgeMoments, class_targets, prepare, solve
+
+from .conftest import DATASETS
+
+ALPHAS = np.logspace(-3, 3, 10)
+
+
+def streamed(F, codes, n_classes, chunk, alphas=ALPHAS, keep_every=1):
+    Y = class_targets(codes, n_classes)
+    m = RidgeMoments(F.shape[1], Y.shape[1])
+    for s in range(0, len(F), chunk):
+        m.update(F[s : s + chunk], Y[s : s + chunk])
+    p = prepare(m)
+    acc = LooAccumulator(p, alphas, keep_every=keep_every)
+    for s in range(0, len(F), chunk):
+        acc.update(F[s : s + chunk], Y[s : s + chunk], codes[s : s + chunk])
+    return p, solve(p, acc)
+
+
+def reference(F, codes, alphas=ALPHAS):
+    sc = StandardScaler().fit(F)
+    r = RidgeClassifierCV(alphas=alphas).fit(sc.transform(F), codes)
+    return sc, r
+
+
+def check_same(F, codes, n_classes, chunk):
+    p, sol = streamed(F, codes, n_classes, chunk)
+    sc, r = reference(F, codes)
+    assert sol.alpha == r.alpha_
+    ref = sc.transform(F) @ np.atleast_2d(r.coef_).T + r.intercept_
+    got = ((F - p.mean) / p.scale) @ sol.coef.T + sol.intercept
+    assert np.abs(got - ref).max() <= 1e-9 * np.abs(ref).max()
+    np.testing.assert_allclose(p.scale, sc.scale_, rtol=1e-12)
+    assert sol.best_score == pytest.approx(r.best_score_, rel=1e-9)
+    return p, sol
+
+
+@pytest.mark.parametrize("n, k, n_classes", [(60, 20, 2), (60, 20, 3), (25, 80, 4), (200, 5, 5)])
+@pytest.mark.parametrize("chunk", [1, 7, 1000])
+def test_same_as_scikit_learn_on_random_features(n, k, n_classes, chunk):
+    rng = np.random.default_rng(n + k)
+    codes = np.arange(n) % n_classes
+    F = rng.normal(size=(n, k)) * rng.uniform(0.1, 100, size=k) + rng.uniform(-50, 50, size=k)
+    F[:, 0] += codes  # some signal
+    F[:, 1] = 3.0  # a constant feature: scale 1, as StandardScaler
+    check_same(F, codes, n_classes, chunk)
+
+
+def test_loo_scores_are_leave_one_out_refits():
+    rng = np.random.default_rng(0)
+    codes = np.arange(40) % 3
+    F = rng.normal(size=(40, 12)) + codes[:, None]
+    p, sol = streamed(F, codes, 3, 9)
+    Z = (F - p.mean) / p.scale
+    Y = class_targets(codes, 3)
+    for i in (0, 13, 39):
+        keep = np.arange(40) != i
+        refit = Ridge(alpha=sol.alpha).fit(Z[keep], Y[keep])
+        np.testing.assert_allclose(sol.loo_scores[i], refit.predict(Z[i : i + 1])[0], rtol=1e-9, atol=1e-12)
+    _, every3 = streamed(F, codes, 3, 9, keep_every=3)
+    assert np.array_equal(every3.loo_codes, codes[::3])
+    np.testing.assert_allclose(every3.loo_scores, sol.loo_scores[::3], rtol=1e-12, atol=1e-14)
+
+
+def test_moments_merge_in_any_grouping():
+    rng = np.random.default_rng(1)
+    F, Y = rng.normal(size=(90, 6)) * 1e3 + 1e6, class_targets(np.arange(90) % 3, 3)
+    whole = RidgeMoments.of_chunk(F, Y)
+    parts = [RidgeMoments.of_chunk(F[s : s + 10], Y[s : s + 10]) for s in range(0, 90, 10)]
+    left = RidgeMoments(6, 3)
+    for part in parts:
+        left.merge(part)
+    tree = parts[0]
+    pairs = [parts[i].merge(parts[i + 1]) for i in range(1, 9, 2)]
+    for pair in pairs:
+        tree.merge(pair)
+    for m in (left, tree):
+        assert m.n == 90
+        np.testing.assert_allclose(m.mean, whole.mean, rtol=1e-14)
+        np.testing.assert_allclose(m.comoment, whole.comoment, rtol=1e-9, atol=1e-6 * np.abs(whole.comoment).max())
+
+
+def _datasets():
+    from aeon.datasets import load_classification
+
+    from lightwaves.data import read_dataset
+
+    yield "BasicMotions", load_classification("BasicMotions", split="train")
+    yield "JapaneseVowels", load_classification("JapaneseVowels", split="train")
+    for d in sorted(DATASETS.glob("*/*_TRAIN.ts")) if DATASETS.is_dir() else []:
+        X, y, _ = read_dataset(d)
+        yield d.parent.name, (X, y)
+
+
+@pytest.mark.slow
+def test_same_alpha_and_scores_on_every_benchmark_dataset():
+    """On the 500 selected features of every benchmark dataset: the same alpha, scores to 1e-9."""
+    from lightwaves import LightWaveSClassifier
+
+    seen = 0
+    for name, (X, y) in _datasets():
+        t = LightWaveSClassifier(random_state=0).fit(X, y).transformer_
+        F = t.transform(X)
+        classes, codes = np.unique(y, return_inverse=True)
+        check_same(F, codes, len(classes), chunk=64)
+        seen += 1
+    assert seen >= 2
