@@ -131,7 +131,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         classes, codes = np.unique(y, return_inverse=True)
         mean, sd = channel_stats(coll)
 
-        sub = self._subsample(coll.n_cases, max_cases)
+        sub = self._subsample(codes, max_cases)
         scoll, scodes = (coll, codes) if sub is None else (coll.subset(sub), codes[sub])
         inv_sd = 1.0 / sd
         ids, scores, n_usable = self._scan(scoll, scodes, len(classes), mean, inv_sd, dil, slots, m)
@@ -140,12 +140,14 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         # C order, as transform returns it: scaling reduces over cases in a layout-dependent order
         return coll, (np.ascontiguousarray(C[:, chosen]) if sub is None else None)
 
-    def _subsample(self, n_cases, max_cases):
-        """Sorted indices of the (seeded) subsample used for selection, or None to use every case."""
-        if n_cases <= max_cases:
+    def _subsample(self, codes, max_cases):
+        """Sorted indices of the (seeded, stratified) subsample used for selection, or None for every case.
+
+        See :func:`stratified_subsample`.
+        """
+        if len(codes) <= max_cases:
             return None
-        rng = check_random_state(self.random_state)
-        return np.sort(rng.choice(n_cases, size=max_cases, replace=False))
+        return stratified_subsample(codes, max_cases, check_random_state(self.random_state))
 
     def _select(self, C, ids, scores, n_usable, k, n_channels, mean, sd, dil):
         """mRMR on the merged candidates ``C`` and store the fitted state; returns the chosen columns."""
@@ -220,6 +222,38 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         tags.target_tags.required = True
         tags.input_tags.allow_nan = False
         return tags
+
+
+def stratified_subsample(codes, size, rng) -> np.ndarray:
+    """Sorted indices of ``size`` cases drawn without replacement, stratified by class.
+
+    Each class gets ``size * n_class / n`` places, rounded down, at least one (so a rare class is never
+    left out of selection) and at most its number of cases; the places left over go to the classes with the
+    largest remainders (ties: the smaller class code). Within a class the cases are drawn uniformly with
+    ``rng``. Deterministic for a given ``random_state``.
+    """
+    codes = np.asarray(codes)
+    counts = np.bincount(codes)
+    n = len(codes)
+    exact = size * counts / n
+    quota = np.minimum(np.maximum(np.floor(exact).astype(np.int64), (counts > 0).astype(np.int64)), counts)
+    left = size - int(quota.sum())
+    order = np.lexsort((np.arange(len(counts)), -(exact - np.floor(exact))))
+    while left > 0:
+        moved = False
+        for c in order:
+            if left and quota[c] < counts[c]:
+                quota[c] += 1
+                left -= 1
+                moved = True
+        if not moved:
+            break
+    while left < 0:  # more classes than places: drop from the largest quotas
+        c = int(np.argmax(quota))
+        quota[c] -= 1
+        left += 1
+    picked = [rng.choice(np.flatnonzero(codes == c), size=int(q), replace=False) for c, q in enumerate(quota) if q]
+    return np.sort(np.concatenate(picked))
 
 
 def _progress_bar(enabled, total, desc):
