@@ -231,6 +231,7 @@ class CaseSource:
                 X = X[:, None, :]
             n, c, t = X.shape
             self.n_cases, self.n_channels, self.length_max = n, c, t
+            check_collection(X[:1], name)  # dtype and shape errors now, in the usual order
         elif isinstance(X, (list, tuple)) and len(X):
             self.n_cases = len(X)
             self.n_channels = None  # checked chunk by chunk (a 1D case is one channel)

@@ -11,8 +11,9 @@ from ._kernels import transform_triples
 from ._plan import feature_names, feature_table, plan_for_ids
 from ._validation import (
     BACKENDS,
+    CaseSource,
     Collection,
-    channel_stats,
+    channel_stats_chunks,
     check_collection,
     check_labels,
     check_max_dilation,
@@ -20,6 +21,9 @@ from ._validation import (
 )
 from .runtime import InferenceState
 from .selection import mrmr, scan_channels, warn_if_short
+
+#: Cases per chunk when the whole training set is read (channel statistics, features for the ridge).
+CHUNK_CASES = 4096
 
 
 class LightWaveSTransformer(TransformerMixin, BaseEstimator):
@@ -118,27 +122,46 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, X, y=None, **fit_params):
         """Fit, then return the selected features of ``X`` (reusing the selection's computation)."""
-        coll, F = self._fit(X, y)
+        source, F = self.fit_source(X, y)
         if F is None:
-            F = self._transform_collection(coll)
+            F = np.concatenate([Fc for _, Fc in self.transform_chunks(source)])
         return F
+
+    def fit_source(self, X, y):
+        """Fit, and return ``(source, F)`` for callers that stream the features of many cases.
+
+        ``source`` is the :class:`~lightwaves._validation.CaseSource` of ``X`` (read chunk by chunk:
+        channel statistics and validation never hold a float64 copy of all of ``X``; selection reads only
+        its subsample of at most ``max_cases`` cases); ``F`` holds the features of every case when
+        selection saw every case (then they come for free), else None: use :meth:`transform_chunks`.
+        """
+        return self._fit(X, y)
+
+    def transform_chunks(self, source, size=CHUNK_CASES):
+        """``(first case, features)`` of consecutive chunks of at most ``size`` cases of ``source`` (a
+        ``CaseSource`` or anything :meth:`transform` accepts)."""
+        check_is_fitted(self, "feature_ids_")
+        if not isinstance(source, CaseSource):
+            source = CaseSource(source)
+        for start, coll in source.chunks(size):
+            yield start, self._transform_collection(coll)
 
     def _fit(self, X, y):
         slots, dil, k, m, max_cases = self._check_params()
-        coll = check_collection(X)
-        check_max_dilation(int(dil[-1]), int(coll.lengths.max()))
-        y = check_labels(y, coll.n_cases)
+        source = CaseSource(X)
+        check_max_dilation(int(dil[-1]), int(source.length_max))
+        y = check_labels(y, source.n_cases)
         classes, codes = np.unique(y, return_inverse=True)
-        mean, sd = channel_stats(coll)
+        mean, sd = channel_stats_chunks(lambda: (c for _, c in source.chunks(CHUNK_CASES)))
 
         sub = self._subsample(codes, max_cases)
-        scoll, scodes = (coll, codes) if sub is None else (coll.subset(sub), codes[sub])
+        scoll, scodes = (source.chunk(0, source.n_cases), codes) if sub is None else (source.take(sub), codes[sub])
         inv_sd = 1.0 / sd
         ids, scores, n_usable = self._scan(scoll, scodes, len(classes), mean, inv_sd, dil, slots, m)
         C = transform_triples(scoll, mean, inv_sd, plan_for_ids(ids, dil), n_jobs=self.n_jobs)
-        chosen = self._select(C, ids, scores, n_usable, k, coll.n_channels, mean, sd, dil)
+        chosen = self._select(C, ids, scores, n_usable, k, source.n_channels, mean, sd, dil)
         # C order, as transform returns it: scaling reduces over cases in a layout-dependent order
-        return coll, (np.ascontiguousarray(C[:, chosen]) if sub is None else None)
+        return source, (np.ascontiguousarray(C[:, chosen]) if sub is None else None)
 
     def _subsample(self, codes, max_cases):
         """Sorted indices of the (seeded, stratified) subsample used for selection, or None for every case.
