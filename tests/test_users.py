@@ -160,3 +160,26 @@ def test_results_on_stdout_logs_on_stderr(capsys, fitted, tmp_path):
     assert main(["predict", str(path), str(d / "x.npz"), "--out", str(tmp_path / "p.csv")]) == 0
     out, err = capsys.readouterr()
     assert out == "" and "wrote" in err
+
+
+# ------------------------------------------------------------------------------------ larger than memory
+def test_predict_streams_a_memory_mapped_npy(capsys, fitted, tmp_path, monkeypatch):
+    """``lightwaves predict`` on an .npy file maps it and writes rows a chunk at a time; rows equal the
+    in-memory predictions, whatever the chunk size."""
+    import lightwaves.cli as cli
+    from lightwaves.data import read_dataset
+
+    clf, path, X, _, _ = fitted
+    big = np.concatenate([X] * 5).astype(np.float32)
+    np.save(tmp_path / "big.npy", big)
+    Xm, y, info = read_dataset(tmp_path / "big.npy")
+    assert isinstance(Xm, np.memmap) and y is None and info["n_cases"] == len(big)
+    monkeypatch.setattr(cli, "CHUNK_CASES", 17)
+    assert main(["predict", str(path), str(tmp_path / "big.npy"), "--proba", "--quiet"]) == 0
+    rows = [r.split(",") for r in capsys.readouterr().out.split()[1:]]
+    assert [int(r[1]) for r in rows] == clf.predict(big).tolist()
+    assert np.array_equal(np.array([[float(v) for v in r[2:]] for r in rows]), clf.predict_proba(big))
+    bad = tmp_path / "short.npy"
+    bad.write_bytes((tmp_path / "big.npy").read_bytes()[:-8])
+    assert main(["predict", str(path), str(bad)]) == 1
+    assert "truncated or corrupted" in capsys.readouterr().err

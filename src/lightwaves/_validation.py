@@ -123,7 +123,7 @@ def _from_pandas(X, name: str):
     return X.to_numpy(dtype=np.float64)  # pd-wide: (n_cases, n_timepoints)
 
 
-def check_collection(X, name: str = "X", n_channels_model=None) -> Collection:
+def check_collection(X, name: str = "X", n_channels_model=None, case_offset: int = 0) -> Collection:
     """Validate ``X`` and flatten it.
 
     Accepted: a 3D numeric array ``(n_cases, n_channels, n_timepoints)``, a list of 2D arrays
@@ -131,7 +131,8 @@ def check_collection(X, name: str = "X", n_channels_model=None) -> Collection:
     DataFrames, and a 2D array ``(n_cases, n_timepoints)``, which always means one-channel cases
     (aeon's ``numpy2D``). ``n_channels_model`` is the channel count of a fitted model: a 2D array is
     then refused unless the model has one channel, because a 2D array given to a multichannel model is
-    ambiguous (one multichannel case, or several one-channel cases).
+    ambiguous (one multichannel case, or several one-channel cases). ``case_offset`` is added to the
+    case numbers in error messages (for chunks of a larger collection).
     """
     if isinstance(X, Collection):
         return X
@@ -176,7 +177,7 @@ def check_collection(X, name: str = "X", n_channels_model=None) -> Collection:
             raise ValueError(f"{name} is too short: series of length 0 (shape {X.shape})")
         X = np.ascontiguousarray(X, dtype=np.float64)
         if not np.isfinite(X).all():
-            _raise_non_finite(X, name)
+            _raise_non_finite(X, name, case_offset)
         offsets = np.arange(n, dtype=np.int64) * (c * t)
         return Collection(X.reshape(-1), offsets, np.full(n, t, dtype=np.int64), c)
 
@@ -190,7 +191,7 @@ def check_collection(X, name: str = "X", n_channels_model=None) -> Collection:
         raise ValueError(f"{name} is empty: it has no cases")
     arrays = []
     n_channels = None
-    for i, case in enumerate(cases):
+    for i, case in enumerate(cases, case_offset):
         a = _check_case_array(case, i, name)
         if n_channels is None:
             n_channels = a.shape[0]
@@ -198,8 +199,8 @@ def check_collection(X, name: str = "X", n_channels_model=None) -> Collection:
                 raise ValueError(f"{name}: case {i} has no channels")
         elif a.shape[0] != n_channels:
             raise ValueError(
-                f"{name}: case {i} has {a.shape[0]} channels but case 0 has {n_channels}; every case"
-                " must have the same channels"
+                f"{name}: case {i} has {a.shape[0]} channels but case {case_offset} has {n_channels}; every"
+                " case must have the same channels"
             )
         if a.shape[1] == 0:
             raise ValueError(f"{name}: case {i} is too short: length 0")
@@ -208,6 +209,66 @@ def check_collection(X, name: str = "X", n_channels_model=None) -> Collection:
         arrays.append(a)
     lengths = np.array([a.shape[1] for a in arrays], dtype=np.int64)
     return Collection.from_pieces([a.ravel() for a in arrays], lengths, n_channels)
+
+
+class CaseSource:
+    """The cases of ``X``, read and validated a chunk at a time (never a float64 copy of all of ``X``).
+
+    ``X`` is anything :func:`check_collection` accepts; a 3D or 2D array may be a ``numpy.memmap`` (for
+    example ``np.load("big.npy", mmap_mode="r")``), of which only the chunk being worked on is read.
+    """
+
+    def __init__(self, X, name: str = "X"):
+        if isinstance(X, Collection):
+            self._X, self.n_cases, self.n_channels = X, X.n_cases, X.n_channels
+            self.length_max = int(X.lengths.max()) if X.n_cases else 0
+            self.name = name
+            return
+        if type(X).__module__.split(".")[0] == "pandas":
+            X = _from_pandas(X, name)
+        if isinstance(X, np.ndarray) and X.dtype != object and X.ndim in (2, 3):
+            if X.ndim == 2:
+                X = X[:, None, :]
+            n, c, t = X.shape
+            self.n_cases, self.n_channels, self.length_max = n, c, t
+            check_collection(X[:1], name)  # dtype and shape errors now, in the usual order
+        elif isinstance(X, (list, tuple)) and len(X):
+            self.n_cases = len(X)
+            self.n_channels = None  # checked chunk by chunk (a 1D case is one channel)
+            self.length_max = max(np.shape(a)[-1] if np.ndim(a) else 0 for a in X)
+        else:  # anything else: validate all at once (and raise the usual error)
+            X = check_collection(X, name)
+            self.n_cases, self.n_channels, self.length_max = X.n_cases, X.n_channels, int(X.lengths.max())
+        self._X = X
+        self.name = name
+        if self.n_cases == 0:
+            check_collection(X, name)  # raises: no cases
+
+    def chunk(self, start: int, stop: int) -> Collection:
+        """Cases ``start:stop`` as a validated collection."""
+        if isinstance(self._X, Collection):
+            return self._X if (start, stop) == (0, self.n_cases) else self._X.subset(np.arange(start, stop))
+        coll = check_collection(self._X[start:stop], self.name, case_offset=start)
+        if self.n_channels is None:
+            self.n_channels = coll.n_channels
+        elif coll.n_channels != self.n_channels:
+            raise ValueError(f"{self.name}: cases from {start} have {coll.n_channels} channels but case 0 has "
+                             f"{self.n_channels}; every case must have the same channels")
+        return coll
+
+    def chunks(self, size: int):
+        """``(start, collection)`` of consecutive chunks of at most ``size`` cases."""
+        for start in range(0, self.n_cases, size):
+            yield start, self.chunk(start, min(start + size, self.n_cases))
+
+    def take(self, cases) -> Collection:
+        """The (sorted) ``cases`` as one validated collection."""
+        cases = np.asarray(cases, dtype=np.int64)
+        if isinstance(self._X, Collection):
+            return self._X.subset(cases)
+        if isinstance(self._X, np.ndarray):
+            return check_collection(self._X[cases], self.name)
+        return check_collection([self._X[i] for i in cases], self.name)
 
 
 def check_labels(y, n_cases: int, name: str = "y") -> np.ndarray:
@@ -262,9 +323,9 @@ def check_labels(y, n_cases: int, name: str = "y") -> np.ndarray:
 
 
 @njit(cache=True)
-def _channel_stats(data, offsets, lengths, n_channels):
+def _channel_sums(data, offsets, lengths, n_channels, sums):
+    """Add every value of each channel to ``sums`` (cases in order); returns the time points seen."""
     total = 0
-    sums = np.zeros(n_channels)
     for i in range(offsets.shape[0]):
         n = lengths[i]
         total += n
@@ -272,8 +333,12 @@ def _channel_stats(data, offsets, lengths, n_channels):
             s = offsets[i] + c * n
             for t in range(n):
                 sums[c] += data[s + t]
-    mean = sums / total
-    sq = np.zeros(n_channels)
+    return total
+
+
+@njit(cache=True)
+def _channel_squares(data, offsets, lengths, n_channels, mean, sq):
+    """Add the squared deviations from ``mean`` of every value of each channel to ``sq``."""
     for i in range(offsets.shape[0]):
         n = lengths[i]
         for c in range(n_channels):
@@ -281,7 +346,6 @@ def _channel_stats(data, offsets, lengths, n_channels):
             for t in range(n):
                 v = data[s + t] - mean[c]
                 sq[c] += v * v
-    return mean, np.sqrt(sq / total)
 
 
 def channel_stats(coll: Collection):
@@ -289,8 +353,24 @@ def channel_stats(coll: Collection):
 
     A constant channel gets standard deviation 1 (it is then only centred).
     """
-    mean, sd = _channel_stats(coll.data, coll.offsets, coll.lengths, coll.n_channels)
-    return finish_channel_stats(mean, sd)
+    return channel_stats_chunks(lambda: iter([coll]))
+
+
+def channel_stats_chunks(chunks):
+    """:func:`channel_stats` of a collection given as consecutive chunks (``chunks()`` yields
+    ``Collection`` objects in case order and is called twice). The sums run in the same order as over
+    the whole collection, so the result has the same bits for any chunking."""
+    sums = None
+    total = 0
+    for coll in chunks():
+        if sums is None:
+            sums = np.zeros(coll.n_channels)
+        total += _channel_sums(coll.data, coll.offsets, coll.lengths, coll.n_channels, sums)
+    mean = sums / total
+    sq = np.zeros_like(sums)
+    for coll in chunks():
+        _channel_squares(coll.data, coll.offsets, coll.lengths, coll.n_channels, mean, sq)
+    return finish_channel_stats(mean, np.sqrt(sq / total))
 
 
 def finish_channel_stats(mean: np.ndarray, sd: np.ndarray):

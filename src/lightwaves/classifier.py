@@ -8,7 +8,7 @@ from sklearn.linear_model import RidgeClassifierCV
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_alphas, check_collection, check_labels
+from ._validation import check_alphas, check_labels
 from .ridge import LooAccumulator, RidgeMoments, class_targets, prepare, solve
 from .runtime import decision_scores, labels_from_scores, probabilities
 from .transformer import LightWaveSTransformer
@@ -122,17 +122,22 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
             fit_transformer_from_files(transformer, X, y)
             F = transformer.transform(X.load(transformer.selected_channels_))
         else:
-            coll = check_collection(X)
-            y = check_labels(y, coll.n_cases)
-            F = transformer.fit_transform(coll, y)
+            alphas = check_alphas(self.alphas)  # before the (long) selection
+            source, F = transformer.fit_source(X, y)
+            y = check_labels(y, source.n_cases)
         alphas = check_alphas(self.alphas)
         alphas = DEFAULT_ALPHAS if alphas is None else alphas
         # The ridge sees class codes 0..K-1: any label type (float labels too) gives the same model.
         classes, codes = np.unique(y, return_inverse=True)
 
         def chunks():
-            for start in range(0, len(F), CHUNK_CASES):
-                yield start, F[start : start + CHUNK_CASES]
+            # Features of CHUNK_CASES cases at a time: of the selection's features when it saw every
+            # case, else computed from the input a chunk at a time (memory flat in the number of cases).
+            if F is not None:
+                for start in range(0, len(F), CHUNK_CASES):
+                    yield start, F[start : start + CHUNK_CASES]
+            else:
+                yield from transformer.transform_chunks(source, CHUNK_CASES)
 
         self._fit_ridge(chunks, codes, classes, alphas)
         self.transformer_ = transformer

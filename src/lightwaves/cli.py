@@ -195,30 +195,6 @@ def _align_labels(y, classes):
         return y
 
 
-def _predict_scores(clf, X, quiet):
-    """Decision scores, in chunks with a progress bar for large inputs."""
-    import numpy as np
-
-    n = len(X)
-    if n <= CHUNK_CASES:
-        return clf.decision_function(X)
-    from ._deps import progress_bar
-    from .data import iter_chunks
-
-    parts = []
-    with progress_bar(total=n, desc="predicting", unit="case", disable=quiet, file=sys.stderr) as bar:
-        for chunk in iter_chunks(X, CHUNK_CASES):
-            parts.append(clf.decision_function(chunk))
-            bar.update(len(chunk))
-    return np.concatenate(parts)
-
-
-def _labels_from_scores(clf, scores):
-    from .runtime import labels_from_scores
-
-    return labels_from_scores(scores, clf.classes_)
-
-
 # ------------------------------------------------------------------------------------ commands
 def cmd_fit(args):
     """``lightwaves fit``: fit on TRAIN and save the model."""
@@ -257,51 +233,58 @@ def cmd_fit(args):
 
 
 def cmd_predict(args):
-    """``lightwaves predict``: write case,prediction[,scores] as CSV."""
+    """``lightwaves predict``: write case,prediction[,scores][,probabilities] as CSV, a chunk at a time."""
+    import contextlib
     import csv
 
-    from ._io import check_output
+    from ._deps import progress_bar
+    from ._io import atomic_open, check_output
+    from .data import iter_chunks
+    from .runtime import labels_from_scores, probabilities
 
     if args.out:
         check_output(args.out, [args.model, args.data, args.labels], "predictions file")
     clf = _load_predictor(args.model)
     X, _, info = _read(args.data, labels=args.labels)
     _check_model_channels(clf, info, args.data)
-    scores = _predict_scores(clf, X, args.quiet)
-    pred = _labels_from_scores(clf, scores)
-    header = ["case", "prediction"]
-    if args.scores:
-        header += [f"score_{safe_text(c)}" for c in clf.classes_.tolist()]
-        cols = scores[:, None] * [-1.0, 1.0] if scores.ndim == 1 else scores
-    if args.proba:
-        from .runtime import probabilities
-
-        if clf.temperature_ is None:
-            raise UserError(f"{args.model} has no probability calibration (saved by an older lightwaves); "
-                            "refit it to use --proba")
-        header += [f"proba_{safe_text(c)}" for c in clf.classes_.tolist()]
-        proba = probabilities(scores, clf.temperature_)
-    import contextlib
-
-    from ._io import atomic_open
-
+    if args.proba and clf.temperature_ is None:
+        raise UserError(f"{args.model} has no probability calibration (saved by an older lightwaves); "
+                        "refit it to use --proba")
+    names = [safe_text(c) for c in clf.classes_.tolist()]
+    header = ["case", "prediction"] + [f"score_{c}" for c in names if args.scores]
+    header += [f"proba_{c}" for c in names if args.proba]
+    case_ids = info["case_ids"]  # None: the case index
+    n = info["n_cases"]
     # --out is replaced atomically: an interrupted run never leaves half a file over an old one
     if args.out:
         target = atomic_open(args.out, "w", newline="", encoding="utf-8")
     else:
         target = contextlib.nullcontext(sys.stdout)
-    with target as out:
+    # Rows are written a chunk at a time: memory stays flat for a file of millions of cases (an .npy file
+    # is memory-mapped and read chunk by chunk). Scores do not depend on the chunking.
+    show = n > CHUNK_CASES and not args.quiet
+    with target as out, progress_bar(total=n, desc="predicting", unit="case", disable=not show,
+                                     file=sys.stderr) as bar:
         w = csv.writer(out, lineterminator="\n")
         w.writerow(header)
-        for k, (case, p) in enumerate(zip(info["case_ids"], pred.tolist())):
-            row = [safe_text(case), safe_text(p)]
-            if args.scores:
-                row += [repr(float(v)) for v in cols[k]]
-            if args.proba:
-                row += [repr(float(v)) for v in proba[k]]
-            w.writerow(row)
+        start = 0
+        for chunk in iter_chunks(X, CHUNK_CASES):
+            scores = clf.decision_function(chunk)
+            pred = labels_from_scores(scores, clf.classes_).tolist()
+            cols = scores[:, None] * [-1.0, 1.0] if scores.ndim == 1 else scores
+            proba = probabilities(scores, clf.temperature_) if args.proba else None
+            for k, p in enumerate(pred):
+                i = start + k
+                row = [safe_text(case_ids[i]) if case_ids is not None else i, safe_text(p)]
+                if args.scores:
+                    row += [repr(float(v)) for v in cols[k]]
+                if args.proba:
+                    row += [repr(float(v)) for v in proba[k]]
+                w.writerow(row)
+            start += len(pred)
+            bar.update(len(pred))
     if args.out:
-        _say(f"wrote {len(pred)} predictions to {args.out}", args.quiet)
+        _say(f"wrote {n} predictions to {args.out}", args.quiet)
     return 0
 
 

@@ -87,11 +87,13 @@ def read_dataset(source, labels=None, require_labels=False):
             X, y, info = read_ts(source)
         elif suffix == ".npz":
             X, y, info = read_npz(source)
+        elif suffix == ".npy":
+            X, y, info = read_npy(source)
         elif suffix == ".csv":
             X, y, info = read_csv(source, labels=labels)
         else:
             raise DataFileError(
-                f"{source}: unknown data format {suffix or '(no extension)'!r}; use .ts, .npz, .csv or "
+                f"{source}: unknown data format {suffix or '(no extension)'!r}; use .ts, .npz, .npy, .csv or "
                 "aeon:Name[:train|test]"
             )
         if labels is not None and suffix != ".csv":
@@ -377,6 +379,34 @@ def read_npz(path):
         if y.dtype.kind == "f":  # float labels name classes: keep them exactly as stored ("0.5")
             y = np.asarray([repr(float(v)) for v in y])
     return X, y, _describe(X, y, path, "npz", Path(path).stem)
+
+
+def read_npy(path):
+    """Memory-map ``X`` from an ``.npy`` file (no labels): nothing is read until a chunk of cases is used.
+
+    For data larger than memory (``lightwaves predict`` streams it chunk by chunk; in Python,
+    ``LightWaveSClassifier.fit`` and ``predict`` accept the returned memmap). The header is checked against
+    the file's size first; values are checked (finite, real) chunk by chunk when they are used.
+    """
+    path = os.fspath(path)
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        head = f.read(65536 + 12)
+    try:
+        shape, dtype, offset = npy_header(head)
+    except ValueError as e:
+        raise _err(path, None, f"not a valid .npy array ({e})") from None
+    if dtype.kind not in "biuf":
+        raise _err(path, None, f"X has dtype {dtype}; expected real numbers")
+    if len(shape) not in (2, 3) or 0 in shape:
+        raise _err(path, None, f"X must be 3D (n_cases, n_channels, n_timepoints) or 2D, got shape {shape}")
+    if npy_nbytes(shape, dtype) != size - offset:
+        raise _err(path, None, f"the header describes shape {shape} of {dtype} ({npy_nbytes(shape, dtype)} bytes)"
+                               f" but the file holds {size - offset} bytes after it: truncated or corrupted")
+    X = np.load(path, mmap_mode="r", allow_pickle=False)
+    if X.ndim == 2:
+        X = X[:, None, :]
+    return X, None, _describe(X, None, path, "npy", Path(path).stem)
 
 
 def _memory_bytes() -> int:

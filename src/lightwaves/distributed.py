@@ -554,7 +554,7 @@ def fit_transformer_from_files(transformer, source, y, client=None, n_shards=Non
     y = check_labels(y, source.n_cases)
     classes, codes = np.unique(y, return_inverse=True)
     mean, sd = channel_stats_dask(source, n_shards=n_shards, client=client, progress=transformer.progress)
-    sub = transformer._subsample(source.n_cases, max_cases)
+    sub = transformer._subsample(codes, max_cases)
     ssource, scodes = (source, codes) if sub is None else (source.subset(sub), codes[sub])
     inv_sd = 1.0 / sd
     ids, scores, n_usable = scan_channels_dask(

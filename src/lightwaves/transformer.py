@@ -11,8 +11,9 @@ from ._kernels import transform_triples
 from ._plan import plan_for_ids
 from ._validation import (
     BACKENDS,
+    CaseSource,
     Collection,
-    channel_stats,
+    channel_stats_chunks,
     check_collection,
     check_labels,
     check_max_dilation,
@@ -22,6 +23,9 @@ from ._families import describe_features, parse_variant, resolve_selection, sele
 from ._rocket_family import empty as empty_rocket
 from .runtime import InferenceState
 from .selection import mrmr, scan_channels, warn_if_short
+
+#: Cases per chunk when the whole training set is read (channel statistics, features for the ridge).
+CHUNK_CASES = 4096
 
 
 class LightWaveSTransformer(TransformerMixin, BaseEstimator):
@@ -155,21 +159,40 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, X, y=None, **fit_params):
         """Fit, then return the selected features of ``X`` (reusing the selection's computation)."""
-        coll, F = self._fit(X, y)
+        source, F = self.fit_source(X, y)
         if F is None:
-            F = self._transform_collection(coll)
+            F = np.concatenate([Fc for _, Fc in self.transform_chunks(source)])
         return F
+
+    def fit_source(self, X, y):
+        """Fit, and return ``(source, F)`` for callers that stream the features of many cases.
+
+        ``source`` is the :class:`~lightwaves._validation.CaseSource` of ``X`` (read chunk by chunk:
+        channel statistics and validation never hold a float64 copy of all of ``X``; selection reads only
+        its subsample of at most ``max_cases`` cases); ``F`` holds the features of every case when
+        selection saw every case (then they come for free), else None: use :meth:`transform_chunks`.
+        """
+        return self._fit(X, y)
+
+    def transform_chunks(self, source, size=CHUNK_CASES):
+        """``(first case, features)`` of consecutive chunks of at most ``size`` cases of ``source`` (a
+        ``CaseSource`` or anything :meth:`transform` accepts)."""
+        check_is_fitted(self, "feature_ids_")
+        if not isinstance(source, CaseSource):
+            source = CaseSource(source)
+        for start, coll in source.chunks(size):
+            yield start, self._transform_collection(coll)
 
     def _fit(self, X, y):
         slots, dil, k, m, max_cases = self._check_params()
-        coll = check_collection(X)
-        check_max_dilation(int(dil[-1]), int(coll.lengths.max()))
-        y = check_labels(y, coll.n_cases)
+        source = CaseSource(X)
+        check_max_dilation(int(dil[-1]), int(source.length_max))
+        y = check_labels(y, source.n_cases)
         classes, codes = np.unique(y, return_inverse=True)
-        mean, sd = channel_stats(coll)
+        mean, sd = channel_stats_chunks(lambda: (c for _, c in source.chunks(CHUNK_CASES)))
 
-        sub = self._subsample(coll.n_cases, max_cases)
-        scoll, scodes = (coll, codes) if sub is None else (coll.subset(sub), codes[sub])
+        sub = self._subsample(codes, max_cases)
+        scoll, scodes = (source.chunk(0, source.n_cases), codes) if sub is None else (source.take(sub), codes[sub])
         inv_sd = 1.0 / sd
         paper, rocket = parse_variant(self.variant)
         selection = resolve_selection(self.selection, self.variant)
@@ -185,21 +208,23 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
             )
             _check_some_usable(picked.n_features)
             warn_if_short(picked.n_features, k, "features")
-            self._store(coll.n_channels, mean, sd, dil, picked.feature_ids, picked.scores, picked.n_usable,
+            self._store(source.n_channels, mean, sd, dil, picked.feature_ids, picked.scores, picked.n_usable,
                         picked.rocket)
-            return coll, None
+            return source, None
         ids, scores, n_usable = self._scan(scoll, scodes, len(classes), mean, inv_sd, dil, slots, m)
         C = transform_triples(scoll, mean, inv_sd, plan_for_ids(ids, dil), n_jobs=self.n_jobs)
-        chosen = self._select(C, ids, scores, n_usable, k, coll.n_channels, mean, sd, dil)
+        chosen = self._select(C, ids, scores, n_usable, k, source.n_channels, mean, sd, dil)
         # C order, as transform returns it: scaling reduces over cases in a layout-dependent order
-        return coll, (np.ascontiguousarray(C[:, chosen]) if sub is None else None)
+        return source, (np.ascontiguousarray(C[:, chosen]) if sub is None else None)
 
-    def _subsample(self, n_cases, max_cases):
-        """Sorted indices of the (seeded) subsample used for selection, or None to use every case."""
-        if n_cases <= max_cases:
+    def _subsample(self, codes, max_cases):
+        """Sorted indices of the (seeded, stratified) subsample used for selection, or None for every case.
+
+        See :func:`stratified_subsample`.
+        """
+        if len(codes) <= max_cases:
             return None
-        rng = check_random_state(self.random_state)
-        return np.sort(rng.choice(n_cases, size=max_cases, replace=False))
+        return stratified_subsample(codes, max_cases, check_random_state(self.random_state))
 
     def _select(self, C, ids, scores, n_usable, k, n_channels, mean, sd, dil):
         """mRMR on the merged candidates ``C`` and store the fitted state; returns the chosen columns."""
@@ -286,6 +311,38 @@ def _check_some_usable(n_chosen: int) -> None:
             "no usable features: every candidate feature is constant on the cases used for selection"
             " (constant training data, or too few cases per class; check X and max_cases)"
         )
+
+
+def stratified_subsample(codes, size, rng) -> np.ndarray:
+    """Sorted indices of ``size`` cases drawn without replacement, stratified by class.
+
+    Each class gets ``size * n_class / n`` places, rounded down, at least one (so a rare class is never
+    left out of selection) and at most its number of cases; the places left over go to the classes with the
+    largest remainders (ties: the smaller class code). Within a class the cases are drawn uniformly with
+    ``rng``. Deterministic for a given ``random_state``.
+    """
+    codes = np.asarray(codes)
+    counts = np.bincount(codes)
+    n = len(codes)
+    exact = size * counts / n
+    quota = np.minimum(np.maximum(np.floor(exact).astype(np.int64), (counts > 0).astype(np.int64)), counts)
+    left = size - int(quota.sum())
+    order = np.lexsort((np.arange(len(counts)), -(exact - np.floor(exact))))
+    while left > 0:
+        moved = False
+        for c in order:
+            if left and quota[c] < counts[c]:
+                quota[c] += 1
+                left -= 1
+                moved = True
+        if not moved:
+            break
+    while left < 0:  # more classes than places: drop from the largest quotas
+        c = int(np.argmax(quota))
+        quota[c] -= 1
+        left += 1
+    picked = [rng.choice(np.flatnonzero(codes == c), size=int(q), replace=False) for c, q in enumerate(quota) if q]
+    return np.sort(np.concatenate(picked))
 
 
 def _progress_bar(enabled, total, desc):

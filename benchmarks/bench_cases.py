@@ -1,0 +1,119 @@
+"""Scaling in the number of cases: fit time, peak memory and prediction throughput, vs aeon's MiniRocket.
+
+A synthetic problem like a year of sensor windows: 3 channels x 100 points, 4 classes (a class-dependent
+sine in channel 1, noise elsewhere), float32 input held in memory. Each (method, size) runs in a fresh
+process, so its peak RSS (``ru_maxrss``) is its own; the input's size is printed beside it.
+
+    .venv/bin/python benchmarks/bench_cases.py [--sizes 10000,100000,1000000] [--minirocket-max 20000]
+        [--out benchmarks/results/cases.md]
+
+aeon's MiniRocket is run only up to ``--minirocket-max`` cases (the issue measured 651 s at 20,000 cases
+and no finish within 15 minutes at 100,000 on this kind of machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CHILD = r"""
+import json, resource, sys, time
+import numpy as np
+
+method, n = sys.argv[1], int(sys.argv[2])
+
+def make(n, seed):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 4, size=n)
+    X = rng.normal(size=(n, 3, 100)).astype(np.float32)
+    t = np.linspace(0, 2 * np.pi, 100, dtype=np.float32)
+    for k in range(4):
+        X[y == k, 1] += np.sin((k + 1) * t)
+    return X, y
+
+X, y = make(n, 0)
+Xt, yt = make(2000, 1)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+if method == "lightwaves":
+    from lightwaves import LightWaveSClassifier
+    clf = LightWaveSClassifier(random_state=0, n_jobs=1)
+else:
+    from aeon.classification.convolution_based import MiniRocketClassifier
+    clf = MiniRocketClassifier(random_state=0, n_jobs=1)
+t0 = time.perf_counter()
+clf.fit(X, y)
+fit_s = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+t0 = time.perf_counter()
+acc = float(np.mean(clf.predict(Xt) == yt))
+pred_s = time.perf_counter() - t0
+print(json.dumps({"method": method, "n": n, "fit_s": fit_s, "peak_rss": peak, "rss_before_fit": base,
+                  "input_bytes": X.nbytes, "accuracy": acc, "predict_per_s": len(Xt) / pred_s}))
+"""
+
+
+def run(method, n, timeout):
+    t0 = time.perf_counter()
+    try:
+        r = subprocess.run([sys.executable, "-c", CHILD, method, str(n)], capture_output=True, text=True,
+                           timeout=timeout, env={"NUMBA_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
+    except subprocess.TimeoutExpired:
+        return {"method": method, "n": n, "error": f"not finished in {timeout:.0f} s"}
+    if r.returncode != 0:
+        return {"method": method, "n": n, "error": r.stderr.strip().splitlines()[-1][:120]}
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    out["wall_s"] = time.perf_counter() - t0
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--minirocket-max", type=int, default=20000)
+    ap.add_argument("--timeout", type=float, default=900)
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "cases.md")
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows = []
+    for n in sizes:
+        for method in ("lightwaves", "minirocket"):
+            if method == "minirocket" and n > args.minirocket_max:
+                continue
+            res = run(method, n, args.timeout)
+            rows.append(res)
+            print(json.dumps(res), flush=True)
+    mb = 2**20
+    lines = ["| cases | method | fit s | peak RSS MB | input MB | peak RSS − input MB | accuracy (2,000 test cases) | predict cases/s |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['n']:,} | {r['method']} | {r['error']} | | | | | |")
+            continue
+        lines.append(f"| {r['n']:,} | {r['method']} | {r['fit_s']:.1f} | {r['peak_rss'] / mb:.0f} | "
+                     f"{r['input_bytes'] / mb:.0f} | {(r['peak_rss'] - r['input_bytes']) / mb:.0f} | "
+                     f"{r['accuracy']:.3f} | {r['predict_per_s']:,.0f} |")
+    fits = {(r["method"], r["n"]): r["fit_s"] for r in rows if "error" not in r}
+    notes = []
+    if ("lightwaves", 100000) in fits and ("lightwaves", 1000000) in fits:
+        notes.append(f"- lightwaves fit time 10^5 → 10^6 cases: ×{fits[('lightwaves', 1000000)] / fits[('lightwaves', 100000)]:.1f} (target ≤ 11×)")
+    for n in sizes:
+        if ("minirocket", n) in fits and ("lightwaves", n) in fits:
+            notes.append(f"- at {n:,} cases lightwaves fits {fits[('minirocket', n)] / fits[('lightwaves', n)]:.0f}× faster than aeon's MiniRocket")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    text = (f"# Scaling in the number of cases\n\nRun of {when}, commit {commit}: "
+            f"`{Path(sys.executable).name} benchmarks/bench_cases.py {' '.join(argv or sys.argv[1:])}`.\n\n"
+            + __doc__.split("\n\n")[1] + "\n\n" + "\n".join(lines) + "\n\n" + "\n".join(notes) + "\n")
+    args.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
