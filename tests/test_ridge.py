@@ -114,3 +114,30 @@ def test_same_alpha_and_scores_on_every_benchmark_dataset():
         check_same(F, codes, len(classes), chunk=64)
         seen += 1
     assert seen >= 2
+
+
+def test_streamed_classifier_fit_matches_in_memory_reference(tmp_path, monkeypatch):
+    """More cases than max_cases: the classifier streams the cases in chunks (features recomputed per
+    chunk, or kept between passes); the model equals StandardScaler + RidgeClassifierCV on all features,
+    and a memory-mapped input gives the same bits as the array."""
+    import lightwaves.classifier as classifier
+    from lightwaves import LightWaveSClassifier
+
+    rng = np.random.default_rng(0)
+    n = 2500
+    y = np.arange(n) % 4
+    X = rng.normal(size=(n, 3, 50)).astype(np.float32)
+    X[:, 1] += np.sin((y[:, None] + 1) * np.linspace(0, 6, 50)).astype(np.float32)
+    monkeypatch.setattr(classifier, "CHUNK_CASES", 300)
+    params = dict(n_features=40, max_cases=400, random_state=0)
+    clf = LightWaveSClassifier(**params).fit(X, y)
+    F = clf.transformer_.transform(X)
+    sc, r = reference(F, y)
+    assert clf.ridge_.alpha_ == r.alpha_
+    ref = sc.transform(F) @ np.atleast_2d(r.coef_).T + r.intercept_
+    assert np.abs(clf.decision_function(X) - ref).max() <= 1e-9 * np.abs(ref).max()
+    np.save(tmp_path / "X.npy", X)
+    mm = np.load(tmp_path / "X.npy", mmap_mode="r")
+    monkeypatch.setattr(classifier, "FEATURE_CACHE_BYTES", 0)  # recompute in the second pass
+    clf2 = LightWaveSClassifier(**params).fit(mm, y)
+    assert np.array_equal(clf2.coef_, clf.coef_) and clf2.temperature_ == clf.temperature_

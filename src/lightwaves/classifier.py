@@ -16,6 +16,8 @@ from .transformer import LightWaveSTransformer
 DEFAULT_ALPHAS = np.logspace(-3, 3, 10)
 #: Cases per chunk when the ridge's statistics are accumulated.
 CHUNK_CASES = 4096
+#: Features of the training cases kept between the ridge's two passes up to this size (else recomputed).
+FEATURE_CACHE_BYTES = 512 * 2**20
 #: Leave-one-out scores of at most about this many cases (every m-th case) calibrate the probabilities.
 MAX_CALIBRATION_CASES = 100_000
 
@@ -130,14 +132,33 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         # The ridge sees class codes 0..K-1: any label type (float labels too) gives the same model.
         classes, codes = np.unique(y, return_inverse=True)
 
+        cache = {"chunks": [], "bytes": 0, "state": "first pass"}  # -> "complete" or "too large"
+
         def chunks():
             # Features of CHUNK_CASES cases at a time: of the selection's features when it saw every
             # case, else computed from the input a chunk at a time (memory flat in the number of cases).
+            # The first pass keeps its chunks while they fit in FEATURE_CACHE_BYTES, so the second pass
+            # recomputes nothing for up to ~100,000 cases of 500 features.
             if F is not None:
                 for start in range(0, len(F), CHUNK_CASES):
                     yield start, F[start : start + CHUNK_CASES]
-            else:
-                yield from transformer.transform_chunks(source, CHUNK_CASES)
+                return
+            if cache["state"] == "complete":
+                yield from cache["chunks"]
+                return
+            keep = cache["state"] == "first pass"
+            for start, Fc in transformer.transform_chunks(source, CHUNK_CASES):
+                if keep:
+                    cache["bytes"] += Fc.nbytes
+                    keep = cache["bytes"] <= FEATURE_CACHE_BYTES
+                    if keep:
+                        cache["chunks"].append((start, Fc))
+                    else:
+                        cache["chunks"].clear()
+                        cache["state"] = "too large"
+                yield start, Fc
+            if keep:
+                cache["state"] = "complete"
 
         self._fit_ridge(chunks, codes, classes, alphas)
         self.transformer_ = transformer
