@@ -132,35 +132,16 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         # The ridge sees class codes 0..K-1: any label type (float labels too) gives the same model.
         classes, codes = np.unique(y, return_inverse=True)
 
-        cache = {"chunks": [], "bytes": 0, "state": "first pass"}  # -> "complete" or "too large"
+        if F is not None:  # selection saw every case: its features serve both passes
 
-        def chunks():
-            # Features of CHUNK_CASES cases at a time: of the selection's features when it saw every
-            # case, else computed from the input a chunk at a time (memory flat in the number of cases).
-            # The first pass keeps its chunks while they fit in FEATURE_CACHE_BYTES, so the second pass
-            # recomputes nothing for up to ~100,000 cases of 500 features.
-            if F is not None:
+            def chunks():
                 for start in range(0, len(F), CHUNK_CASES):
                     yield start, F[start : start + CHUNK_CASES]
-                return
-            if cache["state"] == "complete":
-                yield from cache["chunks"]
-                return
-            keep = cache["state"] == "first pass"
-            for start, Fc in transformer.transform_chunks(source, CHUNK_CASES):
-                if keep:
-                    cache["bytes"] += Fc.nbytes
-                    keep = cache["bytes"] <= FEATURE_CACHE_BYTES
-                    if keep:
-                        cache["chunks"].append((start, Fc))
-                    else:
-                        cache["chunks"].clear()
-                        cache["state"] = "too large"
-                yield start, Fc
-            if keep:
-                cache["state"] = "complete"
 
-        self._fit_ridge(chunks, codes, classes, alphas)
+            self._fit_ridge(chunks, codes, classes, alphas)
+        else:  # computed from the input a chunk at a time: memory flat in the number of cases
+            with FeaturePasses(lambda: transformer.transform_chunks(source, CHUNK_CASES)) as chunks:
+                self._fit_ridge(chunks, codes, classes, alphas)
         self.transformer_ = transformer
         self.classes_ = classes
         self._fold()
@@ -255,6 +236,73 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+class FeaturePasses:
+    """The training features, chunk by chunk, for the ridge's two passes (a context manager).
+
+    The first pass computes them (``compute()`` yields ``(first case, features)``); later passes read
+    them back instead of recomputing: from memory while they fit in ``FEATURE_CACHE_BYTES``, else from a
+    temporary file (written sequentially, read back chunk by chunk: the page cache, not the process,
+    holds them), else, when the disk has no room, they are recomputed. Every pass yields the same bits.
+    """
+
+    def __init__(self, compute):
+        self._compute = compute
+        self._memory, self._bytes = [], 0
+        self._file, self._index = None, []
+        self._state = "first"  # then "memory", "file" or "recompute"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self._file is not None:
+            self._file.close()  # a TemporaryFile: removed on close
+        return False
+
+    def __call__(self):
+        if self._state == "memory":
+            yield from self._memory
+        elif self._state == "file":
+            self._file.seek(0)
+            for start, shape in self._index:
+                yield start, np.fromfile(self._file, dtype=np.float64, count=shape[0] * shape[1]).reshape(shape)
+        elif self._state == "recompute":
+            yield from self._compute()
+        else:
+            spill_failed = False
+            for start, Fc in self._compute():
+                if not spill_failed:
+                    spill_failed = not self._keep(start, np.ascontiguousarray(Fc, dtype=np.float64))
+                yield start, Fc
+            self._state = "recompute" if spill_failed else ("file" if self._file is not None else "memory")
+            self._memory = [] if self._state != "memory" else self._memory
+
+    def _keep(self, start, Fc) -> bool:
+        if self._file is None and self._bytes + Fc.nbytes <= FEATURE_CACHE_BYTES:
+            self._memory.append((start, Fc))
+            self._bytes += Fc.nbytes
+            return True
+        if self._file is None:
+            import shutil
+            import tempfile
+
+            if shutil.disk_usage(tempfile.gettempdir()).free < 4 * FEATURE_CACHE_BYTES:
+                return False
+            self._file = tempfile.TemporaryFile()
+            for s0, F0 in self._memory:
+                self._write(s0, F0)
+            self._memory = []
+        try:
+            self._write(start, Fc)
+        except OSError:  # disk full: recompute instead
+            return False
+        return True
+
+    def _write(self, start, Fc):
+        self._file.write(Fc.tobytes())
+        self._index.append((start, Fc.shape))
 
 
 def fitted_scaler(mean, scale, var, n_samples) -> StandardScaler:
