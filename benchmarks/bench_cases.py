@@ -67,7 +67,8 @@ def run(method, n, timeout):
     except subprocess.TimeoutExpired:
         return {"method": method, "n": n, "error": f"not finished in {timeout:.0f} s"}
     if r.returncode != 0:
-        return {"method": method, "n": n, "error": r.stderr.strip().splitlines()[-1][:120]}
+        lines = r.stderr.strip().splitlines() or [f"exit status {r.returncode}"]
+        return {"method": method, "n": n, "error": lines[-1][:120]}
     out = json.loads(r.stdout.strip().splitlines()[-1])
     out["wall_s"] = time.perf_counter() - t0
     return out
@@ -82,11 +83,16 @@ def main(argv=None):
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     rows = []
+    gave_up = None
     for n in sizes:
         for method in ("lightwaves", "minirocket"):
-            if method == "minirocket" and n > args.minirocket_max:
+            if method == "minirocket" and (n > args.minirocket_max or gave_up is not None):
+                if gave_up is not None and n <= args.minirocket_max:
+                    rows.append({"method": method, "n": n, "error": f"not run: did not finish at {gave_up:,} cases"})
                 continue
             res = run(method, n, args.timeout)
+            if method == "minirocket" and "error" in res:
+                gave_up = n
             rows.append(res)
             print(json.dumps(res), flush=True)
     mb = 2**20
