@@ -19,6 +19,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from cv_distinct import take  # benchmarks/ is on sys.path when this script runs
 from sklearn.model_selection import StratifiedKFold
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,10 +66,6 @@ def load_training_sets(datasets_dir: Path, only=None):
             X_eq, y_eq = load_classification("JapaneseVowels_eq", split="train")
             assert (y_eq == y).all()
         yield name, X, y, X_eq
-
-
-def take(X, idx):
-    return [X[i] for i in idx] if isinstance(X, list) else X[idx]
 
 
 def main(argv=None):

@@ -144,6 +144,10 @@ def check_output(path, inputs=(), what: str = "output file") -> None:
         raise PermissionError(f"cannot write {path}: directory {directory} is not writable")
 
 
+#: Bytes that always hold a whole ``.npy`` header (magic, version, length field, at most 64 KiB of text).
+NPY_HEADER_MAX = 12 + 65536
+
+
 def npy_header(data: bytes):
     """Shape, dtype and data offset of an ``.npy`` image, read without allocating the array.
 

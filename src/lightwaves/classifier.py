@@ -10,12 +10,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_alphas, check_labels
 from .ridge import LooAccumulator, RidgeMoments, class_targets, prepare, solve
-from .runtime import decision_scores, labels_from_scores, probabilities
-from .transformer import LightWaveSTransformer
+from .runtime import decision_scores, feature_weights, labels_from_scores, probabilities
+from .transformer import CHUNK_CASES, LightWaveSTransformer
 
 DEFAULT_ALPHAS = np.logspace(-3, 3, 10)
-#: Cases per chunk when the ridge's statistics are accumulated.
-CHUNK_CASES = 4096
 #: Features of the training cases kept between the ridge's two passes up to this size (else recomputed).
 FEATURE_CACHE_BYTES = 512 * 2**20
 #: Leave-one-out scores of at most about this many cases (every m-th case) calibrate the probabilities.
@@ -117,6 +115,8 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         selected channels.
         """
         transformer = self._make_transformer()
+        alphas = check_alphas(self.alphas)  # before the (long) selection
+        alphas = DEFAULT_ALPHAS if alphas is None else alphas
         if _is_channel_source(X):
             from .distributed import fit_transformer_from_files
 
@@ -124,11 +124,8 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
             fit_transformer_from_files(transformer, X, y)
             F = transformer.transform(X.load(transformer.selected_channels_))
         else:
-            alphas = check_alphas(self.alphas)  # before the (long) selection
             source, F = transformer.fit_source(X, y)
             y = check_labels(y, source.n_cases)
-        alphas = check_alphas(self.alphas)
-        alphas = DEFAULT_ALPHAS if alphas is None else alphas
         # The ridge sees class codes 0..K-1: any label type (float labels too) gives the same model.
         classes, codes = np.unique(y, return_inverse=True)
 
@@ -199,7 +196,7 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         """``|ridge coefficient|`` of each selected feature on standardised features, summed over classes
         (one row for two classes): ``(n_features_out_,)``."""
         check_is_fitted(self, "ridge_")
-        return np.abs(np.atleast_2d(np.asarray(self.ridge_.coef_))).sum(axis=0)
+        return feature_weights(self.ridge_.coef_)
 
     def decision_function(self, X):
         """Ridge scores: ``(n_cases,)`` for two classes (positive means ``classes_[1]``), else

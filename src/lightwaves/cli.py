@@ -344,15 +344,14 @@ def cmd_evaluate(args):
 
 def model_info(path) -> dict:
     """Everything ``lightwaves info`` shows, as a JSON-serialisable dict (no scikit-learn import)."""
-    import numpy as np
-
     from ._families import describe_features, feature_kind
     from .model_io import read_model
+    from .runtime import feature_weights
 
     m = read_model(path)
     manifest, arrays = m.manifest, m.arrays
     names, table, channels = describe_features(arrays["feature_ids"], arrays["dilations"], arrays.get("rocket"))
-    weight = np.abs(np.atleast_2d(arrays["ridge_coef"])).sum(axis=0)
+    weight = feature_weights(arrays["ridge_coef"])
     features = [
         {"rank": r, "name": n, "channel": int(row[0]), "kernel": int(row[1]), "dilation": int(row[2]),
          "level": int(row[3]), "feature": feature_kind(row),

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._io import check_input_file, npy_header, npy_nbytes
+from ._io import NPY_HEADER_MAX, check_input_file, npy_header, npy_nbytes
 
 CSV_COLUMNS = ("case", "channel", "time", "value")
 LABEL_COLUMNS = ("case", "label")
@@ -389,20 +389,13 @@ def read_npy(path):
     the file's size first; values are checked (finite, real) chunk by chunk when they are used.
     """
     path = os.fspath(path)
-    size = os.path.getsize(path)
     with open(path, "rb") as f:
-        head = f.read(65536 + 12)
-    try:
-        shape, dtype, offset = npy_header(head)
-    except ValueError as e:
-        raise _err(path, None, f"not a valid .npy array ({e})") from None
+        head = f.read(NPY_HEADER_MAX)
+    shape, dtype = _checked_npy_header(path, "X", head, os.path.getsize(path))
     if dtype.kind not in "biuf":
         raise _err(path, None, f"X has dtype {dtype}; expected real numbers")
     if len(shape) not in (2, 3) or 0 in shape:
         raise _err(path, None, f"X must be 3D (n_cases, n_channels, n_timepoints) or 2D, got shape {shape}")
-    if npy_nbytes(shape, dtype) != size - offset:
-        raise _err(path, None, f"the header describes shape {shape} of {dtype} ({npy_nbytes(shape, dtype)} bytes)"
-                               f" but the file holds {size - offset} bytes after it: truncated or corrupted")
     X = np.load(path, mmap_mode="r", allow_pickle=False)
     if X.ndim == 2:
         X = X[:, None, :]
@@ -425,23 +418,30 @@ def _check_npz_member(path, npz, key):
     try:
         info = npz.zip.getinfo(name)
         with npz.zip.open(info) as f:
-            head = f.read(65536 + 12)
+            head = f.read(NPY_HEADER_MAX)
     except (KeyError, zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError) as e:
         raise _err(path, None, f"array {key!r} is corrupted ({e})") from None
+    shape, dtype = _checked_npy_header(path, f"array {key!r}", head, info.file_size)
+    if npy_nbytes(shape, dtype) > _memory_bytes():
+        raise _err(path, None, f"array {key!r} ({npy_nbytes(shape, dtype)} bytes) is larger than this machine's"
+                               " memory")
+
+
+def _checked_npy_header(path, what, head, stored):
+    """Shape and dtype of an ``.npy`` image whose first bytes are ``head`` and whole size ``stored``;
+    refuses a malformed header, object arrays, and a header that disagrees with the stored size."""
     try:
         shape, dtype, offset = npy_header(head)
     except ValueError as e:
-        if "dtype" in str(e) and ("'|O'" in str(e) or "O'" in str(e)):
-            raise _err(path, None, f"array {key!r} holds Python objects, which cannot be read without pickle;"
+        if "O'" in str(e):  # an object dtype ('|O')
+            raise _err(path, None, f"{what} holds Python objects, which cannot be read without pickle;"
                                    " store numeric X and string/number y") from None
-        raise _err(path, None, f"array {key!r} is not a valid .npy array ({e})") from None
-    need = npy_nbytes(shape, dtype)
-    have = info.file_size - offset
+        raise _err(path, None, f"{what} is not a valid .npy array ({e})") from None
+    need, have = npy_nbytes(shape, dtype), stored - offset
     if need != have:
-        raise _err(path, None, f"array {key!r} is truncated or corrupted: its header describes shape "
-                               f"{shape} of {dtype} ({need} bytes) but the archive holds {max(have, 0)} bytes")
-    if need > _memory_bytes():
-        raise _err(path, None, f"array {key!r} ({need} bytes) is larger than this machine's memory")
+        raise _err(path, None, f"{what} is truncated or corrupted: its header describes shape {shape} of "
+                               f"{dtype} ({need} bytes) but the file holds {max(have, 0)} bytes")
+    return shape, dtype
 
 
 def _check_finite_cases(path, X):

@@ -144,6 +144,12 @@ def decision_scores(F, coef, intercept) -> np.ndarray:
     return scores.ravel() if scores.shape[1] == 1 else scores
 
 
+def feature_weights(ridge_coef) -> np.ndarray:
+    """Summed ``|coefficient|`` over classes of each feature of a ridge on standardised features (its
+    ``coef_``, 1D or one row for two classes): ``(n_features,)``."""
+    return np.abs(np.atleast_2d(np.asarray(ridge_coef))).sum(axis=0)
+
+
 def probabilities(scores, temperature) -> np.ndarray:
     """Class probabilities from ridge scores: ``softmax(scores / temperature)``, ``(n_cases, n_classes)``.
 
@@ -163,4 +169,4 @@ def labels_from_scores(scores, classes) -> np.ndarray:
 
 
 __all__ = ["InferenceState", "Predictor", "check_finite", "decision_scores", "labels_from_scores",
-           "probabilities"]
+           "feature_weights", "probabilities"]

@@ -10,11 +10,9 @@ from sklearn.utils.validation import check_is_fitted
 from ._kernels import transform_triples
 from ._plan import plan_for_ids
 from ._validation import (
-    BACKENDS,
     CaseSource,
     Collection,
     channel_stats_chunks,
-    check_collection,
     check_labels,
     check_max_dilation,
     check_params,
