@@ -272,7 +272,7 @@ def test_model_file_round_trip_bitwise(mr_data, mr_model, tmp_path):
 
 def test_paper_models_stay_format_version_1(tmp_path):
     X, y = make_data()
-    clf = LightWaveSClassifier(n_features=20, random_state=0).fit(X, y)
+    clf = LightWaveSClassifier(variant="L1L2", n_features=20, random_state=0).fit(X, y)
     clf.save(tmp_path / "p.lwz")
     manifest = read_manifest(tmp_path / "p.lwz")
     assert manifest["format_version"] == 1 and not any(k.startswith("rocket_") for k in manifest["arrays"])
