@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: name -> (label, LightWaveSClassifier parameters)
 CONFIGS = {
-    "paper": ("paper L1L2 (ANOVA→mRMR)", {}),
+    "paper": ("paper L1L2 (ANOVA→mRMR)", dict(variant="L1L2")),
     "mr-mrmr": ("MR, ANOVA→mRMR", dict(variant="MR", selection="mrmr")),
     "mr-random": ("MR, random 500", dict(variant="MR", selection="random")),
     "mr-sfd": ("MR, SFD", dict(variant="MR", selection="detach")),

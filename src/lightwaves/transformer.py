@@ -295,6 +295,14 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         )
         self.selected_channels_ = self._inference.selected_channels
 
+    def feature_channels(self) -> list:
+        """The channels each output feature reads, in column order: one channel for the paper's features,
+        the summed combination for the MiniRocket family's (a list of int arrays)."""
+        check_is_fitted(self, "feature_ids_")
+        paper = [np.array([c], dtype=np.int64) for c in self.features_[: len(self.feature_ids_), 0]]
+        r = self.rocket_
+        return paper + [r.combo(int(j)) for j in r.feature_conv]
+
     # ------------------------------------------------------------------ transforming
     def transform(self, X):
         """The selected features of ``X``: ``(n_cases, n_features_out_)``.
