@@ -95,7 +95,7 @@ def test_subprocess_error_is_one_line(tmp_path):
 def test_demo_command(tmp_path):
     r = run_cli("demo", "--out", tmp_path / "demo", timeout=600)
     assert r.returncode == 0, r.stderr
-    for method in ("LightWaveS L1L2", "MiniRocket"):
+    for method in ("LightWaveS MR", "LightWaveS L1L2", "MiniRocket"):
         assert method in r.stdout
     assert (tmp_path / "demo" / "BasicMotions.lwz").exists() and (tmp_path / "demo" / "JapaneseVowels.lwz").exists()
     assert (tmp_path / "demo" / "report" / "accuracy_vs_latency.png").exists()
