@@ -9,7 +9,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_alphas, check_labels
-from .ridge import LooAccumulator, RidgeMoments, class_targets, prepare, solve
+from .case_passes import chunk_bounds, fit_ridge_streamed, serial_runner
 from .runtime import decision_scores, feature_weights, labels_from_scores, probabilities
 from .transformer import CHUNK_CASES, LightWaveSTransformer
 
@@ -117,49 +117,39 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         transformer = self._make_transformer()
         alphas = check_alphas(self.alphas)  # before the (long) selection
         alphas = DEFAULT_ALPHAS if alphas is None else alphas
+        runner = None
         if _is_channel_source(X):
-            from .distributed import fit_transformer_from_files
+            from .distributed import case_runner_dask, fit_transformer_from_files
 
             y = check_labels(y, X.n_cases)
             fit_transformer_from_files(transformer, X, y)
-            F = transformer.transform(X.load(transformer.selected_channels_))
+            runner = case_runner_dask(transformer, X, CHUNK_CASES)  # workers read the selected channels
         else:
             source, F = transformer.fit_source(X, y)
             y = check_labels(y, source.n_cases)
+            if F is not None:  # selection saw every case: its features serve both passes
+                runner = serial_runner(lambda: ((s, F[s:e]) for s, e in chunk_bounds(len(F), CHUNK_CASES)))
+            elif self.backend == "dask":  # the workers compute the chunks' features and partial statistics
+                from .distributed import case_runner_dask
+
+                runner = case_runner_dask(transformer, source, CHUNK_CASES)
         # The ridge sees class codes 0..K-1: any label type (float labels too) gives the same model.
         classes, codes = np.unique(y, return_inverse=True)
-
-        if F is not None:  # selection saw every case: its features serve both passes
-
-            def chunks():
-                for start in range(0, len(F), CHUNK_CASES):
-                    yield start, F[start : start + CHUNK_CASES]
-
-            self._fit_ridge(chunks, codes, classes, alphas)
+        if runner is not None:
+            self._fit_ridge(runner, codes, classes, alphas)
         else:  # computed from the input a chunk at a time: memory flat in the number of cases
             with FeaturePasses(lambda: transformer.transform_chunks(source, CHUNK_CASES)) as chunks:
-                self._fit_ridge(chunks, codes, classes, alphas)
+                self._fit_ridge(serial_runner(chunks), codes, classes, alphas)
         self.transformer_ = transformer
         self.classes_ = classes
         self._fold()
         return self
 
-    def _fit_ridge(self, chunks, codes, classes, alphas):
-        """Scaler, ridge and temperature from two passes over feature chunks (see :mod:`lightwaves.ridge`).
-
-        ``chunks()`` yields ``(first case, features)`` in case order; it is called twice. Memory is that of
-        one chunk plus ``O(n_features^2)``, whatever the number of cases.
-        """
-        Y = class_targets(codes, len(classes))
-        moments = RidgeMoments()
-        for start, Fc in chunks():
-            moments.update(Fc, Y[start : start + len(Fc)])
-        prep = prepare(moments)
-        loo = LooAccumulator(prep, alphas, keep_every=max(1, -(-prep.n // MAX_CALIBRATION_CASES)))
-        for start, Fc in chunks():
-            end = start + len(Fc)
-            loo.update(Fc, Y[start:end], codes[start:end])
-        sol = solve(prep, loo)
+    def _fit_ridge(self, runner, codes, classes, alphas):
+        """Scaler, ridge and temperature from the two streamed passes of ``runner`` over the case chunks
+        (see :mod:`lightwaves.case_passes`). Memory is that of a chunk plus ``O(n_features^2)``, whatever
+        the number of cases."""
+        prep, sol = fit_ridge_streamed(runner, codes, len(classes), alphas, MAX_CALIBRATION_CASES)
         self.scaler_ = fitted_scaler(prep.mean, prep.scale, prep.var, prep.n)
         self.ridge_ = fitted_ridge(sol.coef, sol.intercept, sol.alpha, alphas, sol.best_score, classes)
         self.temperature_ = fit_temperature(sol.loo_scores, sol.loo_codes)

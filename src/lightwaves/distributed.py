@@ -33,15 +33,18 @@ import os
 import numpy as np
 
 from ._deps import install_hint, progress_bar, require
-from ._validation import Collection, channel_stats, check_collection
+from ._validation import Collection, channel_stats, check_collection, is_dask_array
 from .selection import merge_top, scan_channels
 
 __all__ = [
+    "NpyCases",
     "NpyChannels",
+    "case_runner_dask",
     "channel_stats_dask",
     "client_for",
     "current_client",
     "fit_transformer_from_files",
+    "plan_runs",
     "plan_shards",
     "scan_channels_dask",
     "scan_shard",
@@ -482,6 +485,14 @@ class NpyChannels:
             part = np.stack([X[i, channels] for i in self.cases.tolist()]) if len(self.cases) else X[:0, channels]
         return check_collection(np.ascontiguousarray(part, dtype=np.float64))
 
+    def load_cases(self, start, stop, channels) -> Collection:
+        """The given channels of this source's cases ``start:stop`` (a chunk of a pass), validated."""
+        if self.cases is not None:
+            return self.subset(np.arange(start, stop)).load(channels)
+        X = np.load(self.path, mmap_mode="r")
+        part = X[start:stop][:, np.asarray(channels, dtype=np.int64)]
+        return check_collection(np.ascontiguousarray(part, dtype=np.float64), case_offset=int(start))
+
     def __repr__(self):
         return f"NpyChannels({self.path!r}, n_cases={self.n_cases}, n_channels={self.n_channels})"
 
@@ -572,3 +583,239 @@ def fit_transformer_from_files(transformer, source, y, client=None, n_shards=Non
     )
     transformer._select(C, ids, scores, n_usable, k, source.n_channels, mean, sd, dil)
     return transformer
+
+
+# ---------------------------------------------------------------------------------------------- case passes
+#: Pass tasks per worker thread by default (each task takes a contiguous run of case chunks).
+TASKS_PER_THREAD = 4
+#: At most this many case chunks per pass task by default (bounds a task's data and its result).
+MAX_CHUNKS_PER_TASK = 8
+
+
+class NpyCases:
+    """The cases of an array memory-mapped from a file the workers can read (what a pass task receives).
+
+    Describes the array by file, byte offset, dtype, shape and strides, so a worker maps the same view of
+    the file and reads only the chunks it is given; the samples themselves are never sent.
+
+    Parameters
+    ----------
+    path : str
+        The file, at a path valid on every worker (shared file system).
+    offset : int
+        Byte offset of the array's first element in the file.
+    dtype, shape, strides :
+        Of the array (3D: ``(n_cases, n_channels, n_timepoints)``).
+    name : str
+        Name of the input in error messages.
+    """
+
+    def __init__(self, path, offset, dtype, shape, strides, name="X"):
+        self.path = os.fspath(path)
+        self.offset = int(offset)
+        self.dtype = np.dtype(dtype)
+        self.shape = tuple(int(s) for s in shape)
+        self.strides = tuple(int(s) for s in strides)
+        self.name = name
+
+    @classmethod
+    def of(cls, X, name="X"):
+        """The description of ``X`` if it is a view of a memory-mapped file (``np.load(mmap_mode=...)``,
+        ``np.memmap``), else None."""
+        import mmap
+
+        if not isinstance(X, np.memmap) or getattr(X, "filename", None) is None:
+            return None
+        root = X
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        if not isinstance(root, np.memmap) or not isinstance(root.base, mmap.mmap):
+            return None
+        mapped = np.frombuffer(root.base, dtype=np.uint8)
+        start_in_file = root.offset - root.offset % mmap.ALLOCATIONGRANULARITY  # where the mapping starts
+        offset = start_in_file + X.__array_interface__["data"][0] - mapped.__array_interface__["data"][0]
+        return cls(X.filename, offset, X.dtype, X.shape, X.strides, name)
+
+    def array(self) -> np.ndarray:
+        """The array, memory-mapped read-only (nothing is read until it is indexed)."""
+        try:
+            raw = np.memmap(self.path, dtype=np.uint8, mode="r")
+        except OSError as exc:
+            raise OSError(
+                f"{self.name} is memory-mapped from {self.path}, which this Dask worker cannot read ({exc}); "
+                "the workers must share the file system, or pass the data as an in-memory array"
+            ) from exc
+        return np.ndarray(self.shape, self.dtype, buffer=raw, offset=self.offset, strides=self.strides)
+
+    def chunk(self, start: int, stop: int) -> Collection:
+        """Cases ``start:stop``, validated."""
+        from ._validation import CaseSource
+
+        return CaseSource(self.array(), self.name).chunk(start, stop)
+
+    def __repr__(self):
+        return f"NpyCases({self.path!r}, offset={self.offset}, shape={self.shape})"
+
+
+class _SelectedRows:
+    """Chunks of cases of the selected channels of an :class:`NpyChannels` source (a pass task's reader)."""
+
+    def __init__(self, source, channels):
+        self.source = source
+        self.channels = np.asarray(channels, dtype=np.int64)
+
+    def chunk(self, start, stop) -> Collection:
+        return self.source.load_cases(start, stop, self.channels)
+
+
+def _pass_task(reader, pieces, bounds, step, Ys, codes, state, name):
+    """Run ``step`` on a run of case chunks (the task of a pass; pure, so Dask may rerun it anywhere).
+
+    Each chunk's cases come from ``reader.chunk(start, stop)`` when its piece is None (the worker reads
+    them from a shared file), else from the piece (the chunk's input, sent with the task or computed from
+    a Dask array on the cluster). Returns the list of the chunks' partials, in the order of ``bounds``.
+    """
+    from ._validation import CaseSource
+
+    n_jobs = _worker_threads()
+    out = []
+    for (start, stop), piece, Y, c in zip(bounds, pieces, Ys, codes):
+        coll = reader.chunk(start, stop) if piece is None else CaseSource(piece, name).chunk(0, stop - start)
+        out.append(step(start, state.features(coll, n_jobs), Y, c))
+    return out
+
+
+def plan_runs(n_chunks: int, n_runs: int) -> list[np.ndarray]:
+    """Split chunks ``0..n_chunks-1`` into ``n_runs`` contiguous runs of near-equal size (none empty)."""
+    return plan_shards(n_chunks, n_runs)
+
+
+def _check_runs(runs, n_chunks):
+    runs = [np.asarray(r, dtype=np.int64).ravel() for r in runs]
+    if any(len(r) == 0 for r in runs):
+        raise ValueError("every run must hold at least one chunk")
+    every = np.sort(np.concatenate(runs)) if runs else np.empty(0, dtype=np.int64)
+    if not np.array_equal(every, np.arange(n_chunks)):
+        raise ValueError(f"runs must hold each of the {n_chunks} chunks exactly once")
+    return runs
+
+
+def case_runner_dask(transformer, source, size, client=None, runs=None, n_runs=None):
+    """A runner for :func:`lightwaves.case_passes.fit_ridge_streamed` whose chunks run on Dask workers.
+
+    Each pass submits one task per *run* of case chunks (:func:`_pass_task`); the task computes its
+    chunks' selected features and partial statistics, and the client reduces the partials in chunk order,
+    so the result is bit-identical to the serial passes for any runs and any number of workers.
+
+    Where a task's cases come from:
+
+    - a memory-mapped file (``np.load(path, mmap_mode="r")``, ``lightwaves.data.read_npy``, the CLI's
+      ``.npy`` input) or an :class:`NpyChannels` source: the task receives the file's description and
+      the worker reads its chunks itself (the file must be on a shared file system);
+    - a Dask array: each chunk's block is computed on the cluster (``client.compute``) and handed to the
+      task as a future;
+    - any other input: the chunks' data travels inside the task, so that the scheduler can rerun it on
+      another worker if its worker dies.
+
+    Parameters
+    ----------
+    transformer : LightWaveSTransformer
+        Fitted; its inference state (a few kB) is sent with every task.
+    source : lightwaves._validation.CaseSource or NpyChannels
+        The training cases.
+    size : int
+        Cases per chunk (the serial fit's ``CHUNK_CASES``: the chunks, not the runs, fix the result).
+    client : distributed.Client or None
+        None uses the current client.
+    runs : sequence of int arrays or None
+        Explicit runs (each chunk exactly once, any grouping and order); overrides ``n_runs``.
+    n_runs : int or None
+        Number of contiguous runs; None: :data:`TASKS_PER_THREAD` per worker thread, more when a run
+        would hold more than :data:`MAX_CHUNKS_PER_TASK` chunks.
+
+    Returns
+    -------
+    callable
+        ``runner(step, Y, codes)``, yielding the chunks' partials in chunk order.
+    """
+    from .case_passes import chunk_bounds
+
+    client = current_client(client)
+    bounds = chunk_bounds(source.n_cases, size)
+    if runs is not None:
+        runs = _check_runs(runs, len(bounds))
+    else:
+        if n_runs is None:
+            threads = max(1, _cluster_threads(client))
+            n_runs = max(TASKS_PER_THREAD * threads, math.ceil(len(bounds) / MAX_CHUNKS_PER_TASK))
+        runs = plan_runs(len(bounds), n_runs)
+    state = transformer._inference
+    if isinstance(source, NpyChannels):
+        reader, data, name = _SelectedRows(source, transformer.selected_channels_), None, "X"
+    else:
+        data, name = source._X, source.name
+        reader = NpyCases.of(data, name)
+        if reader is not None:
+            data = None
+
+    def run(step, Y, codes):
+        token = _token()
+        window = max(2, 2 * _cluster_threads(client))
+
+        def jobs():
+            for j, chunks in enumerate(runs):
+                b = [bounds[i] for i in chunks]
+                if data is None:
+                    pieces = [None] * len(b)
+                elif is_dask_array(data):
+                    pieces = [client.compute(data[s:e]) for s, e in b]
+                else:
+                    pieces = [data[s:e] if not isinstance(data, Collection) else data.subset(np.arange(s, e))
+                              for s, e in b]
+                args = (reader, pieces, b, step, [Y[s:e] for s, e in b], [codes[s:e] for s, e in b], state, name)
+                yield chunks, f"lightwaves-pass-{token}-{j}", args
+
+        done = {}
+        following = 0
+        for chunks, parts in _run_window(client, jobs(), window):
+            done.update(zip(chunks.tolist(), parts))
+            while following in done:
+                yield done.pop(following)
+                following += 1
+
+    return run
+
+
+def _run_window(client, jobs, window):
+    """Submit ``jobs`` ((tag, key, args) for :func:`_pass_task`) with at most ``window`` in flight, and
+    yield ``(tag, result)`` in submission order (futures among the args are released when done)."""
+    import dask
+    from collections import deque
+
+    _import_distributed()
+    pending = deque()
+    try:
+        with dask.config.set({"distributed.admin.large-graph-warning-threshold": "64GiB"}):
+            for tag, key, args in jobs:
+                if len(pending) >= window:
+                    t, fut, held = pending.popleft()
+                    yield t, _result(fut, held)
+                fut = client.submit(_pass_task, *args, key=key, pure=False, retries=RETRIES)
+                pending.append((tag, fut, [p for p in args[1] if p is not None and hasattr(p, "release")]))
+        while pending:
+            t, fut, held = pending.popleft()
+            yield t, _result(fut, held)
+    finally:
+        for _, fut, held in pending:
+            fut.release()
+            for h in held:
+                h.release()
+
+
+def _result(fut, held):
+    try:
+        return fut.result()
+    finally:
+        fut.release()
+        for h in held:
+            h.release()
