@@ -398,13 +398,16 @@ class PinnedClient(SpyClient):
         addrs = sorted(client.nthreads())
         self.pins = [addrs[i] for i in order]
 
-    def compute(self, *args, **kwargs):
-        return self.client.compute(*args, **kwargs)
+    def __getattr__(self, name):  # compute, scheduler_info, ...
+        return getattr(self.client, name)
 
     def submit(self, fn, *args, **kwargs):
-        if fn is lwd._pass_task:
+        if fn in PASS_TASKS:
             kwargs.update(workers=[self.pins[len(self.sent) % len(self.pins)]], allow_other_workers=False)
         return super().submit(fn, *args, **kwargs)
+
+
+PASS_TASKS = (lwd._pass_task, lwd.chunk_features, lwd.chunk_partials)
 
 
 @pytest.mark.parametrize("kind, chunk", [("array", 64), ("array", 250), ("memmap", 64), ("dask", 250)])
@@ -432,17 +435,25 @@ def test_case_passes_bitwise_serial(client, tmp_path, monkeypatch, kind, chunk):
     n_chunks = -(-len(X) // chunk)
     scattered = [np.arange(n_chunks)[::-1][i::3] for i in range(3)]  # every third chunk, last first
     real = lwd.case_runner_dask
-    for order, runs in [([0], None), ([0, 1], None), ([1, 0, 2], scattered)]:
+    for order, runs, keep in [([0], None, None), ([0, 1], None, False), ([1, 0, 2], scattered, None)]:
         pinned = PinnedClient(client, order)
-        monkeypatch.setattr(lwd, "case_runner_dask", functools.partial(real, client=pinned, runs=runs))
+        monkeypatch.setattr(lwd, "case_runner_dask",
+                            functools.partial(real, client=pinned, runs=runs, keep_features=keep))
         with client.as_current():
             got = LightWaveSClassifier(backend="dask", **CASE_PARAMS).fit(data, y)
         assert model_bits(got, X[:50]) == expected
-        tasks = [args for fn, args, _ in pinned.sent if fn is lwd._pass_task]
-        assert len(tasks) == 2 * (len(runs) if runs else len(tasks) // 2)  # two passes
-        reader, pieces = tasks[0][0], [p for args in tasks for p in args[1]]
+        sent = {fn: [args for f, args, _ in pinned.sent if f is fn] for fn in PASS_TASKS}
+        n_runs = len(runs) if runs else None
+        if kind == "memmap" and keep is None:  # features computed once, kept on the workers for pass 2
+            assert len(sent[lwd.chunk_partials]) == 2 * len(sent[lwd.chunk_features]) > 0
+            assert n_runs is None or len(sent[lwd.chunk_features]) == n_runs
+            assert not sent[lwd._pass_task]
+            readers, pieces = [a[0] for a in sent[lwd.chunk_features]], [p for a in sent[lwd.chunk_features] for p in a[1]]
+        else:
+            assert not sent[lwd.chunk_features] and len(sent[lwd._pass_task]) == 2 * (n_runs or len(sent[lwd._pass_task]) // 2)
+            readers, pieces = [a[0] for a in sent[lwd._pass_task]], [p for a in sent[lwd._pass_task] for p in a[1]]
         if kind == "memmap":  # the workers read the file: no samples are sent
-            assert isinstance(reader, lwd.NpyCases) and all(p is None for p in pieces)
+            assert all(isinstance(r, lwd.NpyCases) for r in readers) and all(p is None for p in pieces)
         elif kind == "dask":
             assert all(isinstance(p, distributed.Future) for p in pieces)
         else:  # each pass sends every case once, in its chunk's task

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import RidgeClassifierCV
@@ -117,29 +119,27 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         transformer = self._make_transformer()
         alphas = check_alphas(self.alphas)  # before the (long) selection
         alphas = DEFAULT_ALPHAS if alphas is None else alphas
-        runner = None
         if _is_channel_source(X):
             from .distributed import case_runner_dask, fit_transformer_from_files
 
             y = check_labels(y, X.n_cases)
             fit_transformer_from_files(transformer, X, y)
-            runner = case_runner_dask(transformer, X, CHUNK_CASES)  # workers read the selected channels
+            passes = case_runner_dask(transformer, X, CHUNK_CASES)  # workers read the selected channels
         else:
             source, F = transformer.fit_source(X, y)
             y = check_labels(y, source.n_cases)
             if F is not None:  # selection saw every case: its features serve both passes
-                runner = serial_runner(lambda: ((s, F[s:e]) for s, e in chunk_bounds(len(F), CHUNK_CASES)))
+                passes = nullcontext(serial_runner(lambda: ((s, F[s:e]) for s, e in chunk_bounds(len(F), CHUNK_CASES))))
             elif self.backend == "dask":  # the workers compute the chunks' features and partial statistics
                 from .distributed import case_runner_dask
 
-                runner = case_runner_dask(transformer, source, CHUNK_CASES)
+                passes = case_runner_dask(transformer, source, CHUNK_CASES)
+            else:  # computed from the input a chunk at a time: memory flat in the number of cases
+                passes = FeaturePasses(lambda: transformer.transform_chunks(source, CHUNK_CASES))
         # The ridge sees class codes 0..K-1: any label type (float labels too) gives the same model.
         classes, codes = np.unique(y, return_inverse=True)
-        if runner is not None:
+        with passes as runner:  # runner(step, Y, codes) yields each chunk's partial, in chunk order
             self._fit_ridge(runner, codes, classes, alphas)
-        else:  # computed from the input a chunk at a time: memory flat in the number of cases
-            with FeaturePasses(lambda: transformer.transform_chunks(source, CHUNK_CASES)) as chunks:
-                self._fit_ridge(serial_runner(chunks), codes, classes, alphas)
         self.transformer_ = transformer
         self.classes_ = classes
         self._fold()
@@ -226,7 +226,8 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
 
 
 class FeaturePasses:
-    """The training features, chunk by chunk, for the ridge's two passes (a context manager).
+    """The training features, chunk by chunk, for the ridge's two passes (a context manager whose ``with``
+    value is the serial runner of :mod:`lightwaves.case_passes` over these chunks).
 
     The first pass computes them (``compute()`` yields ``(first case, features)``); later passes read
     them back instead of recomputing: from memory while they fit in ``FEATURE_CACHE_BYTES``, else from a
@@ -241,7 +242,7 @@ class FeaturePasses:
         self._state = "first"  # then "memory", "file" or "recompute"
 
     def __enter__(self):
-        return self
+        return serial_runner(self)
 
     def __exit__(self, *exc):
         if self._file is not None:

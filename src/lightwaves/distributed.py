@@ -37,10 +37,13 @@ from ._validation import Collection, channel_stats, check_collection, is_dask_ar
 from .selection import merge_top, scan_channels
 
 __all__ = [
+    "CaseRunner",
     "NpyCases",
     "NpyChannels",
     "case_runner_dask",
     "channel_stats_dask",
+    "chunk_features",
+    "chunk_partials",
     "client_for",
     "current_client",
     "fit_transformer_from_files",
@@ -668,21 +671,31 @@ class _SelectedRows:
         return self.source.load_cases(start, stop, self.channels)
 
 
-def _pass_task(reader, pieces, bounds, step, Ys, codes, state, name):
-    """Run ``step`` on a run of case chunks (the task of a pass; pure, so Dask may rerun it anywhere).
+def chunk_features(reader, pieces, bounds, state, name):
+    """The selected features of a run of case chunks (a task; pure, so Dask may rerun it anywhere).
 
     Each chunk's cases come from ``reader.chunk(start, stop)`` when its piece is None (the worker reads
     them from a shared file), else from the piece (the chunk's input, sent with the task or computed from
-    a Dask array on the cluster). Returns the list of the chunks' partials, in the order of ``bounds``.
+    a Dask array on the cluster). Returns one feature array per chunk, in the order of ``bounds``.
     """
     from ._validation import CaseSource
 
     n_jobs = _worker_threads()
     out = []
-    for (start, stop), piece, Y, c in zip(bounds, pieces, Ys, codes):
+    for (start, stop), piece in zip(bounds, pieces):
         coll = reader.chunk(start, stop) if piece is None else CaseSource(piece, name).chunk(0, stop - start)
-        out.append(step(start, state.features(coll, n_jobs), Y, c))
+        out.append(state.features(coll, n_jobs))
     return out
+
+
+def chunk_partials(features, bounds, step, Ys, codes):
+    """``step``'s partial of each chunk of a run, from the chunks' features (a task; pure)."""
+    return [step(start, F, Y, c) for (start, _), F, Y, c in zip(bounds, features, Ys, codes)]
+
+
+def _pass_task(reader, pieces, bounds, step, Ys, codes, state, name):
+    """:func:`chunk_features` then :func:`chunk_partials` in one task (when features are not kept)."""
+    return chunk_partials(chunk_features(reader, pieces, bounds, state, name), bounds, step, Ys, codes)
 
 
 def plan_runs(n_chunks: int, n_runs: int) -> list[np.ndarray]:
@@ -700,22 +713,25 @@ def _check_runs(runs, n_chunks):
     return runs
 
 
-def case_runner_dask(transformer, source, size, client=None, runs=None, n_runs=None):
+def case_runner_dask(transformer, source, size, client=None, runs=None, n_runs=None, keep_features=None):
     """A runner for :func:`lightwaves.case_passes.fit_ridge_streamed` whose chunks run on Dask workers.
 
-    Each pass submits one task per *run* of case chunks (:func:`_pass_task`); the task computes its
-    chunks' selected features and partial statistics, and the client reduces the partials in chunk order,
-    so the result is bit-identical to the serial passes for any runs and any number of workers.
+    Each pass has one task per *run* of case chunks; it computes its chunks' partial statistics from
+    their selected features, and the client reduces the partials in chunk order, so the result is
+    bit-identical to the serial passes for any runs and any number of workers. Use it as a context
+    manager (it releases the features kept on the workers on exit).
 
     Where a task's cases come from:
 
     - a memory-mapped file (``np.load(path, mmap_mode="r")``, ``lightwaves.data.read_npy``, the CLI's
       ``.npy`` input) or an :class:`NpyChannels` source: the task receives the file's description and
-      the worker reads its chunks itself (the file must be on a shared file system);
+      the worker reads its chunks itself (the file must be on a shared file system). The features of
+      pass 1 are then kept on the workers for pass 2 (:func:`chunk_features` results held as futures;
+      Dask spills them to disk under memory pressure and recomputes them if their worker dies);
     - a Dask array: each chunk's block is computed on the cluster (``client.compute``) and handed to the
-      task as a future;
+      task as a future; pass 2 computes the features again;
     - any other input: the chunks' data travels inside the task, so that the scheduler can rerun it on
-      another worker if its worker dies.
+      another worker if its worker dies; pass 2 computes the features again.
 
     Parameters
     ----------
@@ -732,11 +748,14 @@ def case_runner_dask(transformer, source, size, client=None, runs=None, n_runs=N
     n_runs : int or None
         Number of contiguous runs; None: :data:`TASKS_PER_THREAD` per worker thread, more when a run
         would hold more than :data:`MAX_CHUNKS_PER_TASK` chunks.
+    keep_features : bool or None
+        Keep pass 1's features on the workers for pass 2 (file-backed input only); None: when they take
+        at most :data:`KEPT_FEATURES_SHARE` of the workers' memory limits.
 
     Returns
     -------
-    callable
-        ``runner(step, Y, codes)``, yielding the chunks' partials in chunk order.
+    CaseRunner
+        ``runner(step, Y, codes)`` yields the chunks' partials in chunk order.
     """
     from .case_passes import chunk_bounds
 
@@ -749,7 +768,6 @@ def case_runner_dask(transformer, source, size, client=None, runs=None, n_runs=N
             threads = max(1, _cluster_threads(client))
             n_runs = max(TASKS_PER_THREAD * threads, math.ceil(len(bounds) / MAX_CHUNKS_PER_TASK))
         runs = plan_runs(len(bounds), n_runs)
-    state = transformer._inference
     if isinstance(source, NpyChannels):
         reader, data, name = _SelectedRows(source, transformer.selected_channels_), None, "X"
     else:
@@ -757,23 +775,87 @@ def case_runner_dask(transformer, source, size, client=None, runs=None, n_runs=N
         reader = NpyCases.of(data, name)
         if reader is not None:
             data = None
+    if data is not None:
+        keep_features = False  # the task's lineage would hold the input: compute the features again
+    elif keep_features is None:
+        keep_features = 8 * source.n_cases * transformer.n_features_out_ <= KEPT_FEATURES_SHARE * _memory_limits(client)
+    return CaseRunner(client, transformer._inference, bounds, runs, reader, data, name, bool(keep_features))
 
-    def run(step, Y, codes):
-        token = _token()
+
+#: Pass 1's features are kept on the workers by default when they take at most this share of the
+#: workers' summed memory limits.
+KEPT_FEATURES_SHARE = 0.25
+
+
+def _memory_limits(client) -> int:
+    """Summed memory limits of the workers (a worker without a limit counts as 4 GiB)."""
+    try:
+        workers = client.scheduler_info(n_workers=-1)["workers"].values()
+    except TypeError:  # older distributed: no n_workers argument
+        workers = client.scheduler_info()["workers"].values()
+    except Exception:  # pragma: no cover - a client that cannot describe its workers
+        return 0
+    return sum(int(w.get("memory_limit") or 4 * 2**30) for w in workers)
+
+
+class CaseRunner:
+    """The passes of :func:`case_runner_dask` (a callable and a context manager)."""
+
+    def __init__(self, client, state, bounds, runs, reader, data, name, keep_features):
+        self.client, self.state, self.bounds, self.runs = client, state, bounds, runs
+        self.reader, self.data, self.name = reader, data, name
+        self.keep_features = keep_features
+        self._features = None  # futures of pass 1's features per run, when kept
+        self._token = _token()
+        self._passes = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def close(self):
+        """Release the features kept on the workers."""
+        for fut in self._features or []:
+            fut.release()
+        self._features = None
+
+    def _pieces(self, b):
+        if self.data is None:
+            return [None] * len(b)
+        if is_dask_array(self.data):
+            return [self.client.compute(self.data[s:e]) for s, e in b]
+        if isinstance(self.data, Collection):
+            return [self.data.subset(np.arange(s, e)) for s, e in b]
+        return [self.data[s:e] for s, e in b]
+
+    def __call__(self, step, Y, codes):
+        """Yield ``step``'s partial of every chunk, in chunk order."""
+        self._passes += 1
+        client, token = self.client, f"{self._token}-{self._passes}"
         window = max(2, 2 * _cluster_threads(client))
+        keep = self.keep_features
+        first = keep and self._features is None
+        if first:
+            self._features = []
 
         def jobs():
-            for j, chunks in enumerate(runs):
-                b = [bounds[i] for i in chunks]
-                if data is None:
-                    pieces = [None] * len(b)
-                elif is_dask_array(data):
-                    pieces = [client.compute(data[s:e]) for s, e in b]
-                else:
-                    pieces = [data[s:e] if not isinstance(data, Collection) else data.subset(np.arange(s, e))
-                              for s, e in b]
-                args = (reader, pieces, b, step, [Y[s:e] for s, e in b], [codes[s:e] for s, e in b], state, name)
-                yield chunks, f"lightwaves-pass-{token}-{j}", args
+            for j, chunks in enumerate(self.runs):
+                b = [self.bounds[i] for i in chunks]
+                Ys, cs = [Y[s:e] for s, e in b], [codes[s:e] for s, e in b]
+                if not keep:
+                    args = (self.reader, self._pieces(b), b, step, Ys, cs, self.state, self.name)
+                    yield chunks, _pass_task, args, f"lightwaves-pass-{token}-{j}"
+                    continue
+                if first:
+                    fut = client.submit(chunk_features, self.reader, [None] * len(b), b, self.state, self.name,
+                                        key=f"lightwaves-features-{self._token}-{j}", pure=False,
+                                        retries=RETRIES)
+                    self._features.append(fut)
+                args = (self._features[j], b, step, Ys, cs)
+                yield chunks, chunk_partials, args, f"lightwaves-pass-{token}-{j}"
 
         done = {}
         following = 0
@@ -783,12 +865,10 @@ def case_runner_dask(transformer, source, size, client=None, runs=None, n_runs=N
                 yield done.pop(following)
                 following += 1
 
-    return run
-
 
 def _run_window(client, jobs, window):
-    """Submit ``jobs`` ((tag, key, args) for :func:`_pass_task`) with at most ``window`` in flight, and
-    yield ``(tag, result)`` in submission order (futures among the args are released when done)."""
+    """Submit ``jobs`` ((tag, function, args, key)) with at most ``window`` in flight, and yield
+    ``(tag, result)`` in submission order (futures among a job's chunk pieces are released when done)."""
     import dask
     from collections import deque
 
@@ -796,12 +876,13 @@ def _run_window(client, jobs, window):
     pending = deque()
     try:
         with dask.config.set({"distributed.admin.large-graph-warning-threshold": "64GiB"}):
-            for tag, key, args in jobs:
+            for tag, fn, args, key in jobs:
                 if len(pending) >= window:
                     t, fut, held = pending.popleft()
                     yield t, _result(fut, held)
-                fut = client.submit(_pass_task, *args, key=key, pure=False, retries=RETRIES)
-                pending.append((tag, fut, [p for p in args[1] if p is not None and hasattr(p, "release")]))
+                fut = client.submit(fn, *args, key=key, pure=False, retries=RETRIES)
+                held = [p for p in args[1] if hasattr(p, "release")] if fn is _pass_task else []
+                pending.append((tag, fut, held))
         while pending:
             t, fut, held = pending.popleft()
             yield t, _result(fut, held)
