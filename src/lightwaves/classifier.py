@@ -111,10 +111,15 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         """Select features on ``X`` and fit the ridge classifier.
 
+        ``X`` is read a chunk of cases at a time after selection (a memory-mapped ``.npy`` or a
+        ``dask.array.Array`` is never loaded whole). With ``backend="dask"`` the ridge's two passes over
+        those chunks run on the current Dask client's workers (see :mod:`lightwaves.case_passes` and
+        :func:`lightwaves.distributed.case_runner_dask`); the model is bit-identical to the serial fit.
+
         ``X`` may also be a channel source such as :class:`lightwaves.distributed.NpyChannels` (data on
         a file system the Dask workers share): selection then runs on the current Dask client with the
-        workers reading their shards, and this process reads only the merged candidates' and the
-        selected channels.
+        workers reading their shards, and this process reads only the merged candidates' channels; the
+        workers read their chunks of the selected channels for the ridge's passes.
         """
         transformer = self._make_transformer()
         alphas = check_alphas(self.alphas)  # before the (long) selection

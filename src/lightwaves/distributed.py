@@ -5,8 +5,13 @@ LightWaveS scores every candidate feature of every channel with an ANOVA F-score
 smaller feature id, so the channels can be split into *shards*, each shard scored on its own (a Dask task
 that returns only its top ``n_candidates`` ids, scores and usable count), and the shard results merged on
 the client with :func:`lightwaves.selection.merge_top`: the merged top list is bit-for-bit the one of a
-serial scan. Everything after the scan (recomputing the merged candidates, mRMR, the ridge) runs on the
-client, as in a serial fit.
+serial scan. Recomputing the merged candidates and mRMR run on the client, as in a serial fit.
+
+The classifier's ridge after selection is **case-sharded** (:func:`case_runner_dask`): its two streamed
+passes (:mod:`lightwaves.case_passes`) run as tasks over runs of fixed case chunks, the workers reading
+their chunks from a memory-mapped file themselves (:class:`NpyCases`, :class:`NpyChannels`) or receiving
+them (in-memory data, blocks of a Dask array), and the client merges the per-chunk partial statistics in
+chunk order: the model is bit-identical to the serial fit for any number of workers and any placement.
 
 Dask is an optional extra: this module imports ``dask``/``distributed`` only inside its functions and
 raises an :class:`ImportError` that names the ``distributed`` extra when they are missing.

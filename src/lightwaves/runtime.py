@@ -15,7 +15,7 @@ from ._kernels import linear_scores, softmax_rows, transform_triples
 from ._plan import plan_for_ids
 from ._rocket_family import plan_for as rocket_plan_for
 from ._rocket_kernels import transform_rocket
-from ._validation import check_dask_shape, check_collection, is_dask_array
+from ._validation import check_collection, check_dask_shape, is_dask_array
 
 #: Cases computed at a time when a Dask array is transformed.
 DASK_CHUNK_CASES = 4096
@@ -90,7 +90,6 @@ class InferenceState:
             R = transform_rocket(coll, mean, inv_sd, self._rocket_plans[coll.n_channels], n_jobs=n_jobs)
             F = np.concatenate([F, R], axis=1) if F.shape[1] else R
         return check_finite(F)
-
 
     def _dask_features(self, X, n_jobs):
         n = check_dask_shape(X, "X")[0] if X.ndim else 0

@@ -56,7 +56,8 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         numba threads for the transform (-1: all). Results are identical for every value.
     backend : {"serial", "dask"}, default="serial"
         Where candidate scoring runs: in this process, or sharded by channel on the current
-        ``dask.distributed`` client (needs the ``distributed`` extra).
+        ``dask.distributed`` client (needs the ``distributed`` extra). For the classifier it also places
+        the ridge's passes over the training cases, sharded by case chunks.
     progress : bool, default=False
         Show a progress bar over channels during ``fit``.
     distinct_candidates : bool, default=True
