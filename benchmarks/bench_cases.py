@@ -6,6 +6,7 @@ process, so its peak RSS (``ru_maxrss``) is its own; the input's size is printed
 
     .venv/bin/python benchmarks/bench_cases.py [--sizes 10000,100000,1000000] [--minirocket-max 20000]
         [--out benchmarks/results/cases.md]
+    .venv/bin/python benchmarks/bench_cases.py --sizes 1000000 --dask-workers 2   # serial vs Dask from a .npy
 
 aeon's MiniRocket is run only up to ``--minirocket-max`` cases (the issue measured 651 s at 20,000 cases
 and no finish within 15 minutes at 100,000 on this kind of machine).
