@@ -563,3 +563,18 @@ def test_worker_killed_mid_pass_gives_the_same_model(client, tmp_path, monkeypat
     assert "error" not in out, out.get("error")
     assert model_bits(out["got"], X[:50]) == model_bits(ref, X[:50])
     client.wait_for_workers(n_workers, timeout=60)  # the nanny restarts the killed worker
+
+
+def test_case_passes_on_a_threaded_worker_match_serial(tmp_path, monkeypatch):
+    """One in-process worker with two threads: pass tasks run concurrently in a process whose BLAS has two
+    threads; each chunk's partial still uses one BLAS thread, so the model is the serial one."""
+    import lightwaves.classifier as classifier
+
+    X, y = case_problem(n_cases=400)
+    monkeypatch.setattr(classifier, "CHUNK_CASES", 32)
+    ref = LightWaveSClassifier(**CASE_PARAMS).fit(X, y)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0"
+    ) as cluster, distributed.Client(cluster) as c, c.as_current():
+        got = LightWaveSClassifier(backend="dask", **CASE_PARAMS).fit(X, y)
+    assert model_bits(got, X[:50]) == model_bits(ref, X[:50])

@@ -22,6 +22,9 @@ number of workers and any placement of the chunks.
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+
 import numpy as np
 
 from .ridge import LooAccumulator, RidgeMoments, class_targets, prepare, solve
@@ -29,16 +32,34 @@ from .ridge import LooAccumulator, RidgeMoments, class_targets, prepare, solve
 __all__ = ["ChunkLoo", "ChunkMoments", "chunk_bounds", "fit_ridge_streamed", "one_blas_thread", "serial_runner"]
 
 _CONTROLLER = None
+_LIMIT_LOCK = threading.Lock()
+_LIMIT = {"depth": 0, "limiter": None}
 
 
+@contextmanager
 def one_blas_thread():
-    """A context manager limiting BLAS to one thread (results then do not depend on the thread count)."""
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        from threadpoolctl import ThreadpoolController
+    """Limit BLAS to one thread inside the block (results then do not depend on the thread count).
 
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1, user_api="blas")
+    BLAS thread counts are process-wide: nested or concurrent blocks (several threads of one Dask worker)
+    share one limit, set by the first block entered and restored when the last one exits.
+    """
+    global _CONTROLLER
+    with _LIMIT_LOCK:
+        if _LIMIT["depth"] == 0:
+            if _CONTROLLER is None:
+                from threadpoolctl import ThreadpoolController
+
+                _CONTROLLER = ThreadpoolController()
+            _LIMIT["limiter"] = _CONTROLLER.limit(limits=1, user_api="blas")
+        _LIMIT["depth"] += 1
+    try:
+        yield
+    finally:
+        with _LIMIT_LOCK:
+            _LIMIT["depth"] -= 1
+            if _LIMIT["depth"] == 0:
+                _LIMIT.pop("limiter").restore_original_limits()
+                _LIMIT["limiter"] = None
 
 
 def chunk_bounds(n_cases: int, size: int) -> list[tuple[int, int]]:
