@@ -728,8 +728,8 @@ def case_runner_dask(transformer, source, size, client=None, runs=None, n_runs=N
 
     Where a task's cases come from:
 
-    - a memory-mapped file (``np.load(path, mmap_mode="r")``, ``lightwaves.data.read_npy``, the CLI's
-      ``.npy`` input) or an :class:`NpyChannels` source: the task receives the file's description and
+    - a memory-mapped file (``np.load(path, mmap_mode="r")``, ``lightwaves.data.read_npy``) or an
+      :class:`NpyChannels` source: the task receives the file's description and
       the worker reads its chunks itself (the file must be on a shared file system). The features of
       pass 1 are then kept on the workers for pass 2 (:func:`chunk_features` results held as futures;
       Dask spills them to disk under memory pressure and recomputes them if their worker dies);
