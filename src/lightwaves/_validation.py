@@ -265,6 +265,11 @@ class CaseSource:
         if self.n_cases == 0:
             check_collection(X, name)  # raises: no cases
 
+    @property
+    def data(self):
+        """The input as read (a 2D array seen as 3D ``(n_cases, 1, n_timepoints)``, pandas as numpy)."""
+        return self._X
+
     def chunk(self, start: int, stop: int) -> Collection:
         """Cases ``start:stop`` as a validated collection."""
         if isinstance(self._X, Collection):

@@ -598,6 +598,9 @@ def fit_transformer_from_files(transformer, source, y, client=None, n_shards=Non
 TASKS_PER_THREAD = 4
 #: At most this many case chunks per pass task by default (bounds a task's data and its result).
 MAX_CHUNKS_PER_TASK = 8
+#: Pass 1's features are kept on the workers by default when they take at most this share of the
+#: workers' summed memory limits.
+KEPT_FEATURES_SHARE = 0.25
 
 
 class NpyCases:
@@ -637,8 +640,10 @@ class NpyCases:
         root = X
         while isinstance(root.base, np.ndarray):
             root = root.base
-        if not isinstance(root, np.memmap) or not isinstance(root.base, mmap.mmap):
-            return None
+        if not isinstance(root, np.memmap) or not isinstance(root.base, mmap.mmap) or root.mode == "c":
+            return None  # (copy-on-write: this process's changes are not in the file)
+        if root.mode in ("r+", "w+"):
+            root.flush()  # what the workers read is what this process sees
         mapped = np.frombuffer(root.base, dtype=np.uint8)
         start_in_file = root.offset - root.offset % mmap.ALLOCATIONGRANULARITY  # where the mapping starts
         offset = start_in_file + X.__array_interface__["data"][0] - mapped.__array_interface__["data"][0]
@@ -776,7 +781,7 @@ def case_runner_dask(transformer, source, size, client=None, runs=None, n_runs=N
     if isinstance(source, NpyChannels):
         reader, data, name = _SelectedRows(source, transformer.selected_channels_), None, "X"
     else:
-        data, name = source._X, source.name
+        data, name = source.data, source.name
         reader = NpyCases.of(data, name)
         if reader is not None:
             data = None
@@ -785,11 +790,6 @@ def case_runner_dask(transformer, source, size, client=None, runs=None, n_runs=N
     elif keep_features is None:
         keep_features = 8 * source.n_cases * transformer.n_features_out_ <= KEPT_FEATURES_SHARE * _memory_limits(client)
     return CaseRunner(client, transformer._inference, bounds, runs, reader, data, name, bool(keep_features))
-
-
-#: Pass 1's features are kept on the workers by default when they take at most this share of the
-#: workers' summed memory limits.
-KEPT_FEATURES_SHARE = 0.25
 
 
 def _memory_limits(client) -> int:
