@@ -78,6 +78,9 @@ def test_core_runs_without_dask_and_hint_names_the_extra():
         rng = np.random.default_rng(0)
         X = rng.normal(size=(12, 2, 30)); y = np.arange(12) % 2
         LightWaveSTransformer(n_features=5).fit(X, y)
+        from lightwaves import LightWaveSClassifier
+        LightWaveSClassifier(n_features=5, max_cases=6).fit(X, y).predict(X)  # the streamed ridge passes
+        assert not [m for m in sys.modules if m.startswith(("dask", "distributed")) and sys.modules[m]]
         try:
             LightWaveSTransformer(n_features=5, backend="dask").fit(X, y)
         except ImportError as e:
