@@ -520,9 +520,13 @@ def test_dask_array_input_is_read_chunk_by_chunk(monkeypatch):
 
 
 # ------------------------------------------------------------------------------- faults (last: kills a worker)
-def test_worker_killed_mid_pass_gives_the_same_model(client, tmp_path, monkeypatch):
-    """A worker process killed while it runs a pass task: the scheduler reruns the task elsewhere (tasks
-    are pure) and the model is the serial one, bit for bit. The file-backed input is read by the workers."""
+@pytest.mark.parametrize("slow_pass", [1, 2])
+def test_worker_killed_mid_pass_gives_the_same_model(client, tmp_path, monkeypatch, slow_pass):
+    """A worker process killed while it runs a task of pass 1 or 2: the scheduler reruns the task elsewhere
+    (tasks are pure; pass 1's features kept on the dead worker are recomputed from the file) and the model
+    is the serial one, bit for bit. The file-backed input is read by the workers."""
+    import re
+
     import lightwaves.case_passes as case_passes
     import lightwaves.classifier as classifier
 
@@ -537,7 +541,16 @@ def test_worker_killed_mid_pass_gives_the_same_model(client, tmp_path, monkeypat
             time.sleep(0.1)
             return super().__call__(start, F, Y, codes)
 
-    monkeypatch.setattr(case_passes, "ChunkMoments", SlowMoments)
+    class SlowLoo(case_passes.ChunkLoo):
+        def __call__(self, start, F, Y, codes):
+            time.sleep(0.1)
+            return super().__call__(start, F, Y, codes)
+
+    if slow_pass == 1:
+        monkeypatch.setattr(case_passes, "ChunkMoments", SlowMoments)
+    else:
+        monkeypatch.setattr(case_passes, "ChunkLoo", SlowLoo)
+    key = re.compile(rf"lightwaves-pass-[0-9a-f]+-{slow_pass}-")
     n_workers = len(client.nthreads())
     pids = client.run(os.getpid)
     out = {}
@@ -555,7 +568,7 @@ def test_worker_killed_mid_pass_gives_the_same_model(client, tmp_path, monkeypat
     deadline = time.monotonic() + 60
     while killed is None and runner.is_alive() and time.monotonic() < deadline:
         for addr, keys in client.processing().items():
-            if any("lightwaves-pass" in str(k) for k in keys) and addr in pids:
+            if any(key.search(str(k)) for k in keys) and addr in pids:
                 os.kill(pids[addr], signal.SIGKILL)
                 killed = addr
                 break
@@ -566,6 +579,8 @@ def test_worker_killed_mid_pass_gives_the_same_model(client, tmp_path, monkeypat
     assert "error" not in out, out.get("error")
     assert model_bits(out["got"], X[:50]) == model_bits(ref, X[:50])
     client.wait_for_workers(n_workers, timeout=60)  # the nanny restarts the killed worker
+    pids_now = client.run(os.getpid)
+    assert killed not in pids_now or pids_now[killed] != pids[killed]
 
 
 def test_case_passes_on_a_threaded_worker_match_serial(tmp_path, monkeypatch):
