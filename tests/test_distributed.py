@@ -205,7 +205,8 @@ def test_scan_without_distinct_is_bitwise_serial(client, n_shards):
 @pytest.mark.parametrize("n_channels", [12, 2])  # 2 channels: more workers (3) than channels
 def test_fit_identical_to_serial(client, n_channels):
     X, y = make_data(n_channels=n_channels)
-    params = dict(n_features=20, max_cases=30, random_state=0)  # max_cases: the subsample path too
+    # max_cases: the subsample path too
+    params = dict(variant="L1L2", n_features=20, max_cases=30, random_state=0)
     serial = LightWaveSClassifier(**params).fit(X, y)
     with client.as_current():
         dask = LightWaveSClassifier(backend="dask", **params).fit(X, y)
@@ -221,8 +222,8 @@ def test_fit_identical_to_serial(client, n_channels):
 
 @pytest.mark.parametrize("variant", ["L1L2+MR", "MR"])
 def test_families_fit_identical_to_serial(client, variant):
-    """The paper family's candidates are scored on the cluster, the MiniRocket family's locally: the
-    model is the serial one, bit for bit."""
+    """The paper family's candidates are scored on the cluster by channel shards, the MiniRocket
+    family's computed there by convolution shards: the model is the serial one, bit for bit."""
     X, y = make_data(n_channels=6)
     params = dict(variant=variant, n_features=20, rocket_budget=300, random_state=0)
     serial = LightWaveSClassifier(**params).fit(X, y)
@@ -232,6 +233,28 @@ def test_families_fit_identical_to_serial(client, variant):
     assert dask.coef_.tobytes() == serial.coef_.tobytes()
     Xt, _ = make_data(n_channels=6, seed=1)
     assert dask.decision_function(Xt).tobytes() == serial.decision_function(Xt).tobytes()
+
+
+@pytest.mark.parametrize("n_shards", [1, 3, 7, 10_000])
+def test_rocket_features_are_bitwise_serial(client, n_shards):
+    """Any number of convolution shards (more than the convolutions too) gives the serial matrix, and a
+    task receives only the channels of its convolutions."""
+    from lightwaves._rocket_family import fit_pool, plan_for
+    from lightwaves._rocket_kernels import transform_rocket
+
+    X, y = make_data(n_channels=12)
+    coll = check_collection(X)
+    mean, sd = channel_stats(coll)
+    pool = fit_pool(coll, mean, 1.0 / sd, budget=400, pooling="multirocket", diff=True, seed=3)
+    ref = transform_rocket(coll, mean, 1.0 / sd, plan_for(pool))
+    spy = SpyClient(client)
+    got = lwd.rocket_features_dask(coll, mean, 1.0 / sd, pool, n_shards=n_shards, client=spy)
+    assert got.tobytes() == ref.tobytes()
+    assert len(spy.sent) == min(n_shards, pool.n_convolutions)
+    for _, args, _ in spy.sent:
+        shard, ch, block = args[0], args[1], args[4]
+        np.testing.assert_array_equal(ch, block.channels)
+        assert shard.n_channels == len(ch)
 
 
 class SpyClient:

@@ -26,6 +26,10 @@ from ._kernels import KERNEL_POSITIONS, convolve, nine_tap_sum, run_over_cases
 
 #: Pooling operators, in id order.
 POOLS = ("ppv", "mpv", "mipv", "lspv")
+#: A series whose values reach this bound could overflow in a convolution (the kernels' absolute weights
+#: sum to 12, and pooling subtracts a bias of the same order): its features are NaN, so the caller
+#: reports the case (see ``lightwaves.runtime.check_finite``) instead of pooling infinities silently.
+SAFE_ABS = np.finfo(np.float64).max / 64
 
 
 @njit(cache=True)
@@ -160,6 +164,11 @@ def _case_features(
             m = _series(data, start, n, mean, inv_sd, combo_ch[combo_off[j] : combo_off[j + 1]], cdiff[j], xs)
             prev_s = series_id[j]
             prev_d = -1
+            for t in range(m):
+                if not abs(xs[t]) < SAFE_ABS:  # also catches inf and NaN
+                    for q in range(f_col.shape[0]):
+                        out_row[f_col[q]] = np.nan
+                    return
         if d != prev_d:
             _pad_and_sum(xs, m, d, xp, acc)
             prev_d = d

@@ -69,7 +69,7 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        variant="L1L2",
+        variant="MR",
         n_features=500,
         n_candidates=None,
         max_cases=1500,
@@ -327,17 +327,32 @@ def fitted_ridge(coef, intercept, alpha, alphas, best_score, classes) -> RidgeCl
 
 
 def fit_temperature(scores, codes) -> float:
-    """The softmax temperature that minimises the log-loss of ``scores`` ``(n_cases, 1 or K)`` for the
-    true classes ``codes`` (a one-dimensional bounded search over log-temperature, deterministic)."""
+    """The softmax temperature that minimises the cross-entropy of ``scores`` ``(n_cases, 1 or K)``
+    against smoothed targets of the true classes ``codes`` (a one-dimensional bounded search over
+    log-temperature, deterministic).
+
+    The targets are Platt's (1999): a case of a class with ``n`` training cases gets ``(n + 1) / (n + 2)``
+    on its class and ``1 / (n + 2)`` spread evenly over the others. With plain one-hot targets, scores
+    that separate the training cases perfectly (common with hundreds of selected features and few
+    cases, as the leave-one-out scores are of the selected features) drive the temperature to zero and
+    every probability to 0 or 1; the smoothed targets keep the confidence at what the class sizes
+    support.
+    """
     from scipy.optimize import minimize_scalar
 
     logits = np.concatenate([-scores, scores], axis=1) if scores.shape[1] == 1 else scores
+    n_classes = logits.shape[1]
     rows = np.arange(len(codes))
+    counts = np.bincount(codes, minlength=n_classes).astype(np.float64)
+    hit = (counts[codes] + 1.0) / (counts[codes] + 2.0)
+    targets = np.repeat(((1.0 - hit) / max(n_classes - 1, 1))[:, None], n_classes, axis=1)
+    targets[rows, codes] = hit
 
     def nll(log_t):
         z = logits / np.exp(log_t)
         z = z - z.max(axis=1, keepdims=True)
-        return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[rows, codes]))
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-np.mean((targets * log_p).sum(axis=1)))
 
     res = minimize_scalar(nll, bounds=(-7.0, 7.0), method="bounded", options={"xatol": 1e-6})
     return float(np.exp(res.x))

@@ -1,11 +1,15 @@
-"""Channel-sharded feature selection on Dask distributed (``backend="dask"``).
+"""Sharded feature selection on Dask distributed (``backend="dask"``).
 
 LightWaveS scores every candidate feature of every channel with an ANOVA F-score and keeps the best
 ``n_candidates``. A candidate's score depends on its own column only and every ranking breaks ties by the
 smaller feature id, so the channels can be split into *shards*, each shard scored on its own (a Dask task
 that returns only its top ``n_candidates`` ids, scores and usable count), and the shard results merged on
 the client with :func:`lightwaves.selection.merge_top`: the merged top list is bit-for-bit the one of a
-serial scan. Recomputing the merged candidates and mRMR run on the client, as in a serial fit.
+serial scan. The MiniRocket family (``variant="MR"``) is sharded by *convolutions* instead: its pool is
+drawn on the client, each task computes the candidate features of a contiguous block of the pool's
+convolutions from the channels those convolutions read (:func:`rocket_features_dask`), and the blocks
+are concatenated in pool order, bit for bit the serial candidate matrix. Recomputing the merged
+candidates and mRMR or detachment run on the client, as in a serial fit.
 
 The classifier's ridge after selection is **case-sharded** (:func:`case_runner_dask`): its two streamed
 passes (:mod:`lightwaves.case_passes`) run as tasks over runs of fixed case chunks, the workers reading
@@ -38,6 +42,8 @@ import os
 import numpy as np
 
 from ._deps import install_hint, progress_bar, require
+from ._rocket_family import RocketFeatures, plan_for as rocket_plan_for
+from ._rocket_kernels import transform_rocket
 from ._validation import Collection, channel_stats, check_collection, is_dask_array
 from .selection import merge_top, scan_channels
 
@@ -54,6 +60,8 @@ __all__ = [
     "fit_transformer_from_files",
     "plan_runs",
     "plan_shards",
+    "rocket_features_dask",
+    "rocket_shard",
     "scan_channels_dask",
     "scan_shard",
 ]
@@ -431,6 +439,96 @@ def scan_channels_dask(
         n_usable += int(usable)
     ids, scores = merge_top(parts, int(k), distinct=bool(distinct))
     return ids, scores, n_usable
+
+
+def rocket_shard(shard, channel_ids, mean, inv_sd, features: RocketFeatures, n_jobs=None):
+    """MiniRocket-family features of one block of convolutions (the task run on a worker).
+
+    Parameters
+    ----------
+    shard : Collection or NpyChannels
+        The cases' channels ``channel_ids`` (in that order), or a source the worker loads them from.
+    channel_ids : ndarray of int
+        Sorted global channel numbers: every channel the block's convolutions read.
+    mean, inv_sd : ndarray
+        Standardisation of those channels (aligned with ``channel_ids``).
+    features : RocketFeatures
+        The block (global channel numbers).
+    n_jobs : int or None
+        numba threads; None means the threads of the Dask worker running the task.
+
+    Returns
+    -------
+    ndarray of shape (n_cases, features.n_features)
+        Bit for bit the serial features: each is computed by the same per-case function from the same
+        channels, summed in the same order (the mapping to shard positions keeps channel order).
+    """
+    channel_ids = np.asarray(channel_ids, dtype=np.int64)
+    coll = shard if isinstance(shard, Collection) else shard.load(channel_ids)
+    position = np.full(int(channel_ids.max()) + 1 if channel_ids.size else 0, -1, dtype=np.int64)
+    position[channel_ids] = np.arange(len(channel_ids))
+    plan = rocket_plan_for(features, channel_position=position)
+    return transform_rocket(coll, mean, inv_sd, plan, n_jobs=_worker_threads() if n_jobs is None else n_jobs)
+
+
+def rocket_features_dask(coll, mean, inv_sd, features: RocketFeatures, progress=False, n_shards=None,
+                         client=None):
+    """Convolution-sharded MiniRocket-family features on a Dask cluster.
+
+    Returns exactly ``transform_rocket(coll, mean, inv_sd, plan_for(features))`` (bitwise), whatever the
+    shards and the number of workers: the features are ordered by convolution, so each shard is a
+    contiguous block of columns, and a task receives only the channels its convolutions read.
+
+    Parameters
+    ----------
+    coll : Collection or NpyChannels
+        The (sub)sampled training cases, all channels.
+    mean, inv_sd : ndarray of shape (n_channels,)
+        Per-channel standardisation.
+    features : RocketFeatures
+        The candidate pool (features grouped by convolution, as :func:`lightwaves._rocket_family.fit_pool`
+        draws them).
+    progress : bool
+        Show a tqdm bar over finished shards.
+    n_shards : int or None
+        Number of blocks; None picks ``2 x`` the cluster's worker threads (at least :data:`MIN_SHARDS`),
+        never more than the convolutions.
+    client : distributed.Client or None
+        None uses the current client (see :func:`current_client`).
+
+    Returns
+    -------
+    ndarray of shape (n_cases, features.n_features)
+    """
+    client = current_client(client)
+    mean = np.asarray(mean, dtype=np.float64)
+    inv_sd = np.asarray(inv_sd, dtype=np.float64)
+    n_conv, n_feat = features.n_convolutions, features.n_features
+    if n_feat and (np.diff(features.feature_conv) < 0).any():
+        raise ValueError("the pool's features must be grouped by convolution")
+    if n_shards is None:
+        n_shards = max(MIN_SHARDS, SHARDS_PER_THREAD * _cluster_threads(client))
+    n_shards = max(1, min(_positive_int("n_shards", n_shards), max(n_conv, 1)))
+    # contiguous blocks of convolutions, and the feature columns they own
+    conv_cuts = np.linspace(0, n_conv, n_shards + 1).round().astype(np.int64)
+    feat_cuts = np.searchsorted(features.feature_conv, conv_cuts)
+    blocks = [(a, b) for a, b in zip(feat_cuts[:-1].tolist(), feat_cuts[1:].tolist()) if b > a]
+    source = not isinstance(coll, Collection)
+    token = _token()
+
+    def jobs():
+        for i, (a, b) in enumerate(blocks):
+            block = features.subset(np.arange(a, b))
+            ch = block.channels
+            data = coll if source else coll.select_channels(ch)
+            yield f"lightwaves-rocket-{token}-{i}", rocket_shard, (data, ch, mean[ch], inv_sd[ch], block, None)
+
+    out = np.zeros((coll.n_cases, n_feat))
+    finished = _run_sharded(client, jobs(), len(blocks), progress, "MiniRocket-family convolution shards")
+    for i, part in finished:
+        a, b = blocks[i]
+        out[:, a:b] = part
+    return out
 
 
 def _samples_per_channel(coll) -> int:
