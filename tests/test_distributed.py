@@ -330,7 +330,7 @@ def test_feed_shards_from_npy_files(client, tmp_path):
     ref_mean, ref_sd = channel_stats(check_collection(X))
     assert mean.tobytes() == ref_mean.tobytes()
 
-    params = dict(n_features=20, max_cases=30, random_state=0)
+    params = dict(variant="L1L2", n_features=20, max_cases=30, random_state=0)  # files: the paper's variants
     ref = LightWaveSTransformer(**params).fit(X, y)
     got = lwd.fit_transformer_from_files(LightWaveSTransformer(**params), source, y, client=client, n_shards=5)
     np.testing.assert_array_equal(got.feature_ids_, ref.feature_ids_)
@@ -354,7 +354,7 @@ def test_classifier_fits_from_a_channel_source(client, tmp_path):
 
     X, y = make_data(n_cases=36)
     np.save(tmp_path / "train.npy", X)
-    params = dict(n_features=20, random_state=0)
+    params = dict(variant="L1L2", n_features=20, random_state=0)  # files: the paper's variants
     ref = LightWaveSClassifier(**params).fit(X, y)
     got = LightWaveSClassifier(**params).fit(lwd.NpyChannels(tmp_path / "train.npy"), y)
     np.testing.assert_array_equal(got.transformer_.feature_ids_, ref.transformer_.feature_ids_)
@@ -408,7 +408,7 @@ def case_problem(n_cases=600, seed=0):
     return X, y
 
 
-CASE_PARAMS = dict(n_features=20, max_cases=80, random_state=0)
+CASE_PARAMS = dict(variant="L1L2", n_features=20, max_cases=80, random_state=0)
 
 
 def model_bits(clf, Xt):
@@ -436,8 +436,10 @@ class PinnedClient(SpyClient):
 PASS_TASKS = (lwd._pass_task, lwd.chunk_features, lwd.chunk_partials)
 
 
-@pytest.mark.parametrize("kind, chunk", [("array", 64), ("array", 250), ("memmap", 64), ("dask", 250)])
-def test_case_passes_bitwise_serial(client, tmp_path, monkeypatch, kind, chunk):
+@pytest.mark.parametrize("kind, chunk, variant", [
+    ("array", 64, "L1L2"), ("array", 250, "MR"), ("memmap", 64, "L1L2"), ("dask", 250, "L1L2"),
+])
+def test_case_passes_bitwise_serial(client, tmp_path, monkeypatch, kind, chunk, variant):
     """The ridge's passes on the workers give the serial model bit for bit: for each chunk size, with the
     tasks on one worker or spread over two or three, in contiguous or scattered runs of chunks; a memory-
     mapped input is read by the workers themselves, a Dask array's blocks are computed on the cluster."""
@@ -447,7 +449,8 @@ def test_case_passes_bitwise_serial(client, tmp_path, monkeypatch, kind, chunk):
 
     X, y = case_problem()
     monkeypatch.setattr(classifier, "CHUNK_CASES", chunk)
-    ref = LightWaveSClassifier(**CASE_PARAMS).fit(X, y)
+    params = dict(CASE_PARAMS, variant=variant, rocket_budget=300)  # MR: the rocket family's plans travel too
+    ref = LightWaveSClassifier(**params).fit(X, y)
     expected = model_bits(ref, X[:50])
     if kind == "memmap":
         np.save(tmp_path / "X.npy", X)
@@ -466,7 +469,7 @@ def test_case_passes_bitwise_serial(client, tmp_path, monkeypatch, kind, chunk):
         monkeypatch.setattr(lwd, "case_runner_dask",
                             functools.partial(real, client=pinned, runs=runs, keep_features=keep))
         with client.as_current():
-            got = LightWaveSClassifier(backend="dask", **CASE_PARAMS).fit(data, y)
+            got = LightWaveSClassifier(backend="dask", **params).fit(data, y)
         assert model_bits(got, X[:50]) == expected
         sent = {fn: [args for f, args, _ in pinned.sent if f is fn] for fn in PASS_TASKS}
         n_runs = len(runs) if runs else None
