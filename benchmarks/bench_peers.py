@@ -668,8 +668,8 @@ def parse_args(argv=None):
     p.add_argument("--datasets", help="comma-separated dataset names (default: all found)")
     p.add_argument(
         "--methods",
-        default=",".join(METHODS),
-        help=f"comma-separated, from {', '.join(METHODS)} (default: all)",
+        default=",".join(COMPARE),
+        help=f"comma-separated, from {', '.join(METHODS)} (default: {', '.join(COMPARE)})",
     )
     p.add_argument("--quick", action="store_true", help="BasicMotions only, fewer latency calls")
     p.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR, help="folder of <Name>/<Name>_TRAIN.ts")
