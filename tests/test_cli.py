@@ -331,8 +331,15 @@ def test_workers_uses_client_for_and_dask_backend(capsys, tmp_path, monkeypatch)
         calls.append("rocket")
         return transform_rocket(coll, mean, inv_sd, plan_for(pool))
 
+    def case_runner_dask(transformer, source, size):  # the ridge's passes, here instead of on workers
+        from lightwaves.case_passes import serial_runner
+
+        calls.append("passes")
+        return contextlib.nullcontext(serial_runner(lambda: transformer.transform_chunks(source, size)))
+
     fake = types.ModuleType("lightwaves.distributed")
     fake.client_for = client_for
+    fake.case_runner_dask = case_runner_dask
     fake.scan_channels_dask = scan_channels_dask
     fake.rocket_features_dask = rocket_features_dask
     monkeypatch.setitem(sys.modules, "lightwaves.distributed", fake)
@@ -342,11 +349,11 @@ def test_workers_uses_client_for_and_dask_backend(capsys, tmp_path, monkeypatch)
     model = tmp_path / "m.lwz"
     code, _, err = run(capsys, "fit", "aeon:BasicMotions", "-o", model, "--n-features", "10", "--workers", "2", "-q")
     assert code == 0, err
-    assert calls == [(2, None), "rocket"]  # the default variant, MR
+    assert calls == [(2, None), "rocket", "passes"]  # the default variant, MR (its selection streams the ridge)
     code, _, err = run(capsys, "fit", "aeon:BasicMotions", "-o", model, "--n-features", "10", "--workers", "2", "-q",
                        "--variant", "L1L2")
     assert code == 0, err
-    assert calls == [(2, None), "rocket", (2, None), "scan"]
+    assert calls == [(2, None), "rocket", "passes", (2, None), "scan"]
     clf = load(model)
     assert clf.training_metadata_["backend"] == "dask" and clf.get_params()["backend"] == "serial"
 
@@ -372,8 +379,15 @@ def test_scheduler_timeout_is_one_line(capsys, tmp_path, monkeypatch):
         raise TimeoutError(f"could not reach the Dask scheduler at {scheduler} within {timeout} s")
         yield
 
+    def case_runner_dask(transformer, source, size):  # the ridge's passes, here instead of on workers
+        from lightwaves.case_passes import serial_runner
+
+        calls.append("passes")
+        return contextlib.nullcontext(serial_runner(lambda: transformer.transform_chunks(source, size)))
+
     fake = types.ModuleType("lightwaves.distributed")
     fake.client_for = client_for
+    fake.case_runner_dask = case_runner_dask
     monkeypatch.setitem(sys.modules, "lightwaves.distributed", fake)
     code, _, err = run(capsys, "fit", "aeon:BasicMotions", "-o", tmp_path / "m.lwz", "--scheduler", "tcp://10.0.0.1:1", "-q")
     assert_one_line_error(code, err, "could not reach the Dask scheduler")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import RidgeClassifierCV
@@ -9,7 +11,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_alphas, check_labels
-from .ridge import LooAccumulator, RidgeMoments, class_targets, prepare, solve
+from .case_passes import chunk_bounds, fit_ridge_streamed, serial_runner
 from .runtime import decision_scores, feature_weights, labels_from_scores, probabilities
 from .transformer import CHUNK_CASES, LightWaveSTransformer
 
@@ -109,57 +111,50 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         """Select features on ``X`` and fit the ridge classifier.
 
+        ``X`` is read a chunk of cases at a time after selection (a memory-mapped ``.npy`` or a
+        ``dask.array.Array`` is never loaded whole). With ``backend="dask"`` the ridge's two passes over
+        those chunks run on the current Dask client's workers (see :mod:`lightwaves.case_passes` and
+        :func:`lightwaves.distributed.case_runner_dask`); the model is bit-identical to the serial fit.
+
         ``X`` may also be a channel source such as :class:`lightwaves.distributed.NpyChannels` (data on
         a file system the Dask workers share): selection then runs on the current Dask client with the
-        workers reading their shards, and this process reads only the merged candidates' and the
-        selected channels.
+        workers reading their shards, and this process reads only the merged candidates' channels; the
+        workers read their chunks of the selected channels for the ridge's passes.
         """
         transformer = self._make_transformer()
         alphas = check_alphas(self.alphas)  # before the (long) selection
         alphas = DEFAULT_ALPHAS if alphas is None else alphas
         if _is_channel_source(X):
-            from .distributed import fit_transformer_from_files
+            from .distributed import case_runner_dask, fit_transformer_from_files
 
             y = check_labels(y, X.n_cases)
             fit_transformer_from_files(transformer, X, y)
-            F = transformer.transform(X.load(transformer.selected_channels_))
+            passes = case_runner_dask(transformer, X, CHUNK_CASES)  # workers read the selected channels
         else:
             source, F = transformer.fit_source(X, y)
             y = check_labels(y, source.n_cases)
+            if F is not None:  # selection saw every case: its features serve both passes
+                passes = nullcontext(serial_runner(lambda: ((s, F[s:e]) for s, e in chunk_bounds(len(F), CHUNK_CASES))))
+            elif self.backend == "dask":  # the workers compute the chunks' features and partial statistics
+                from .distributed import case_runner_dask
+
+                passes = case_runner_dask(transformer, source, CHUNK_CASES)
+            else:  # computed from the input a chunk at a time: memory flat in the number of cases
+                passes = FeaturePasses(lambda: transformer.transform_chunks(source, CHUNK_CASES))
         # The ridge sees class codes 0..K-1: any label type (float labels too) gives the same model.
         classes, codes = np.unique(y, return_inverse=True)
-
-        if F is not None:  # selection saw every case: its features serve both passes
-
-            def chunks():
-                for start in range(0, len(F), CHUNK_CASES):
-                    yield start, F[start : start + CHUNK_CASES]
-
-            self._fit_ridge(chunks, codes, classes, alphas)
-        else:  # computed from the input a chunk at a time: memory flat in the number of cases
-            with FeaturePasses(lambda: transformer.transform_chunks(source, CHUNK_CASES)) as chunks:
-                self._fit_ridge(chunks, codes, classes, alphas)
+        with passes as runner:  # runner(step, Y, codes) yields each chunk's partial, in chunk order
+            self._fit_ridge(runner, codes, classes, alphas)
         self.transformer_ = transformer
         self.classes_ = classes
         self._fold()
         return self
 
-    def _fit_ridge(self, chunks, codes, classes, alphas):
-        """Scaler, ridge and temperature from two passes over feature chunks (see :mod:`lightwaves.ridge`).
-
-        ``chunks()`` yields ``(first case, features)`` in case order; it is called twice. Memory is that of
-        one chunk plus ``O(n_features^2)``, whatever the number of cases.
-        """
-        Y = class_targets(codes, len(classes))
-        moments = RidgeMoments()
-        for start, Fc in chunks():
-            moments.update(Fc, Y[start : start + len(Fc)])
-        prep = prepare(moments)
-        loo = LooAccumulator(prep, alphas, keep_every=max(1, -(-prep.n // MAX_CALIBRATION_CASES)))
-        for start, Fc in chunks():
-            end = start + len(Fc)
-            loo.update(Fc, Y[start:end], codes[start:end])
-        sol = solve(prep, loo)
+    def _fit_ridge(self, runner, codes, classes, alphas):
+        """Scaler, ridge and temperature from the two streamed passes of ``runner`` over the case chunks
+        (see :mod:`lightwaves.case_passes`). Memory is that of a chunk plus ``O(n_features^2)``, whatever
+        the number of cases."""
+        prep, sol = fit_ridge_streamed(runner, codes, len(classes), alphas, MAX_CALIBRATION_CASES)
         self.scaler_ = fitted_scaler(prep.mean, prep.scale, prep.var, prep.n)
         self.ridge_ = fitted_ridge(sol.coef, sol.intercept, sol.alpha, alphas, sol.best_score, classes)
         self.temperature_ = fit_temperature(sol.loo_scores, sol.loo_codes)
@@ -236,7 +231,8 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
 
 
 class FeaturePasses:
-    """The training features, chunk by chunk, for the ridge's two passes (a context manager).
+    """The training features, chunk by chunk, for the ridge's two passes (a context manager whose ``with``
+    value is the serial runner of :mod:`lightwaves.case_passes` over these chunks).
 
     The first pass computes them (``compute()`` yields ``(first case, features)``); later passes read
     them back instead of recomputing: from memory while they fit in ``FEATURE_CACHE_BYTES``, else from a
@@ -251,7 +247,7 @@ class FeaturePasses:
         self._state = "first"  # then "memory", "file" or "recompute"
 
     def __enter__(self):
-        return self
+        return serial_runner(self)
 
     def __exit__(self, *exc):
         if self._file is not None:

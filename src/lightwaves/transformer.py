@@ -64,7 +64,8 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     backend : {"serial", "dask"}, default="serial"
         Where candidates are computed and scored: in this process, or on the current
         ``dask.distributed`` client (needs the ``distributed`` extra), the paper family sharded by
-        channel and the MiniRocket family by convolution. The model is bit for bit the serial one.
+        channel and the MiniRocket family by convolution. For the classifier it also places the ridge's
+        passes over the training cases, sharded by case chunks. The model is bit for bit the serial one.
     progress : bool, default=False
         Show a progress bar over channels during ``fit``.
     distinct_candidates : bool, default=True
