@@ -286,7 +286,8 @@ def fit_pool(coll, mean, inv_sd, budget=10_000, pooling="ppv", diff=False, seed=
         for di, d in enumerate(dilations.tolist()):
             nb = int(per_dil[di])
             for k in range(N_KERNELS):
-                combos.append(np.sort(rng.choice(C, min(int(n_per[di * N_KERNELS + k]), C), replace=False)))
+                # = rng.choice(C, size, replace=False) (legacy RandomState draws it so), without its overhead
+                combos.append(np.sort(rng.permutation(C)[: min(int(n_per[di * N_KERNELS + k]), C)]))
                 cases.append(rng.randint(coll.n_cases))
                 kern.append(k)
                 dil.append(d)
