@@ -257,6 +257,28 @@ def test_rocket_features_are_bitwise_serial(client, n_shards):
         assert shard.n_channels == len(ch)
 
 
+def test_rocket_shards_carry_bounded_data(client, monkeypatch):
+    """Blocks whose channels exceed ROCKET_SHARD_BYTES are split (down to one convolution): more tasks,
+    each carrying less, the same bits."""
+    from lightwaves._rocket_family import fit_pool, plan_for
+    from lightwaves._rocket_kernels import transform_rocket
+
+    X, y = make_data(n_channels=12)
+    coll = check_collection(X)
+    mean, sd = channel_stats(coll)
+    pool = fit_pool(coll, mean, 1.0 / sd, budget=300, seed=1)
+    ref = transform_rocket(coll, mean, 1.0 / sd, plan_for(pool))
+    per_channel = 8 * int(coll.lengths.sum())
+    monkeypatch.setattr(lwd, "ROCKET_SHARD_BYTES", 3 * per_channel)
+    spy = SpyClient(client)
+    got = lwd.rocket_features_dask(coll, mean, 1.0 / sd, pool, n_shards=2, client=spy)
+    assert got.tobytes() == ref.tobytes()
+    assert len(spy.sent) > 2
+    for _, args, _ in spy.sent:
+        block = args[4]
+        assert len(args[1]) <= 3 or block.n_convolutions == 1
+
+
 class SpyClient:
     """Records what each shard task is sent, then forwards to the real client."""
 

@@ -73,6 +73,8 @@ SHARD_BYTES = 256 * 2**20
 SHARDS_PER_THREAD = 2
 #: At least this many shards by default (channels permitting), for clusters that are still scaling up.
 MIN_SHARDS = 8
+#: Upper bound on the channel data a MiniRocket-family convolution shard carries (bytes of float64).
+ROCKET_SHARD_BYTES = 32 * 2**20
 #: A shard task that raises is retried this many times (a worker that dies is handled by the scheduler).
 RETRIES = 2
 
@@ -514,6 +516,8 @@ def rocket_features_dask(coll, mean, inv_sd, features: RocketFeatures, progress=
     feat_cuts = np.searchsorted(features.feature_conv, conv_cuts)
     blocks = [(a, b) for a, b in zip(feat_cuts[:-1].tolist(), feat_cuts[1:].tolist()) if b > a]
     source = not isinstance(coll, Collection)
+    if not source:  # a block's channels travel with its task: split blocks whose data is large
+        blocks = _bounded_blocks(features, blocks, 8 * _samples_per_channel(coll))
     token = _token()
 
     def jobs():
@@ -528,6 +532,23 @@ def rocket_features_dask(coll, mean, inv_sd, features: RocketFeatures, progress=
     for i, part in finished:
         a, b = blocks[i]
         out[:, a:b] = part
+    return out
+
+
+def _bounded_blocks(features: RocketFeatures, blocks, bytes_per_channel: int) -> list:
+    """Split feature blocks (in order) until each block's channels hold at most :data:`ROCKET_SHARD_BYTES`
+    (or the block has one convolution): the data a task carries stays bounded with many channels."""
+    out = []
+    todo = list(reversed(blocks))
+    while todo:
+        a, b = todo.pop()
+        convs = np.unique(features.feature_conv[a:b])
+        n_ch = len(np.unique(np.concatenate([features.combo(int(j)) for j in convs])))
+        if len(convs) > 1 and n_ch * bytes_per_channel > ROCKET_SHARD_BYTES:
+            mid = int(np.searchsorted(features.feature_conv[a:b], convs[len(convs) // 2])) + a
+            todo += [(mid, b), (a, mid)]
+        else:
+            out.append((a, b))
     return out
 
 
