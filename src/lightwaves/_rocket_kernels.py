@@ -22,10 +22,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from ._kernel_spec import POOLS  # noqa: F401 - re-exported
 from ._kernels import KERNEL_POSITIONS, convolve, nine_tap_sum, run_over_cases
-
-#: Pooling operators, in id order.
-POOLS = ("ppv", "mpv", "mipv", "lspv")
 
 
 @njit(cache=True)

@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--scores", action="store_true", help="add one decision score column per class")
     pr.add_argument("--proba", action="store_true",
                     help="add one calibrated probability column per class (proba_<class>)")
+    pr.add_argument("--engine", choices=["auto", "numba", "numpy"], default="auto",
+                    help="inference kernels: numba, or plain numpy (no numba import, same predictions); "
+                         "default auto: $LIGHTWAVES_ENGINE if set, else numba if installed")
     pr.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     pr.set_defaults(handler=cmd_predict)
 
@@ -139,11 +142,11 @@ def _load_model(path):
     return load(path)
 
 
-def _load_predictor(path):
+def _load_predictor(path, engine="auto"):
     """Prediction only: no scikit-learn import (see lightwaves.runtime)."""
     from .model_io import load_predictor
 
-    return load_predictor(path, n_jobs=-1)  # batches use every core; results do not depend on it
+    return load_predictor(path, n_jobs=-1, engine=engine)  # batches use every core; same results
 
 
 def _read(source, labels=None, require_labels=False):
@@ -244,7 +247,7 @@ def cmd_predict(args):
 
     if args.out:
         check_output(args.out, [args.model, args.data, args.labels], "predictions file")
-    clf = _load_predictor(args.model)
+    clf = _load_predictor(args.model, engine=args.engine)
     X, _, info = _read(args.data, labels=args.labels)
     _check_model_channels(clf, info, args.data)
     if args.proba and clf.temperature_ is None:
@@ -272,7 +275,7 @@ def cmd_predict(args):
             scores = clf.decision_function(chunk)
             pred = labels_from_scores(scores, clf.classes_).tolist()
             cols = scores[:, None] * [-1.0, 1.0] if scores.ndim == 1 else scores
-            proba = probabilities(scores, clf.temperature_) if args.proba else None
+            proba = probabilities(scores, clf.temperature_, engine=clf.engine) if args.proba else None
             for k, p in enumerate(pred):
                 i = start + k
                 row = [safe_text(case_ids[i]) if case_ids is not None else i, safe_text(p)]
