@@ -643,8 +643,11 @@ def load_predictor(path, n_jobs=1, engine="auto"):
         manifest["transformer"]["n_channels_in"], arrays["feature_ids"], arrays["dilations"],
         arrays["channel_mean"], arrays["channel_std"], rocket=arrays.get("rocket"), engine=engine,
     )
-    return Predictor(state, arrays["coef"], arrays["intercept"], classes, n_jobs=n_jobs,
+    pred = Predictor(state, arrays["coef"], arrays["intercept"], classes, n_jobs=n_jobs,
                      temperature=_temperature(path, manifest))
+    training = manifest.get("training")
+    pred.training_metadata_ = dict(training) if isinstance(training, dict) else {}
+    return pred
 
 
 def load(path):

@@ -117,6 +117,14 @@ class InferenceState:
                 len(sel): rocket_plan_for(self._rocket, channel_position=position),
             }
 
+    def plans(self):
+        """``(plan, mean, inv_sd, rocket_plan)`` for input holding every training channel: what
+        :meth:`features` runs (``rocket_plan`` is None without MiniRocket-family features). The C export
+        (:mod:`lightwaves.export_c`) writes these very plans as tables."""
+        plan, mean, inv_sd = self._modes[self.n_channels_in]
+        rocket = None if self._rocket_plans is None else self._rocket_plans[self.n_channels_in]
+        return plan, mean, inv_sd, rocket
+
     def features(self, X, n_jobs=1) -> np.ndarray:
         """The selected features of ``X`` (all training channels, or only the selected ones)."""
         coll = check_collection(X, n_channels_model=self.n_channels_in)
@@ -170,6 +178,11 @@ class Predictor:
     @property
     def selected_channels_(self) -> np.ndarray:
         return self._state.selected_channels
+
+    @property
+    def state(self) -> InferenceState:
+        """The features this predictor computes (plans and channel standardisation)."""
+        return self._state
 
     @property
     def engine(self) -> str:
