@@ -45,8 +45,10 @@ def export_c(model, out_dir, *, float64=False, max_length=None) -> list[str]:
         Directory to write into (created if missing; its parent must exist). Existing files of the export
         are replaced atomically.
     float64 : bool
-        Compute in double (bit for bit the Python model's features and scores on the same float32 input)
-        instead of float (half the work buffer and tables, fast on single-precision FPUs).
+        Store the linear model's coefficients as double: the scores are then bit for bit the Python
+        model's on the same float32 input (before the final cast to float). By default they are stored as
+        float (about half the flash; scores within ~1e-5 relative, predictions equal on every test set we
+        ran). The series, convolutions and features are computed in double in both builds.
     max_length : int, optional
         Longest series ``lw_predict`` accepts; it sizes the stack work buffer. Default: the longest
         training series recorded with the model, else :data:`DEFAULT_MAX_LENGTH`.
@@ -237,7 +239,7 @@ def c_sources(parts: dict, *, float64: bool, max_length: int) -> dict:
             MR_SERIES=_ints(rplan.series_id), MR_COMBO_OFF=_ints(rplan.combo_offsets),
             MR_COMBO=_ints(position[rplan.combo_channels]), MR_DIFF=_ints(rplan.diff), MR_DIL=_ints(rplan.dilation),
             MR_KERNEL=_ints(rplan.kernel), MR_FSTART=_ints(rplan.feature_start), MF_VALID=_ints(rplan.valid),
-            MF_POOL=_ints(rplan.pool), MF_BIAS=_reals(rplan.bias, float64), MF_COL=_ints(rplan.column + n_paper),
+            MF_POOL=_ints(rplan.pool), MF_BIAS=_doubles(rplan.bias), MF_COL=_ints(rplan.column + n_paper),
         )
     family = []
     if n_paper:
