@@ -100,6 +100,19 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--json", action="store_true", help="print JSON instead of text")
     i.set_defaults(handler=cmd_info)
 
+    x = sub.add_parser("export", parents=[common], help="export a model as C source for devices",
+                       description="Write a model as dependency-free C99 (lightwaves_model.h, lightwaves_model.c "
+                                   "and a CSV-reading main.c) into DIR; see docs/deploy.md.")
+    x.add_argument("model", metavar="MODEL", help="model file (.lwz)")
+    x.add_argument("--format", choices=["c"], default="c", help="output format (default c)")
+    x.add_argument("--out", "-o", required=True, metavar="DIR", help="directory to write the files into")
+    x.add_argument("--float64", action="store_true",
+                   help="store the coefficients as double: scores bit for bit the Python model's")
+    x.add_argument("--max-length", type=int, metavar="N",
+                   help="longest series lw_predict accepts (sizes its stack buffer; default: the longest "
+                        "training series recorded in the model)")
+    x.set_defaults(handler=cmd_export)
+
     r = sub.add_parser("report", parents=[common, labels], help="write an HTML report with plots",
                        description="Write index.html and PNG plots for a model evaluated on TEST.")
     r.add_argument("model", metavar="MODEL")
@@ -398,6 +411,23 @@ def cmd_info(args):
     print(f"\n{'rank':>4}  {'feature':<24}{'ANOVA F':>12}{'|ridge w|':>12}")
     for f in info["features"]:
         print(f"{f['rank']:>4}  {f['name']:<24}{f['anova_f']:>12.4g}{f['ridge_weight']:>12.4g}")
+    return 0
+
+
+def cmd_export(args):
+    """``lightwaves export``: C source of a model."""
+    from .export_c import export_c
+
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise UserError(f"{args.out} exists and is not a directory; --out names the directory to write into")
+    parent = os.path.dirname(os.path.abspath(args.out))
+    if not os.path.isdir(parent):
+        raise UserError(f"{parent} does not exist; create it or choose another --out")
+    if args.max_length is not None and args.max_length < 1:
+        raise UserError(f"--max-length must be at least 1, got {args.max_length}")
+    written = export_c(args.model, args.out, float64=args.float64, max_length=args.max_length)
+    size = sum(os.path.getsize(p) for p in written)
+    _say(f"wrote {', '.join(os.path.basename(p) for p in written)} to {args.out} ({size / 1024:.1f} KiB)")
     return 0
 
 

@@ -247,7 +247,7 @@ def c_sources(parts: dict, *, float64: bool, max_length: int) -> dict:
     if n_mr:
         family.append(f"{n_mr} MiniRocket-family features ({n_conv} convolutions)")
     subs["DESCRIPTION"] = (f"{k} features: {', '.join(family)}; {len(sel)} of {state.n_channels_in} channels "
-                           f"read; {n_classes} classes; {'double' if float64 else 'float'} arithmetic.")
+                           f"read; {n_classes} classes; {'double' if float64 else 'float'} coefficients.")
     subs["SOURCE"] = "lightwaves export --format c"
     out = {}
     for name, template in zip(FILES, (HEADER, SOURCE, MAIN)):
