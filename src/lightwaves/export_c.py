@@ -33,7 +33,7 @@ DEFAULT_MAX_LENGTH = 1024
 _USHORT = 65535
 
 
-def export_c(model, out_dir, *, float64=False, max_length=None) -> list[str]:
+def export_c(model, out_dir, *, float32=False, max_length=None) -> list[str]:
     """Write a fitted model as C99 source and header into ``out_dir``.
 
     Parameters
@@ -44,11 +44,12 @@ def export_c(model, out_dir, *, float64=False, max_length=None) -> list[str]:
     out_dir : str or os.PathLike
         Directory to write into (created if missing; its parent must exist). Existing files of the export
         are replaced atomically.
-    float64 : bool
-        Store the linear model's coefficients as double: the scores are then bit for bit the Python
-        model's on the same float32 input (before the final cast to float). By default they are stored as
-        float (about half the flash; scores within ~1e-5 relative, predictions equal on every test set we
-        ran). The series, convolutions and features are computed in double in both builds.
+    float32 : bool
+        Store the linear model's coefficients as float (about half the flash of the largest table) instead
+        of double. By default (double) the scores are bit for bit the Python model's on the same float32
+        input (before the final cast to float); with float coefficients a score is off by up to about
+        ``6e-8 * sum_j |F_j * coef_j|``, so a near-tie can be decided differently. The series, convolutions
+        and features are computed in double in both builds.
     max_length : int, optional
         Longest series ``lw_predict`` accepts; it sizes the stack work buffer. Default: the longest
         training series recorded with the model, else :data:`DEFAULT_MAX_LENGTH`.
@@ -72,7 +73,7 @@ def export_c(model, out_dir, *, float64=False, max_length=None) -> list[str]:
         max_length = parts["length_max"] or DEFAULT_MAX_LENGTH
     if isinstance(max_length, bool) or not isinstance(max_length, (int, np.integer)) or not 1 <= max_length <= 2**24:
         raise ValueError(f"max_length must be an integer from 1 to {2**24}, got {max_length!r}")
-    sources = c_sources(parts, float64=bool(float64), max_length=int(max_length))
+    sources = c_sources(parts, float64=not float32, max_length=int(max_length))
     out_dir = os.fspath(out_dir)
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
         raise ValueError(f"{out_dir} exists and is not a directory; give the directory to write the C files into")
@@ -158,7 +159,7 @@ def _reals(a, float64) -> str:
         return _doubles(a)
     vals = np.asarray(a, dtype=np.float64).ravel()
     if vals.size and np.abs(vals).max() > np.finfo(np.float32).max:
-        raise ValueError("cannot export in float: a table value overflows float32; use --float64")
+        raise ValueError("cannot store the coefficients as float: a value overflows float32; export without --float32")
     return _join([_float_literal(v) for v in vals.astype(np.float32)], 8)
 
 
