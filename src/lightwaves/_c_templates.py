@@ -42,7 +42,7 @@ typedef @REAL@ lw_table;
 #define LW_ERR_VALUE     (-5)  /* NaN or infinity in a channel the model reads, or a feature overflows */
 
 /* lw_real elements of work a series of n time points needs (lw_predict_work). */
-#define LW_WORK_LEN(n) ((size_t)LW_N_FEATURES + 3u * (size_t)(n) + @L2_WORK@u * (((size_t)(n) + 1u) / 2u))
+#define LW_WORK_LEN(n) ((size_t)LW_N_FEATURES + 6u * (size_t)(n) + @L2_WORK@u * (((size_t)(n) + 1u) / 2u))
 
 extern const char *const lw_class_names[LW_N_CLASSES];
 
@@ -136,61 +136,92 @@ static const double lw_mf_bias[@N_MR@] = {@MF_BIAS@};
 static const unsigned short lw_mf_col[@N_MR@] = {@MF_COL@};
 #endif
 
-/* out[t] = sum_j x[t + off[j]] for t in [t0, t1), summed in order j = 0..n_off-1, the taps outside the
-   series left out: Python reads them from the zero padding and adds +0.0, which leaves a sum unchanged,
-   so skipping them gives the same values. */
-static void lw_taps(const lw_real *restrict x, int n, const int *off, int n_off, int t0, int t1,
-                    lw_real *restrict out)
-{
-    int t, j;
-    for (t = t0; t < t1; ++t)
-        out[t] = 0.0;
-    for (j = 0; j < n_off; ++j) {
-        const int lo = -off[j] > t0 ? -off[j] : t0, hi = n - off[j] < t1 ? n - off[j] : t1;
-        for (t = lo; t < hi; ++t)
-            out[t] += x[t + off[j]];
-    }
-}
+/* The kernels read a series from a zero-padded copy, as Python does. Python pads by 4d; a tap at least n
+   samples from the centre reads only padding (it adds +0.0 to every sum, which leaves it unchanged), so
+   such taps are left out and a padding of min(4d, n) suffices: at most 3n values. */
 
-/* acc[t] = sum_{j=0..8} x[t + (j - 4) d] (0 outside the series), summed in order j = 0..8 */
-static void lw_nine_tap(const lw_real *restrict x, int n, int d, lw_real *restrict acc)
-{
-    int t, j, off[9];
-    const int lo = 4 * d < n ? 4 * d : n, hi = n - 4 * d > lo ? n - 4 * d : lo;  /* every tap inside */
-    for (j = 0; j < 9; ++j)
-        off[j] = (j - 4) * d;
-    for (t = lo; t < hi; ++t) {
-        const lw_real *p = x + t - 4 * d;
-        acc[t] = p[0] + p[d] + p[2 * d] + p[3 * d] + p[4 * d] + p[5 * d] + p[6 * d] + p[7 * d] + p[8 * d];
-    }
-    lw_taps(x, n, off, 9, 0, lo, acc);
-    lw_taps(x, n, off, 9, hi, n, acc);
-}
-
-/* z[t] = 3 (x_a + x_b + x_c) - acc[t] for the kernel whose 2s sit at taps k[0] < k[1] < k[2] */
-static void lw_convolve(const lw_real *restrict x, int n, int d, const unsigned char *k,
-                        const lw_real *restrict acc, lw_real *restrict z)
+/* xp[0 .. pad) and xp[pad + n .. 2 pad + n) = 0, xp[pad .. pad + n) = x; returns xp + pad */
+static lw_real *lw_pad(const lw_real *restrict x, int n, int pad, lw_real *restrict xp)
 {
     int t;
-    const int off[3] = {(k[0] - 4) * d, (k[1] - 4) * d, (k[2] - 4) * d};
-    const int first = off[0] < 0 ? -off[0] : 0, last = off[2] > 0 ? n - off[2] : n;
-    const int lo = first < n ? first : n, hi = last > lo ? last : lo;  /* [lo, hi): every tap inside */
-    for (t = lo; t < hi; ++t)
-        z[t] = 3.0 * (x[t + off[0]] + x[t + off[1]] + x[t + off[2]]) - acc[t];
-    lw_taps(x, n, off, 3, 0, lo, z);
-    for (t = 0; t < lo; ++t)
-        z[t] = 3.0 * z[t] - acc[t];
-    lw_taps(x, n, off, 3, hi, n, z);
-    for (t = hi; t < n; ++t)
-        z[t] = 3.0 * z[t] - acc[t];
+    for (t = 0; t < pad; ++t)
+        xp[t] = 0.0;
+    for (t = 0; t < n; ++t)
+        xp[pad + t] = x[t];
+    for (t = 0; t < pad; ++t)
+        xp[pad + n + t] = 0.0;
+    return xp + pad;
+}
+
+/* acc[t] = sum_{j=0..8} xs[t + (j - 4) d], in order j = 0..8 (xs padded by min(4d, n)) */
+static void lw_nine_tap(const lw_real *restrict xs, int n, int d, lw_real *restrict acc)
+{
+    int t, j, first = 1;
+    if (4 * d < n) {
+        for (t = 0; t < n; ++t) {
+            const lw_real *p = xs + t - 4 * d;
+            acc[t] = p[0] + p[d] + p[2 * d] + p[3 * d] + p[4 * d] + p[5 * d] + p[6 * d] + p[7 * d] + p[8 * d];
+        }
+        return;
+    }
+    for (j = 0; j < 9; ++j) {
+        const int off = (j - 4) * d;
+        if (off >= n || -off >= n)
+            continue;  /* reads only padding */
+        if (first) {
+            for (t = 0; t < n; ++t)
+                acc[t] = xs[t + off];
+            first = 0;
+        } else {
+            for (t = 0; t < n; ++t)
+                acc[t] += xs[t + off];
+        }
+    }
+}
+
+/* offsets of the kernel's three weight-2 taps that read the series (in tap order); returns how many */
+static int lw_taps(const unsigned char *k, int n, int d, int *off)
+{
+    int j, c = 0;
+    for (j = 0; j < 3; ++j) {
+        const int o = (k[j] - 4) * d;
+        if (o < n && -o < n)
+            off[c++] = o;
+    }
+    return c;
+}
+
+/* z[t] = 3 (x_a + x_b + x_c) - acc[t], the taps of lw_taps */
+static void lw_convolve(const lw_real *restrict xs, int n, const int *off, int c, const lw_real *restrict acc,
+                        lw_real *restrict z)
+{
+    int t;
+    const lw_real *xa = xs + (c > 0 ? off[0] : 0), *xb = xs + (c > 1 ? off[1] : 0), *xc = xs + (c > 2 ? off[2] : 0);
+    if (c == 3)
+        for (t = 0; t < n; ++t)
+            z[t] = 3.0 * (xa[t] + xb[t] + xc[t]) - acc[t];
+    else if (c == 2)
+        for (t = 0; t < n; ++t)
+            z[t] = 3.0 * (xa[t] + xb[t]) - acc[t];
+    else if (c == 1)
+        for (t = 0; t < n; ++t)
+            z[t] = 3.0 * xa[t] - acc[t];
+    else
+        for (t = 0; t < n; ++t)
+            z[t] = 3.0 * 0.0 - acc[t];
 }
 
 #if LW_N_TRIPLES > 0
 #if defined(__GNUC__) && !defined(__clang__)
-/* Lets GCC vectorise the max/min reductions: the values are finite and non-negative (|z| of finite input),
-   and max and min do not depend on the order, so the result is the same. */
-__attribute__((optimize("O3", "finite-math-only", "no-signed-zeros")))
+/* Lets GCC vectorise the max/min reductions: the values are finite (finite input, double arithmetic) and
+   max and min of |z| do not depend on the order, so the result is the same. */
+#define LW_VECTOR_REDUCTIONS __attribute__((optimize("O3", "finite-math-only", "no-signed-zeros")))
+#else
+#define LW_VECTOR_REDUCTIONS
 #endif
+
+/* count of z > 0, max |z| and min |z| of z[0..m) */
+LW_VECTOR_REDUCTIONS
 static void lw_extremes(const lw_real *restrict z, int m, int *pos, lw_real *mx_out, lw_real *mn_out)
 {
     int t, p = 0;
@@ -206,28 +237,49 @@ static void lw_extremes(const lw_real *restrict z, int m, int *pos, lw_real *mx_
     *mn_out = mn;
 }
 
-/* ppv, max|z| * scale, longest positive run / m, min|z| * scale of z[0..m) into out[0..4) */
-static void lw_four(const lw_real *restrict z, int m, double scale, int with_run, double *restrict out)
+/* lw_convolve and lw_extremes in one pass, z not stored (three taps) */
+LW_VECTOR_REDUCTIONS
+static void lw_convolve_extremes(const lw_real *restrict xs, int n, const int *off, const lw_real *restrict acc,
+                                 int *pos, lw_real *mx_out, lw_real *mn_out)
 {
-    int t, pos, best = 0, run = 0;
-    lw_real mx, mn;
-    lw_extremes(z, m, &pos, &mx, &mn);
-    if (with_run) {
-        for (t = 0; t < m; ++t) {
-            run = z[t] > 0.0 ? run + 1 : 0;
-            best = run > best ? run : best;
-        }
+    int t, p = 0;
+    lw_real mx = 0.0, mn = HUGE_VAL;
+    const lw_real *xa = xs + off[0], *xb = xs + off[1], *xc = xs + off[2];
+    for (t = 0; t < n; ++t) {
+        const lw_real v = 3.0 * (xa[t] + xb[t] + xc[t]) - acc[t], a = fabs(v);
+        p += v > 0.0;
+        mx = a > mx ? a : mx;
+        mn = a < mn ? a : mn;
     }
+    *pos = p;
+    *mx_out = mx;
+    *mn_out = mn;
+}
+
+/* longest run of z > 0 in z[0..m) */
+static int lw_run(const lw_real *z, int m)
+{
+    int t, run = 0, best = 0;
+    for (t = 0; t < m; ++t) {
+        run = z[t] > 0.0 ? run + 1 : 0;
+        best = run > best ? run : best;
+    }
+    return best;
+}
+
+/* ppv, max|z| * scale, longest positive run / m (0 unless with_run), min|z| * scale into out[0..4) */
+static void lw_four(int pos, lw_real mx, lw_real mn, int run, int m, double scale, double *out)
+{
     out[0] = (double)pos / (double)m;
     out[1] = (double)mx * scale;
-    out[2] = with_run ? (double)best / (double)m : 0.0;
+    out[2] = (double)run / (double)m;
     out[3] = (double)mn * scale;
 }
 #endif
 
 #if LW_N_CONV > 0
 /* pooling operator op of z[lo..hi) against bias b (as _rocket_kernels._pool) */
-static double lw_pool(const lw_real *z, int lo, int hi, double b, int op)
+static double lw_pool(const lw_real *restrict z, int lo, int hi, double b, int op)
 {
     int t, m = hi - lo, cnt = 0;
     if (m <= 0)
@@ -240,57 +292,54 @@ static double lw_pool(const lw_real *z, int lo, int hi, double b, int op)
     if (op == 3) {
         int best = 0, run = 0;
         for (t = lo; t < hi; ++t) {
-            if (z[t] > b) {
-                if (++run > best)
-                    best = run;
-            } else {
-                run = 0;
-            }
+            run = z[t] > b ? run + 1 : 0;
+            best = run > best ? run : best;
         }
         return (double)best / (double)m;
     }
     if (op == 1) {
         double acc = 0.0;
         for (t = lo; t < hi; ++t) {
-            double v = z[t] - b;
+            const double v = z[t] - b;
             if (v > 0.0) {
                 ++cnt;
-                acc += (double)v;
+                acc += v;
             }
         }
         return cnt ? acc / (double)cnt : 0.0;
     } else {
         long si = 0;
         for (t = lo; t < hi; ++t) {
-            if (z[t] - b > 0.0) {
-                ++cnt;
-                si += t - lo;
-            }
+            const int above = z[t] - b > 0.0;
+            cnt += above;
+            si += above ? t - lo : 0;
         }
         return cnt ? (double)si / (double)cnt / (double)m : -1.0;
     }
 }
 #endif
 
-/* the standardised selected channel s of x */
+/* the standardised selected channel s of x, added to out if add */
 static void lw_standardise(const float *x, int n, int s, lw_real *out, int add)
 {
     const float *src = x + (size_t)lw_sel_channel[s] * (size_t)n;
     const double mu = lw_mean[s], isd = lw_inv_sd[s];
     int t;
-    for (t = 0; t < n; ++t) {
-        double v = ((double)src[t] - mu) * isd;
-        out[t] = add ? (lw_real)((double)out[t] + v) : (lw_real)v;
-    }
+    if (add)
+        for (t = 0; t < n; ++t)
+            out[t] += (src[t] - mu) * isd;
+    else
+        for (t = 0; t < n; ++t)
+            out[t] = (src[t] - mu) * isd;
 }
 
 int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *scores, float *proba,
                     lw_real *work, size_t work_len)
 {
     const int n = n_timepoints;
-    lw_real *F, *xs, *acc, *z;
+    lw_real *F, *xs, *xp, *acc, *z, *px = NULL;
     double sc[LW_N_OUT], out[LW_N_CLASSES];
-    int s, t, k, j, q, best;
+    int s, t, k, j, q, best, off[3];
     if (x == NULL || work == NULL)
         return LW_ERR_ARGUMENT;
     if (n_channels != LW_N_CHANNELS)
@@ -307,44 +356,63 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
     }
     F = work;
     xs = F + LW_N_FEATURES;
-    acc = xs + n;
+    xp = xs + n;
+    acc = xp + 3 * n;
     z = acc + n;
+    (void)px;
+    (void)off;
 #if LW_N_TRIPLES > 0
     {
         const int m = (n + 1) / 2;
-        lw_real *u = z + n, *acc2 = u + m, *z2 = acc2 + m;
+        lw_real *u = z + n, *up = u + m, *acc2 = up + 3 * m, *z2 = acc2 + m;
         int prev_s = -1, prev_d = -1;
         double v[8];
         (void)u;
+        (void)up;
         (void)acc2;
         (void)z2;
         for (j = 0; j < LW_N_TRIPLES; ++j) {
             const int di = lw_tri_dil[j], d_true = lw_dil[di], d = d_true < n ? d_true : n;
             const unsigned char *kp = lw_kpos[lw_tri_kernel[j]];
-            const int need = lw_tri_needs[j];
+            const int need = lw_tri_needs[j], c = lw_taps(kp, n, d, off);
+            int pos, run = 0;
+            lw_real mx, mn;
             if (lw_tri_sel[j] != prev_s) {
                 lw_standardise(x, n, lw_tri_sel[j], xs, 0);
                 prev_s = lw_tri_sel[j];
                 prev_d = -1;
             }
             if (d != prev_d) {
-                lw_nine_tap(xs, n, d, acc);
+                px = lw_pad(xs, n, 4 * d < n ? 4 * d : n, xp);
+                lw_nine_tap(px, n, d, acc);
                 prev_d = d;
             }
-            lw_convolve(xs, n, d, kp, acc, z);
-            lw_four(z, n, lw_dil_scale[di], need & 1, v);
+            if (c == 3 && !(need & 3)) {
+                lw_convolve_extremes(px, n, off, acc, &pos, &mx, &mn);
+            } else {
+                lw_convolve(px, n, off, c, acc, z);
+                lw_extremes(z, n, &pos, &mx, &mn);
+                if (need & 1)
+                    run = lw_run(z, n);
+            }
+            lw_four(pos, mx, mn, run, n, lw_dil_scale[di], v);
 #if LW_HAS_L2
             if (need & 2) {
                 const int d2 = d < m ? d : m;
+                lw_real *pu;
+                int c2;
                 for (t = 0; t < m; ++t)
                     u[t] = fabs(z[2 * t]);
-                lw_nine_tap(u, m, d2, acc2);
-                lw_convolve(u, m, d2, kp, acc2, z2);
-                lw_four(z2, m, lw_dil_scale2[di], need & 4, v + 4);
+                pu = lw_pad(u, m, 4 * d2 < m ? 4 * d2 : m, up);
+                lw_nine_tap(pu, m, d2, acc2);
+                c2 = lw_taps(kp, m, d2, off);
+                lw_convolve(pu, m, off, c2, acc2, z2);
+                lw_extremes(z2, m, &pos, &mx, &mn);
+                lw_four(pos, mx, mn, need & 4 ? lw_run(z2, m) : 0, m, lw_dil_scale2[di], v + 4);
             }
 #endif
             for (q = lw_tri_fstart[j]; q < lw_tri_fstart[j + 1]; ++q)
-                F[lw_tf_col[q]] = (lw_real)v[lw_tf_slot[q]];
+                F[lw_tf_col[q]] = v[lw_tf_slot[q]];
         }
     }
 #endif
@@ -354,11 +422,11 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
         for (j = 0; j < LW_N_CONV; ++j) {
             const int d = lw_mr_dil[j];
             if (lw_mr_series[j] != prev_s) {
-                int c;
+                int i;
                 for (t = 0; t < n; ++t)
                     xs[t] = 0.0;
-                for (c = lw_mr_combo_off[j]; c < lw_mr_combo_off[j + 1]; ++c)
-                    lw_standardise(x, n, lw_mr_combo[c], xs, 1);
+                for (i = lw_mr_combo_off[j]; i < lw_mr_combo_off[j + 1]; ++i)
+                    lw_standardise(x, n, lw_mr_combo[i], xs, 1);
                 m = n;
                 if (lw_mr_diff[j]) {
                     for (t = 0; t < n - 1; ++t)
@@ -368,16 +436,18 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
                 prev_s = lw_mr_series[j];
                 prev_d = -1;
             }
-            if (m > 0 && d != prev_d) {
-                lw_nine_tap(xs, m, d, acc);
-                prev_d = d;
+            if (m > 0) {
+                if (d != prev_d) {
+                    const int dc = d < m ? d : m;
+                    px = lw_pad(xs, m, 4 * dc < m ? 4 * dc : m, xp);
+                    lw_nine_tap(px, m, dc, acc);
+                    prev_d = d;
+                }
+                lw_convolve(px, m, off, lw_taps(lw_kpos[lw_mr_kernel[j]], m, d < m ? d : m, off), acc, z);
             }
-            if (m > 0)
-                lw_convolve(xs, m, d, lw_kpos[lw_mr_kernel[j]], acc, z);
             for (q = lw_mr_fstart[j]; q < lw_mr_fstart[j + 1]; ++q) {
                 const int valid = lw_mf_valid[q] && m > 8 * d;
-                F[lw_mf_col[q]] = (lw_real)lw_pool(z, valid ? 4 * d : 0, valid ? m - 4 * d : m, lw_mf_bias[q],
-                                                   lw_mf_pool[q]);
+                F[lw_mf_col[q]] = lw_pool(z, valid ? 4 * d : 0, valid ? m - 4 * d : m, lw_mf_bias[q], lw_mf_pool[q]);
             }
         }
     }

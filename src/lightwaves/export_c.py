@@ -213,7 +213,7 @@ def c_sources(parts: dict, *, float64: bool, max_length: int) -> dict:
     n_triples = int(plan.channel.shape[0])
     has_l2 = bool(n_triples and (plan.needs & NEED_L2).any())
     subs.update(N_TRIPLES=str(n_triples), N_PAPER=str(max(n_paper, 1)), HAS_L2="1" if has_l2 else "0",
-                L2_WORK="3" if has_l2 else "0")
+                L2_WORK="6" if has_l2 else "0")
     if n_triples:
         dil_values, dil_index = np.unique(plan.dilation, return_inverse=True)
         d = dil_values.astype(np.float64)
