@@ -211,62 +211,92 @@ static void lw_convolve(const lw_real *restrict xs, int n, const int *off, int c
             z[t] = 3.0 * 0.0 - acc[t];
 }
 
-#if LW_N_TRIPLES > 0
+/* longest run of consecutive z[t] > b in z[0..m): four quarters scanned side by side (independent
+   chains), then joined; the same count as one scan. */
+static int lw_longest_above(const lw_real *restrict z, int m, double b)
+{
+    const int q = m / 4;
+    const lw_real *z1 = z + q, *z2 = z + 2 * q, *z3 = z + 3 * q;
+    int i, k, r0 = 0, r1 = 0, r2 = 0, r3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0, cur = 0, all = 0;
+    int run[4], best[4];
+    for (i = 0; i < q; ++i) {
+        r0 = z[i] > b ? r0 + 1 : 0;
+        r1 = z1[i] > b ? r1 + 1 : 0;
+        r2 = z2[i] > b ? r2 + 1 : 0;
+        r3 = z3[i] > b ? r3 + 1 : 0;
+        b0 = r0 > b0 ? r0 : b0;
+        b1 = r1 > b1 ? r1 : b1;
+        b2 = r2 > b2 ? r2 : b2;
+        b3 = r3 > b3 ? r3 : b3;
+    }
+    for (i = q; i < m - 3 * q; ++i) {  /* the last quarter takes the remainder */
+        r3 = z3[i] > b ? r3 + 1 : 0;
+        b3 = r3 > b3 ? r3 : b3;
+    }
+    run[0] = r0, run[1] = r1, run[2] = r2, run[3] = r3;
+    best[0] = b0, best[1] = b1, best[2] = b2, best[3] = b3;
+    for (k = 0; k < 4; ++k) {
+        const int len = k < 3 ? q : m - 3 * q;
+        const lw_real *zk = z + k * q;
+        int head = 0;
+        while (head < len && zk[head] > b)
+            ++head;
+        if (head == len) {  /* the whole quarter is above: the run goes on */
+            cur += len;
+        } else {
+            cur += head;
+            all = cur > all ? cur : all;
+            all = best[k] > all ? best[k] : all;
+            cur = run[k];
+        }
+    }
+    return cur > all ? cur : all;
+}
+
 #if defined(__GNUC__) && !defined(__clang__)
-/* Lets GCC vectorise the max/min reductions: the values are finite (finite input, double arithmetic) and
-   max and min of |z| do not depend on the order, so the result is the same. */
-#define LW_VECTOR_REDUCTIONS __attribute__((optimize("O3", "finite-math-only", "no-signed-zeros")))
+/* Lets GCC vectorise these reductions (counts, max, min): they take only finite values, and counting,
+   max and min give the same result in any order, so the values do not change. Only these functions get
+   the flags: the convolutions keep their order of operations. */
+#define LW_REDUCTION \
+    __attribute__((optimize("O3", "finite-math-only", "no-signed-zeros", "associative-math", "no-trapping-math")))
 #else
-#define LW_VECTOR_REDUCTIONS
+#define LW_REDUCTION
 #endif
 
+#if LW_N_TRIPLES > 0
 /* count of z > 0, max |z| and min |z| of z[0..m) */
-LW_VECTOR_REDUCTIONS
+LW_REDUCTION
 static void lw_extremes(const lw_real *restrict z, int m, int *pos, lw_real *mx_out, lw_real *mn_out)
 {
-    int t, p = 0;
+    int t;
+    double p = 0.0;  /* a count: exact in any order */
     lw_real mx = 0.0, mn = HUGE_VAL;
     for (t = 0; t < m; ++t) {
         const lw_real a = fabs(z[t]);
-        p += z[t] > 0.0;
+        p += z[t] > 0.0 ? 1.0 : 0.0;
         mx = a > mx ? a : mx;
         mn = a < mn ? a : mn;
     }
-    *pos = p;
+    *pos = (int)p;
     *mx_out = mx;
     *mn_out = mn;
 }
+#endif
 
-/* lw_convolve and lw_extremes in one pass, z not stored (three taps) */
-LW_VECTOR_REDUCTIONS
-static void lw_convolve_extremes(const lw_real *restrict xs, int n, const int *off, const lw_real *restrict acc,
-                                 int *pos, lw_real *mx_out, lw_real *mn_out)
+#if LW_N_CONV > 0
+/* count of z > b in z[lo..hi) */
+LW_REDUCTION
+static int lw_count_above(const lw_real *restrict z, int lo, int hi, double b)
 {
-    int t, p = 0;
-    lw_real mx = 0.0, mn = HUGE_VAL;
-    const lw_real *xa = xs + off[0], *xb = xs + off[1], *xc = xs + off[2];
-    for (t = 0; t < n; ++t) {
-        const lw_real v = 3.0 * (xa[t] + xb[t] + xc[t]) - acc[t], a = fabs(v);
-        p += v > 0.0;
-        mx = a > mx ? a : mx;
-        mn = a < mn ? a : mn;
-    }
-    *pos = p;
-    *mx_out = mx;
-    *mn_out = mn;
+    int t;
+    double c = 0.0;  /* a count: exact in any order */
+    for (t = lo; t < hi; ++t)
+        c += z[t] > b ? 1.0 : 0.0;
+    return (int)c;
 }
+#endif
 
-/* longest run of z > 0 in z[0..m) */
-static int lw_run(const lw_real *z, int m)
-{
-    int t, run = 0, best = 0;
-    for (t = 0; t < m; ++t) {
-        run = z[t] > 0.0 ? run + 1 : 0;
-        best = run > best ? run : best;
-    }
-    return best;
-}
-
+#if LW_N_TRIPLES > 0
 /* ppv, max|z| * scale, longest positive run / m (0 unless with_run), min|z| * scale into out[0..4) */
 static void lw_four(int pos, lw_real mx, lw_real mn, int run, int m, double scale, double *out)
 {
@@ -284,19 +314,10 @@ static double lw_pool(const lw_real *restrict z, int lo, int hi, double b, int o
     int t, m = hi - lo, cnt = 0;
     if (m <= 0)
         return op == 2 ? -1.0 : 0.0;
-    if (op == 0) {
-        for (t = lo; t < hi; ++t)
-            cnt += z[t] > b;
-        return (double)cnt / (double)m;
-    }
-    if (op == 3) {
-        int best = 0, run = 0;
-        for (t = lo; t < hi; ++t) {
-            run = z[t] > b ? run + 1 : 0;
-            best = run > best ? run : best;
-        }
-        return (double)best / (double)m;
-    }
+    if (op == 0)
+        return (double)lw_count_above(z, lo, hi, b) / (double)m;
+    if (op == 3)
+        return (double)lw_longest_above(z + lo, m, b) / (double)m;
     if (op == 1) {
         double acc = 0.0;
         for (t = lo; t < hi; ++t) {
@@ -387,14 +408,10 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
                 lw_nine_tap(px, n, d, acc);
                 prev_d = d;
             }
-            if (c == 3 && !(need & 3)) {
-                lw_convolve_extremes(px, n, off, acc, &pos, &mx, &mn);
-            } else {
-                lw_convolve(px, n, off, c, acc, z);
-                lw_extremes(z, n, &pos, &mx, &mn);
-                if (need & 1)
-                    run = lw_run(z, n);
-            }
+            lw_convolve(px, n, off, c, acc, z);
+            lw_extremes(z, n, &pos, &mx, &mn);
+            if (need & 1)
+                run = lw_longest_above(z, n, 0.0);
             lw_four(pos, mx, mn, run, n, lw_dil_scale[di], v);
 #if LW_HAS_L2
             if (need & 2) {
@@ -408,7 +425,7 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
                 c2 = lw_taps(kp, m, d2, off);
                 lw_convolve(pu, m, off, c2, acc2, z2);
                 lw_extremes(z2, m, &pos, &mx, &mn);
-                lw_four(pos, mx, mn, need & 4 ? lw_run(z2, m) : 0, m, lw_dil_scale2[di], v + 4);
+                lw_four(pos, mx, mn, need & 4 ? lw_longest_above(z2, m, 0.0) : 0, m, lw_dil_scale2[di], v + 4);
             }
 #endif
             for (q = lw_tri_fstart[j]; q < lw_tri_fstart[j + 1]; ++q)
