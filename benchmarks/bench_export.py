@@ -9,8 +9,8 @@ GunPoint, ItalyPowerDemand, ACSF1, OSULeaf) and variant (L1L2, MR; 500 features)
 twice (default: double coefficients; ``--float32``: float coefficients), compile each with
 ``cc -O2 -std=c99`` and a timing harness, then measure in one run:
 
-- C: mean time of one ``lw_predict`` call, measured inside C with ``clock_gettime`` over repeated passes
-  through the whole test set (at least 0.3 s in all);
+- C: time of one ``lw_predict`` call (built with ``--cflags``, default ``-O2 -march=native``), measured
+  inside C with ``clock_gettime``: median over passes through the whole test set (at least 5 and 0.5 s);
 - Python: median time of ``Predictor.predict`` on one ``(1, C, T)`` case (``load_predictor``, numba
   engine, one thread), cycling through the test set after a warm-up;
 - aeon's MiniRocketClassifier (10,000 features): median time of ``predict`` on one case, the same way
@@ -52,6 +52,14 @@ HARNESS = r"""
 #include <time.h>
 #include "lightwaves_model.h"
 
+static double passes[4096];
+
+static int cmp(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 static double now(void)
 {
     struct timespec ts;
@@ -71,6 +79,7 @@ int main(void)
     size_t len = 0, i;
     volatile int sink = 0;
     double t0, pass, total;
+    (void)sink;
     if (!values || !start || !length)
         return 2;
     start[0] = 0;
@@ -95,17 +104,18 @@ int main(void)
     }
     for (i = 0; i < n_cases; ++i)
         printf("%d\n", lw_predict(values + start[i], LW_N_CHANNELS, length[i], NULL));
-    t0 = now();
-    for (i = 0; i < n_cases; ++i)
-        sink += lw_predict(values + start[i], LW_N_CHANNELS, length[i], NULL);
-    pass = now() - t0;
-    reps = pass > 0.3 ? 1 : (int)(0.3 / (pass > 1e-6 ? pass : 1e-6)) + 1;
-    t0 = now();
-    for (r = 0; r < reps; ++r)
+    /* passes through the whole test set until 0.5 s have been spent (at least 5): the median pass */
+    for (r = 0, total = 0.0; (r < 5 || total < 0.5) && r < 4096; ++r) {
+        t0 = now();
         for (i = 0; i < n_cases; ++i)
             sink += lw_predict(values + start[i], LW_N_CHANNELS, length[i], NULL);
-    total = now() - t0;
-    printf("latency_us %.3f\n", 1e6 * total / ((double)reps * (double)n_cases));
+        pass = now() - t0;
+        passes[r] = pass;
+        total += pass;
+    }
+    reps = r;
+    qsort(passes, (size_t)reps, sizeof *passes, cmp);
+    printf("latency_us %.3f\n", 1e6 * passes[reps / 2] / (double)n_cases);
     return 0;
 }
 """
@@ -140,7 +150,7 @@ def single_case_latency(predict, X, calls, warmup=20):
     return float(np.median(times))
 
 
-def c_build(model_path, out, cases, float32, max_length):
+def c_build(model_path, out, cases, float32, max_length, cflags):
     """Export, check the strict compile of the model, build the harness; (class indices, latency s,
     source bytes, object text+data bytes, work bytes)."""
     from lightwaves.export_c import export_c
@@ -153,7 +163,7 @@ def c_build(model_path, out, cases, float32, max_length):
     flash = int(text[0]) + int(text[1])
     (out / "bench.c").write_text(HARNESS)
     exe = out / "bench"
-    sh([CC, "-O2", "-std=c99", str(out / "bench.c"), str(src), "-lm", "-o", str(exe)])
+    sh([CC, *cflags.split(), "-std=c99", str(out / "bench.c"), str(src), "-lm", "-o", str(exe)])
     run = sh([str(exe)], input=csv_text(cases), timeout=1800).stdout.split("\n")
     idx = np.array([int(v) for v in run if v and not v.startswith("latency_us")])
     latency = float(next(v for v in run if v.startswith("latency_us")).split()[1]) * 1e-6
@@ -195,7 +205,7 @@ def run_dataset(name, args, tmp):
         out = {}
         for build, float32 in (("f64", False), ("f32", True)):
             idx, lat, src_bytes, flash, work, warn = c_build(path, tmp / f"{name}-{variant}-{build}", cases, float32,
-                                                              longest)
+                                                              longest, args.cflags)
             out[build] = dict(acc=float(np.mean(clf.classes_[idx] == ds.y_test)), latency=lat, src=src_bytes,
                               flash=flash, work=work, warnings=warn,
                               same=bool(np.array_equal(clf.classes_[idx], pred.predict(ds.X_test))))
@@ -232,6 +242,9 @@ def main(argv=None):
     p.add_argument("--variants", default="L1L2,MR")
     p.add_argument("--n-features", type=int, default=500)
     p.add_argument("--calls", type=int, default=200, help="single-case predict calls timed in Python")
+    p.add_argument("--cflags", default="-O2 -march=native",
+                   help="flags of the timed C build (default: -O2 for the host CPU, as firmware is built for its "
+                        "board; -std=c99 is always added)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = p.parse_args(argv)
     args.variants = args.variants.split(",")
@@ -256,8 +269,10 @@ def main(argv=None):
         f"Date: {started}; commit {commit}{' (with uncommitted changes)' if dirty else ''}; {platform.machine()}, "
         f"{os.cpu_count()} cores (shared), {cc_version}; Python {platform.python_version()}, one thread.",
         "",
-        "Single-case latency: C is the mean of one `lw_predict` call (default build, double coefficients; and the "
-        "`--float32` build), timed inside C with `clock_gettime` over repeated passes through the test set; Python "
+        f"Single-case latency: C is one `lw_predict` call (default build, double coefficients; and the "
+        f"`--float32` build) compiled with `{args.cflags} -std=c99`, timed inside C with `clock_gettime`: the "
+        "median over passes through the whole test set (at least 5 passes and 0.5 s) of the pass time divided by "
+        "the number of cases; Python "
         "is the median of `Predictor.predict` on one `(1, C, T)` case (`load_predictor`, numba engine); MiniRocket "
         "is aeon's `MiniRocketClassifier` (10,000 features), median of `predict` on one case (unequal-length "
         "data zero-padded for it). Accuracy: Python on the float64 test set, C on the same values as float32. "
