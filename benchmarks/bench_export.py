@@ -10,7 +10,8 @@ twice (default: double coefficients; ``--float32``: float coefficients), compile
 ``cc -O2 -std=c99`` and a timing harness, then measure in one run:
 
 - C: time of one ``lw_predict`` call (built with ``--cflags``, default ``-O2 -march=native``), measured
-  inside C with ``clock_gettime``: median over passes through the whole test set (at least 5 and 0.5 s);
+  inside C with ``clock_gettime`` around each call: the median over calls cycling through the test set
+  (at least two passes, 200 calls and 0.5 s), the statistic of the Python figures;
 - Python: median time of ``Predictor.predict`` on one ``(1, C, T)`` case (``load_predictor``, numba
   engine, one thread), cycling through the test set after a warm-up;
 - aeon's MiniRocketClassifier (10,000 features): median time of ``predict`` on one case, the same way
@@ -53,7 +54,8 @@ HARNESS = r"""
 #include <time.h>
 #include "lightwaves_model.h"
 
-static double passes[4096];
+#define MAX_CALLS 200000
+static double calls[MAX_CALLS];
 
 static int cmp(const void *a, const void *b)
 {
@@ -105,18 +107,19 @@ int main(void)
     }
     for (i = 0; i < n_cases; ++i)
         printf("%d\n", lw_predict(values + start[i], LW_N_CHANNELS, length[i], NULL));
-    /* passes through the whole test set until 0.5 s have been spent (at least 5): the median pass */
-    for (r = 0, total = 0.0; (r < 5 || total < 0.5) && r < 4096; ++r) {
+    /* single calls, cycling through the test set, until 0.5 s have been spent (at least 2 passes and
+       200 calls): the median call, the statistic the Python figures use */
+    for (r = 0, total = 0.0; r < MAX_CALLS && (r < 2 * (int)n_cases || r < 200 || total < 0.5); ++r) {
+        i = (size_t)r % n_cases;
         t0 = now();
-        for (i = 0; i < n_cases; ++i)
-            sink += lw_predict(values + start[i], LW_N_CHANNELS, length[i], NULL);
+        sink += lw_predict(values + start[i], LW_N_CHANNELS, length[i], NULL);
         pass = now() - t0;
-        passes[r] = pass;
+        calls[r] = pass;
         total += pass;
     }
     reps = r;
-    qsort(passes, (size_t)reps, sizeof *passes, cmp);
-    printf("latency_us %.3f\n", 1e6 * passes[reps / 2] / (double)n_cases);
+    qsort(calls, (size_t)reps, sizeof *calls, cmp);
+    printf("latency_us %.3f\n", 1e6 * calls[reps / 2]);
     return 0;
 }
 """
@@ -278,9 +281,9 @@ def main(argv=None):
         f"{os.cpu_count()} cores (shared), {cc_version}; Python {platform.python_version()}, one thread.",
         "",
         f"Single-case latency: C is one `lw_predict` call (default build, double coefficients; and the "
-        f"`--float32` build) compiled with `{args.cflags} -std=c99`, timed inside C with `clock_gettime`: the "
-        "median over passes through the whole test set (at least 5 passes and 0.5 s) of the pass time divided by "
-        "the number of cases; Python "
+        f"`--float32` build) compiled with `{args.cflags} -std=c99`, timed inside C with `clock_gettime` around "
+        "each call: the median over calls cycling through the test set (at least two passes, 200 calls and "
+        "0.5 s); Python "
         "is the median of `Predictor.predict` on one `(1, C, T)` case (`load_predictor`, numba engine); MiniRocket "
         "is aeon's `MiniRocketClassifier` (10,000 features), median of `predict` on one case (unequal-length "
         "data zero-padded for it). Accuracy: Python on the float64 test set, and on its values rounded to float32 "
