@@ -42,8 +42,8 @@ def export_c(model, out_dir, *, float32=False, max_length=None) -> list[str]:
         A fitted classifier, a predictor from :func:`lightwaves.model_io.load_predictor`, or the path of a
         ``.lwz`` model file.
     out_dir : str or os.PathLike
-        Directory to write into (created if missing; its parent must exist). Existing files of the export
-        are replaced atomically.
+        Directory to write into (created, with missing parents, if needed). Existing files of the export
+        are replaced atomically; other files in it are left alone.
     float32 : bool
         Store the linear model's coefficients as float (about half the flash of the largest table) instead
         of double. By default (double) the scores are bit for bit the Python model's on the same float32
