@@ -113,7 +113,7 @@ static const double lw_dil_scale2[LW_N_DIL] = {@DIL_SCALE2@};  /* its square */
 static const unsigned short lw_tri_sel[LW_N_TRIPLES] = {@TRI_SEL@};
 static const unsigned char lw_tri_dil[LW_N_TRIPLES] = {@TRI_DIL@};
 static const unsigned char lw_tri_kernel[LW_N_TRIPLES] = {@TRI_KERNEL@};
-static const unsigned char lw_tri_needs[LW_N_TRIPLES] = {@TRI_NEEDS@};  /* 1: L1 run, 2: level 2, 4: L2 run */
+static const unsigned char lw_tri_needs[LW_N_TRIPLES] = {@TRI_NEEDS@};  /* 1: L1 run, 2: level 2, 4: L2 run, 8: L1 ppv/max/min */
 static const unsigned short lw_tri_fstart[LW_N_TRIPLES + 1] = {@TRI_FSTART@};
 static const unsigned short lw_tf_col[@N_PAPER@] = {@TF_COL@};
 static const unsigned char lw_tf_slot[@N_PAPER@] = {@TF_SLOT@};
@@ -409,18 +409,23 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
                 prev_d = d;
             }
             lw_convolve(px, n, off, c, acc, z);
-            lw_extremes(z, n, &pos, &mx, &mn);
-            if (need & 1)
-                run = lw_longest_above(z, n, 0.0);
-            lw_four(pos, mx, mn, run, n, lw_dil_scale[di], v);
+            if (need & 8) {  /* a level-1 feature other than the run is used */
+                lw_extremes(z, n, &pos, &mx, &mn);
+                if (need & 1)
+                    run = lw_longest_above(z, n, 0.0);
+                lw_four(pos, mx, mn, run, n, lw_dil_scale[di], v);
+            } else if (need & 1) {
+                v[2] = (double)lw_longest_above(z, n, 0.0) / (double)n;
+            }
 #if LW_HAS_L2
             if (need & 2) {
-                const int d2 = d < m ? d : m;
-                lw_real *pu;
+                const int d2 = d < m ? d : m, pad2 = 4 * d2 < m ? 4 * d2 : m;
+                lw_real *pu = up + pad2;
                 int c2;
+                for (t = 0; t < pad2; ++t)
+                    up[t] = pu[m + t] = 0.0;
                 for (t = 0; t < m; ++t)
-                    u[t] = fabs(z[2 * t]);
-                pu = lw_pad(u, m, 4 * d2 < m ? 4 * d2 : m, up);
+                    pu[t] = fabs(z[2 * t]);
                 lw_nine_tap(pu, m, d2, acc2);
                 c2 = lw_taps(kp, m, d2, off);
                 lw_convolve(pu, m, off, c2, acc2, z2);

@@ -221,13 +221,16 @@ def c_sources(parts: dict, *, float64: bool, max_length: int) -> dict:
         d = dil_values.astype(np.float64)
         scale = np.array([1.0 / (v * np.sqrt(v)) for v in d.tolist()])  # as the numba kernel computes it
         order = np.lexsort((np.arange(n_paper), plan.gather_triple))
+        # flag 8: the triple has a level-1 feature other than the run (ppv, max, min)
+        l1_used = np.zeros(n_triples, dtype=bool)
+        l1_used[plan.gather_triple[np.isin(plan.gather_feature, (0, 1, 3))]] = True
         fstart = np.zeros(n_triples + 1, dtype=np.int64)
         np.cumsum(np.bincount(plan.gather_triple, minlength=n_triples), out=fstart[1:])
         _check_range("dilations", dil_values, 2**31 - 1)
         subs.update(
             N_DIL=str(len(dil_values)), DIL=_ints(dil_values), DIL_SCALE=_doubles(scale),
             DIL_SCALE2=_doubles([s * s for s in scale.tolist()]), TRI_SEL=_ints(position[plan.channel]),
-            TRI_DIL=_ints(dil_index.ravel()), TRI_KERNEL=_ints(plan.kernel), TRI_NEEDS=_ints(plan.needs),
+            TRI_DIL=_ints(dil_index.ravel()), TRI_KERNEL=_ints(plan.kernel), TRI_NEEDS=_ints(plan.needs | np.where(l1_used, 8, 0)),
             TRI_FSTART=_ints(fstart), TF_COL=_ints(order), TF_SLOT=_ints(plan.gather_feature[order]),
         )
     # MiniRocket family: convolutions and the features pooled from each (columns after the paper's)
