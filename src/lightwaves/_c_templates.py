@@ -253,6 +253,30 @@ static int lw_longest_above(const lw_real *restrict z, int m, double b)
     return cur > all ? cur : all;
 }
 
+#if LW_HAS_L2
+/* u[s] = |z[2 s]| for s < (n + 1) / 2, z as lw_convolve computes it (same operations), without the odd
+   positions: the input of level 2 when no level-1 feature of the triple is used */
+static void lw_convolve_even_abs(const lw_real *restrict xs, int n, const int *off, int c,
+                                 const lw_real *restrict acc, lw_real *restrict u)
+{
+    int s;
+    const int m = (n + 1) / 2;
+    const lw_real *xa = xs + (c > 0 ? off[0] : 0), *xb = xs + (c > 1 ? off[1] : 0), *xc = xs + (c > 2 ? off[2] : 0);
+    if (c == 3)
+        for (s = 0; s < m; ++s)
+            u[s] = fabs(3.0 * (xa[2 * s] + xb[2 * s] + xc[2 * s]) - acc[2 * s]);
+    else if (c == 2)
+        for (s = 0; s < m; ++s)
+            u[s] = fabs(3.0 * (xa[2 * s] + xb[2 * s]) - acc[2 * s]);
+    else if (c == 1)
+        for (s = 0; s < m; ++s)
+            u[s] = fabs(3.0 * xa[2 * s] - acc[2 * s]);
+    else
+        for (s = 0; s < m; ++s)
+            u[s] = fabs(3.0 * 0.0 - acc[2 * s]);
+}
+#endif
+
 #if defined(__GNUC__) && !defined(__clang__)
 /* Lets GCC vectorise these reductions (counts, max, min): they take only finite values, and counting,
    max and min give the same result in any order, so the values do not change. Only these functions get
@@ -408,6 +432,8 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
                 lw_nine_tap(px, n, d, acc);
                 prev_d = d;
             }
+            if (LW_HAS_L2 && !(need & 9))  /* level 2 only: see below */
+                goto level2;
             lw_convolve(px, n, off, c, acc, z);
             if (need & 8) {  /* a level-1 feature other than the run is used */
                 lw_extremes(z, n, &pos, &mx, &mn);
@@ -417,6 +443,7 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
             } else if (need & 1) {
                 v[2] = (double)lw_longest_above(z, n, 0.0) / (double)n;
             }
+        level2:
 #if LW_HAS_L2
             if (need & 2) {
                 const int d2 = d < m ? d : m, pad2 = 4 * d2 < m ? 4 * d2 : m;
@@ -424,8 +451,12 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
                 int c2;
                 for (t = 0; t < pad2; ++t)
                     up[t] = pu[m + t] = 0.0;
-                for (t = 0; t < m; ++t)
-                    pu[t] = fabs(z[2 * t]);
+                if (need & 9) {
+                    for (t = 0; t < m; ++t)
+                        pu[t] = fabs(z[2 * t]);
+                } else {
+                    lw_convolve_even_abs(px, n, off, c, acc, pu);
+                }
                 lw_nine_tap(pu, m, d2, acc2);
                 c2 = lw_taps(kp, m, d2, off);
                 lw_convolve(pu, m, off, c2, acc2, z2);
