@@ -18,6 +18,7 @@ Usage::
 
     python benchmarks/bench_channels.py           # full run (several minutes on 2 cores)
     python benchmarks/bench_channels.py --quick   # smoke run (about a minute)
+    python benchmarks/bench_channels.py --variant L1L2   # the paper's variant (default: the classifier's)
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ def run_one(spec: dict) -> dict:
     else:
         X, y = synthetic(spec["channels"])
     params = dict(n_features=spec.get("n_features", 500), random_state=0)
+    if spec.get("variant"):
+        params["variant"] = spec["variant"]
     _warm_up()
     out = {"data_mb": X.nbytes / 2**20}
     if spec["backend"] == "serial":
@@ -128,6 +131,7 @@ def mb(b):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small smoke run")
+    ap.add_argument("--variant", default=None, help="LightWaveSClassifier variant (default: its default)")
     ap.add_argument("--run", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.run:
@@ -139,6 +143,7 @@ def main(argv=None):
     rows, results = [], {}
 
     def record(name, spec):
+        spec = dict(spec, variant=args.variant)
         print(f"running {name} ...", file=sys.stderr, flush=True)
         r = spawn(spec)
         results[name] = r
@@ -165,7 +170,11 @@ def main(argv=None):
     record("(c) BasicMotions serial", {"data": "BasicMotions", "backend": "serial"})
     record("(c) BasicMotions dask 2x1", {"data": "BasicMotions", "backend": "dask", "workers": 2})
 
-    print(f"\nLightWaveS many-channel benchmark ({'quick' if args.quick else 'full'}): {N_CASES} cases x "
+    from lightwaves import LightWaveSClassifier
+
+    variant = args.variant or LightWaveSClassifier().variant
+    print(f"\nLightWaveS many-channel benchmark ({'quick' if args.quick else 'full'}), variant {variant}: "
+          f"{N_CASES} cases x "
           f"{LENGTH} points, {N_CLASSES} classes, n_features=500; {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; load average before: {os.getloadavg()[0]:.1f}\n")
     print("| configuration | channels | fit wall (s) | fit CPU (s) | cluster start (s) | peak RSS client (MB) "

@@ -1,18 +1,20 @@
 """How well ``predict_proba`` is calibrated: log-loss and expected calibration error on the test splits.
 
-For BasicMotions, JapaneseVowels and every dataset in ../shared/datasets, LightWaveS L1L2
-(``random_state=0``) is fitted on the training split and its test probabilities are scored three ways:
+For BasicMotions, JapaneseVowels and every dataset in ../shared/datasets, LightWaveS (the default
+variant MR, or ``--variant``; ``random_state=0``) is fitted on the training split and its test
+probabilities are scored three ways:
 
 - **one-hot**: probability 1 for the predicted class (what a classifier without probabilities gives);
 - **temperature** (lightwaves' ``predict_proba``): softmax of the ridge scores divided by a temperature
-  fitted on the ridge's exact leave-one-out scores of the training cases (no extra fit);
+  fitted on the ridge's exact leave-one-out scores of the training cases, against Platt's smoothed
+  targets (no extra fit);
 - **CalibratedClassifierCV**: scikit-learn's sigmoid calibration with 5-fold cross-validation, i.e. five
   extra fits of LightWaveS (``ensemble=True``, its default).
 
 Log-loss clips probabilities at 1e-15 (as scikit-learn's ``log_loss``). ECE is the top-label expected
 calibration error over 10 equal-width confidence bins. Nothing is tuned on the test splits.
 
-    .venv/bin/python benchmarks/calibration.py [--datasets-dir ../shared/datasets] [--out FILE]
+    .venv/bin/python benchmarks/calibration.py [--variant MR] [--datasets-dir ../shared/datasets] [--out FILE]
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets-dir", type=Path, default=ROOT.parent / "shared" / "datasets")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "calibration.md")
+    ap.add_argument("--variant", default="MR", help="LightWaveSClassifier variant (default MR, the default)")
     args = ap.parse_args(argv)
 
     from sklearn.calibration import CalibratedClassifierCV
@@ -76,10 +79,11 @@ def main(argv=None):
     means = []
     start = time.perf_counter()
     for name, (X, y), (Xt, yt) in load_sets(args.datasets_dir):
-        clf = LightWaveSClassifier(random_state=0).fit(X, y)
+        clf = LightWaveSClassifier(variant=args.variant, random_state=0).fit(X, y)
         codes = np.searchsorted(clf.classes_, yt)
         onehot = np.eye(len(clf.classes_))[np.searchsorted(clf.classes_, clf.predict(Xt))]
-        cal = CalibratedClassifierCV(LightWaveSClassifier(random_state=0), method="sigmoid", cv=5).fit(X, y)
+        cal = CalibratedClassifierCV(LightWaveSClassifier(variant=args.variant, random_state=0), method="sigmoid",
+                                     cv=5).fit(X, y)
         row = [scores(onehot, codes), scores(clf.predict_proba(Xt), codes), scores(cal.predict_proba(Xt), codes)]
         means.append([v for pair in row for v in pair])
         acc = float(np.mean(clf.predict(Xt) == yt))

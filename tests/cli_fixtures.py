@@ -40,8 +40,10 @@ def bm():
 
 @pytest.fixture(scope="session")
 def bm_model(bm):
+    """A paper-variant model: tests/test_model_io.py checks the paper family's file format in detail
+    (the MiniRocket family's is checked in tests/test_rocket_family.py)."""
     X, y, _, _ = bm
-    return fit_small(X, y)
+    return fit_small(X, y, variant="L1L2")
 
 
 @pytest.fixture(scope="session")

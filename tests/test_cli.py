@@ -95,7 +95,7 @@ def test_subprocess_error_is_one_line(tmp_path):
 def test_demo_command(tmp_path):
     r = run_cli("demo", "--out", tmp_path / "demo", timeout=600)
     assert r.returncode == 0, r.stderr
-    for method in ("LightWaveS L1L2", "MiniRocket"):
+    for method in ("LightWaveS MR", "LightWaveS L1L2", "MiniRocket"):
         assert method in r.stdout
     assert (tmp_path / "demo" / "BasicMotions.lwz").exists() and (tmp_path / "demo" / "JapaneseVowels.lwz").exists()
     assert (tmp_path / "demo" / "report" / "accuracy_vs_latency.png").exists()
@@ -324,9 +324,24 @@ def test_workers_uses_client_for_and_dask_backend(capsys, tmp_path, monkeypatch)
             coll, np.arange(coll.n_channels), codes, n_classes, mean, inv_sd, dil, slots, m, distinct=distinct
         )
 
+    def rocket_features_dask(coll, mean, inv_sd, pool, progress=False):
+        from lightwaves._rocket_family import plan_for
+        from lightwaves._rocket_kernels import transform_rocket
+
+        calls.append("rocket")
+        return transform_rocket(coll, mean, inv_sd, plan_for(pool))
+
+    def case_runner_dask(transformer, source, size):  # the ridge's passes, here instead of on workers
+        from lightwaves.case_passes import serial_runner
+
+        calls.append("passes")
+        return contextlib.nullcontext(serial_runner(lambda: transformer.transform_chunks(source, size)))
+
     fake = types.ModuleType("lightwaves.distributed")
     fake.client_for = client_for
+    fake.case_runner_dask = case_runner_dask
     fake.scan_channels_dask = scan_channels_dask
+    fake.rocket_features_dask = rocket_features_dask
     monkeypatch.setitem(sys.modules, "lightwaves.distributed", fake)
     import lightwaves
 
@@ -334,7 +349,11 @@ def test_workers_uses_client_for_and_dask_backend(capsys, tmp_path, monkeypatch)
     model = tmp_path / "m.lwz"
     code, _, err = run(capsys, "fit", "aeon:BasicMotions", "-o", model, "--n-features", "10", "--workers", "2", "-q")
     assert code == 0, err
-    assert calls == [(2, None), "scan"]
+    assert calls == [(2, None), "rocket", "passes"]  # the default variant, MR (its selection streams the ridge)
+    code, _, err = run(capsys, "fit", "aeon:BasicMotions", "-o", model, "--n-features", "10", "--workers", "2", "-q",
+                       "--variant", "L1L2")
+    assert code == 0, err
+    assert calls == [(2, None), "rocket", "passes", (2, None), "scan"]
     clf = load(model)
     assert clf.training_metadata_["backend"] == "dask" and clf.get_params()["backend"] == "serial"
 
@@ -360,8 +379,15 @@ def test_scheduler_timeout_is_one_line(capsys, tmp_path, monkeypatch):
         raise TimeoutError(f"could not reach the Dask scheduler at {scheduler} within {timeout} s")
         yield
 
+    def case_runner_dask(transformer, source, size):  # the ridge's passes, here instead of on workers
+        from lightwaves.case_passes import serial_runner
+
+        calls.append("passes")
+        return contextlib.nullcontext(serial_runner(lambda: transformer.transform_chunks(source, size)))
+
     fake = types.ModuleType("lightwaves.distributed")
     fake.client_for = client_for
+    fake.case_runner_dask = case_runner_dask
     monkeypatch.setitem(sys.modules, "lightwaves.distributed", fake)
     code, _, err = run(capsys, "fit", "aeon:BasicMotions", "-o", tmp_path / "m.lwz", "--scheduler", "tcp://10.0.0.1:1", "-q")
     assert_one_line_error(code, err, "could not reach the Dask scheduler")

@@ -78,6 +78,9 @@ def test_core_runs_without_dask_and_hint_names_the_extra():
         rng = np.random.default_rng(0)
         X = rng.normal(size=(12, 2, 30)); y = np.arange(12) % 2
         LightWaveSTransformer(n_features=5).fit(X, y)
+        from lightwaves import LightWaveSClassifier
+        LightWaveSClassifier(n_features=5, max_cases=6).fit(X, y).predict(X)  # the streamed ridge passes
+        assert not [m for m in sys.modules if m.startswith(("dask", "distributed")) and sys.modules[m]]
         try:
             LightWaveSTransformer(n_features=5, backend="dask").fit(X, y)
         except ImportError as e:
@@ -202,7 +205,8 @@ def test_scan_without_distinct_is_bitwise_serial(client, n_shards):
 @pytest.mark.parametrize("n_channels", [12, 2])  # 2 channels: more workers (3) than channels
 def test_fit_identical_to_serial(client, n_channels):
     X, y = make_data(n_channels=n_channels)
-    params = dict(n_features=20, max_cases=30, random_state=0)  # max_cases: the subsample path too
+    # max_cases: the subsample path too
+    params = dict(variant="L1L2", n_features=20, max_cases=30, random_state=0)
     serial = LightWaveSClassifier(**params).fit(X, y)
     with client.as_current():
         dask = LightWaveSClassifier(backend="dask", **params).fit(X, y)
@@ -218,8 +222,8 @@ def test_fit_identical_to_serial(client, n_channels):
 
 @pytest.mark.parametrize("variant", ["L1L2+MR", "MR"])
 def test_families_fit_identical_to_serial(client, variant):
-    """The paper family's candidates are scored on the cluster, the MiniRocket family's locally: the
-    model is the serial one, bit for bit."""
+    """The paper family's candidates are scored on the cluster by channel shards, the MiniRocket
+    family's computed there by convolution shards: the model is the serial one, bit for bit."""
     X, y = make_data(n_channels=6)
     params = dict(variant=variant, n_features=20, rocket_budget=300, random_state=0)
     serial = LightWaveSClassifier(**params).fit(X, y)
@@ -229,6 +233,28 @@ def test_families_fit_identical_to_serial(client, variant):
     assert dask.coef_.tobytes() == serial.coef_.tobytes()
     Xt, _ = make_data(n_channels=6, seed=1)
     assert dask.decision_function(Xt).tobytes() == serial.decision_function(Xt).tobytes()
+
+
+@pytest.mark.parametrize("n_shards", [1, 3, 7, 10_000])
+def test_rocket_features_are_bitwise_serial(client, n_shards):
+    """Any number of convolution shards (more than the convolutions too) gives the serial matrix, and a
+    task receives only the channels of its convolutions."""
+    from lightwaves._rocket_family import fit_pool, plan_for
+    from lightwaves._rocket_kernels import transform_rocket
+
+    X, y = make_data(n_channels=12)
+    coll = check_collection(X)
+    mean, sd = channel_stats(coll)
+    pool = fit_pool(coll, mean, 1.0 / sd, budget=400, pooling="multirocket", diff=True, seed=3)
+    ref = transform_rocket(coll, mean, 1.0 / sd, plan_for(pool))
+    spy = SpyClient(client)
+    got = lwd.rocket_features_dask(coll, mean, 1.0 / sd, pool, n_shards=n_shards, client=spy)
+    assert got.tobytes() == ref.tobytes()
+    assert len(spy.sent) == min(n_shards, pool.n_convolutions)
+    for _, args, _ in spy.sent:
+        shard, ch, block = args[0], args[1], args[4]
+        np.testing.assert_array_equal(ch, block.channels)
+        assert shard.n_channels == len(ch)
 
 
 class SpyClient:
@@ -304,7 +330,7 @@ def test_feed_shards_from_npy_files(client, tmp_path):
     ref_mean, ref_sd = channel_stats(check_collection(X))
     assert mean.tobytes() == ref_mean.tobytes()
 
-    params = dict(n_features=20, max_cases=30, random_state=0)
+    params = dict(variant="L1L2", n_features=20, max_cases=30, random_state=0)  # files: the paper's variants
     ref = LightWaveSTransformer(**params).fit(X, y)
     got = lwd.fit_transformer_from_files(LightWaveSTransformer(**params), source, y, client=client, n_shards=5)
     np.testing.assert_array_equal(got.feature_ids_, ref.feature_ids_)
@@ -328,7 +354,7 @@ def test_classifier_fits_from_a_channel_source(client, tmp_path):
 
     X, y = make_data(n_cases=36)
     np.save(tmp_path / "train.npy", X)
-    params = dict(n_features=20, random_state=0)
+    params = dict(variant="L1L2", n_features=20, random_state=0)  # files: the paper's variants
     ref = LightWaveSClassifier(**params).fit(X, y)
     got = LightWaveSClassifier(**params).fit(lwd.NpyChannels(tmp_path / "train.npy"), y)
     np.testing.assert_array_equal(got.transformer_.feature_ids_, ref.transformer_.feature_ids_)
@@ -370,3 +396,229 @@ def test_worker_killed_mid_fit_is_retried():
         assert "error" not in out, out.get("error")
         assert killed not in c.run(os.getpid)  # that worker process is gone
     assert_same(out["got"], ref)
+
+
+# ------------------------------------------------------------------------------- case-sharded ridge passes
+def case_problem(n_cases=600, seed=0):
+    """More cases than max_cases, so the ridge's passes stream chunks of cases (on the workers with Dask)."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n_cases) % 3
+    X = rng.normal(size=(n_cases, 3, 40)).astype(np.float32)
+    X[:, 1] += np.sin((y[:, None] + 1) * np.linspace(0, 6, 40)).astype(np.float32)
+    return X, y
+
+
+CASE_PARAMS = dict(variant="L1L2", n_features=20, max_cases=80, random_state=0)
+
+
+def model_bits(clf, Xt):
+    return (clf.coef_.tobytes(), clf.intercept_.tobytes(), clf.ridge_.alpha_, clf.temperature_,
+            clf.scaler_.scale_.tobytes(), clf.decision_function(Xt).tobytes(), clf.predict(Xt).tobytes())
+
+
+class PinnedClient(SpyClient):
+    """Pins the pass tasks to workers in turn (``order`` indexes the cluster's workers), and records them."""
+
+    def __init__(self, client, order):
+        super().__init__(client)
+        addrs = sorted(client.nthreads())
+        self.pins = [addrs[i] for i in order]
+
+    def __getattr__(self, name):  # compute, scheduler_info, ...
+        return getattr(self.client, name)
+
+    def submit(self, fn, *args, **kwargs):
+        if fn in PASS_TASKS:
+            kwargs.update(workers=[self.pins[len(self.sent) % len(self.pins)]], allow_other_workers=False)
+        return super().submit(fn, *args, **kwargs)
+
+
+PASS_TASKS = (lwd._pass_task, lwd.chunk_features, lwd.chunk_partials)
+
+
+@pytest.mark.parametrize("kind, chunk, variant", [
+    ("array", 64, "L1L2"), ("array", 250, "MR"), ("memmap", 64, "L1L2"), ("dask", 250, "L1L2"),
+])
+def test_case_passes_bitwise_serial(client, tmp_path, monkeypatch, kind, chunk, variant):
+    """The ridge's passes on the workers give the serial model bit for bit: for each chunk size, with the
+    tasks on one worker or spread over two or three, in contiguous or scattered runs of chunks; a memory-
+    mapped input is read by the workers themselves, a Dask array's blocks are computed on the cluster."""
+    import functools
+
+    import lightwaves.classifier as classifier
+
+    X, y = case_problem()
+    monkeypatch.setattr(classifier, "CHUNK_CASES", chunk)
+    params = dict(CASE_PARAMS, variant=variant, rocket_budget=300)  # MR: the rocket family's plans travel too
+    ref = LightWaveSClassifier(**params).fit(X, y)
+    expected = model_bits(ref, X[:50])
+    if kind == "memmap":
+        np.save(tmp_path / "X.npy", X)
+        data = np.load(tmp_path / "X.npy", mmap_mode="r")
+    elif kind == "dask":
+        import dask.array as da
+
+        data = da.from_array(X, chunks=(97, 3, 40))  # blocks that do not line up with the chunks
+    else:
+        data = X
+    n_chunks = -(-len(X) // chunk)
+    scattered = [np.arange(n_chunks)[::-1][i::3] for i in range(3)]  # every third chunk, last first
+    real = lwd.case_runner_dask
+    for order, runs, keep in [([0], None, None), ([0, 1], None, False), ([1, 0, 2], scattered, None)]:
+        pinned = PinnedClient(client, order)
+        monkeypatch.setattr(lwd, "case_runner_dask",
+                            functools.partial(real, client=pinned, runs=runs, keep_features=keep))
+        with client.as_current():
+            got = LightWaveSClassifier(backend="dask", **params).fit(data, y)
+        assert model_bits(got, X[:50]) == expected
+        sent = {fn: [args for f, args, _ in pinned.sent if f is fn] for fn in PASS_TASKS}
+        n_runs = len(runs) if runs else None
+        if kind == "memmap" and keep is None:  # features computed once, kept on the workers for pass 2
+            assert len(sent[lwd.chunk_partials]) == 2 * len(sent[lwd.chunk_features]) > 0
+            assert n_runs is None or len(sent[lwd.chunk_features]) == n_runs
+            assert not sent[lwd._pass_task]
+            readers, pieces = [a[0] for a in sent[lwd.chunk_features]], [p for a in sent[lwd.chunk_features] for p in a[1]]
+        else:
+            assert not sent[lwd.chunk_features] and len(sent[lwd._pass_task]) == 2 * (n_runs or len(sent[lwd._pass_task]) // 2)
+            readers, pieces = [a[0] for a in sent[lwd._pass_task]], [p for a in sent[lwd._pass_task] for p in a[1]]
+        if kind == "memmap":  # the workers read the file: no samples are sent
+            assert all(isinstance(r, lwd.NpyCases) for r in readers) and all(p is None for p in pieces)
+        elif kind == "dask":
+            assert all(isinstance(p, distributed.Future) for p in pieces)
+        else:  # each pass sends every case once, in its chunk's task
+            assert sum(p.nbytes for p in pieces) == 2 * X.nbytes
+    # a Dask array predicts as the array does, and never becomes one numpy array
+    if kind == "dask":
+        with client.as_current():
+            assert got.predict_proba(data).tobytes() == ref.predict_proba(X).tobytes()
+
+
+def test_npy_channels_passes_read_the_selected_channels(client, tmp_path):
+    """fit(NpyChannels) runs the ridge's passes on the workers, which read their chunks of the selected
+    channels from the file; the model is the in-memory one."""
+    X, y = case_problem(n_cases=300)
+    np.save(tmp_path / "X.npy", X)
+    ref = LightWaveSClassifier(**CASE_PARAMS).fit(X, y)
+    with client.as_current():
+        got = LightWaveSClassifier(**CASE_PARAMS).fit(lwd.NpyChannels(tmp_path / "X.npy"), y)
+    assert model_bits(got, X[:50]) == model_bits(ref, X[:50])
+
+
+def test_dask_array_input_is_read_chunk_by_chunk(monkeypatch):
+    """fit/predict/transform of a Dask array (local scheduler) equal those of the numpy array; the array is
+    never converted whole; bad Dask arrays get one-line errors."""
+    import dask.array as da
+
+    import lightwaves.classifier as classifier
+    import lightwaves.runtime as runtime
+
+    X, y = case_problem(n_cases=300)
+    dX = da.from_array(X, chunks=(70, 3, 40))
+    monkeypatch.setattr(classifier, "CHUNK_CASES", 64)
+    monkeypatch.setattr(runtime, "DASK_CHUNK_CASES", 64)
+    ref = LightWaveSClassifier(**CASE_PARAMS).fit(X, y)
+
+    def whole(self, *a, **k):
+        if self.shape[0] > 80:  # selection's subsample (max_cases) and chunks are computed, nothing larger
+            raise AssertionError(f"a Dask array of {self.shape[0]} cases was converted whole")
+        return np.asarray(self.compute())
+
+    monkeypatch.setattr(type(dX), "__array__", whole)
+    got = LightWaveSClassifier(**CASE_PARAMS).fit(dX, y)
+    assert model_bits(got, X[:50]) == model_bits(ref, X[:50])
+    assert got.transformer_.transform(dX).tobytes() == ref.transformer_.transform(X).tobytes()
+    assert np.array_equal(got.predict(dX[:, :, :]), ref.predict(X))
+    assert np.array_equal(got.predict(dX[:, got.selected_channels_]), ref.predict(X))
+
+    bad = X.copy()
+    bad[123, 2, 7] = np.nan
+    with pytest.raises(ValueError, match="X contains NaN values: first at case 123, channel 2, time 7"):
+        LightWaveSClassifier(**CASE_PARAMS).fit(da.from_array(bad, chunks=(70, 3, 40)), y)
+    with pytest.raises(ValueError, match="at case 123, channel 2"):
+        ref.predict(da.from_array(bad, chunks=(70, 3, 40)))
+    unknown = dX[dX[:, 0, 0] > -100]  # unknown chunk sizes
+    with pytest.raises(ValueError, match="unknown chunk sizes.*compute_chunk_sizes"):
+        LightWaveSClassifier(**CASE_PARAMS).fit(unknown, y)
+    with pytest.raises(ValueError, match="got a Dask array of shape"):
+        LightWaveSClassifier(**CASE_PARAMS).fit(dX[..., None], y)
+    with pytest.raises(ValueError, match="2D"):
+        ref.predict(dX[:, 0])  # 2D means one-channel cases: refused by a three-channel model
+
+
+# ------------------------------------------------------------------------------- faults (last: kills a worker)
+@pytest.mark.parametrize("slow_pass", [1, 2])
+def test_worker_killed_mid_pass_gives_the_same_model(client, tmp_path, monkeypatch, slow_pass):
+    """A worker process killed while it runs a task of pass 1 or 2: the scheduler reruns the task elsewhere
+    (tasks are pure; pass 1's features kept on the dead worker are recomputed from the file) and the model
+    is the serial one, bit for bit. The file-backed input is read by the workers."""
+    import re
+
+    import lightwaves.case_passes as case_passes
+    import lightwaves.classifier as classifier
+
+    X, y = case_problem()
+    monkeypatch.setattr(classifier, "CHUNK_CASES", 64)
+    ref = LightWaveSClassifier(**CASE_PARAMS).fit(X, y)
+    np.save(tmp_path / "X.npy", X)
+    mm = np.load(tmp_path / "X.npy", mmap_mode="r")
+
+    class SlowMoments(case_passes.ChunkMoments):  # local: sent to the workers by value; same result
+        def __call__(self, start, F, Y, codes):
+            time.sleep(0.1)
+            return super().__call__(start, F, Y, codes)
+
+    class SlowLoo(case_passes.ChunkLoo):
+        def __call__(self, start, F, Y, codes):
+            time.sleep(0.1)
+            return super().__call__(start, F, Y, codes)
+
+    if slow_pass == 1:
+        monkeypatch.setattr(case_passes, "ChunkMoments", SlowMoments)
+    else:
+        monkeypatch.setattr(case_passes, "ChunkLoo", SlowLoo)
+    key = re.compile(rf"lightwaves-pass-[0-9a-f]+-{slow_pass}-")
+    n_workers = len(client.nthreads())
+    pids = client.run(os.getpid)
+    out = {}
+
+    def fit():
+        try:
+            with client.as_current():
+                out["got"] = LightWaveSClassifier(backend="dask", **CASE_PARAMS).fit(mm, y)
+        except BaseException as e:  # pragma: no cover - reported below
+            out["error"] = e
+
+    runner = threading.Thread(target=fit)
+    runner.start()
+    killed = None
+    deadline = time.monotonic() + 60
+    while killed is None and runner.is_alive() and time.monotonic() < deadline:
+        for addr, keys in client.processing().items():
+            if any(key.search(str(k)) for k in keys) and addr in pids:
+                os.kill(pids[addr], signal.SIGKILL)
+                killed = addr
+                break
+        time.sleep(0.01)
+    runner.join(90)
+    assert killed is not None, "no pass task was seen running"
+    assert not runner.is_alive()
+    assert "error" not in out, out.get("error")
+    assert model_bits(out["got"], X[:50]) == model_bits(ref, X[:50])
+    client.wait_for_workers(n_workers, timeout=60)  # the nanny restarts the killed worker
+    pids_now = client.run(os.getpid)
+    assert killed not in pids_now or pids_now[killed] != pids[killed]
+
+
+def test_case_passes_on_a_threaded_worker_match_serial(tmp_path, monkeypatch):
+    """One in-process worker with two threads: pass tasks run concurrently in a process whose BLAS has two
+    threads; each chunk's partial still uses one BLAS thread, so the model is the serial one."""
+    import lightwaves.classifier as classifier
+
+    X, y = case_problem(n_cases=400)
+    monkeypatch.setattr(classifier, "CHUNK_CASES", 32)
+    ref = LightWaveSClassifier(**CASE_PARAMS).fit(X, y)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0"
+    ) as cluster, distributed.Client(cluster) as c, c.as_current():
+        got = LightWaveSClassifier(backend="dask", **CASE_PARAMS).fit(X, y)
+    assert model_bits(got, X[:50]) == model_bits(ref, X[:50])

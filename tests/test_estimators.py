@@ -17,7 +17,7 @@ FAST = dict(n_features=30, random_state=0)
 
 def test_fit_predict_and_fitted_attributes(small):
     X, y = small
-    clf = LightWaveSClassifier(**FAST).fit(X, y)
+    clf = LightWaveSClassifier(variant="L1L2", **FAST).fit(X, y)
     assert clf.score(X, y) == 1.0
     assert clf.n_features_out_ == 30 == len(clf.feature_names_) == clf.coef_.shape[1]
     assert clf.decision_function(X).shape == (30, 3)
@@ -56,10 +56,13 @@ def test_same_seed_same_model_and_n_jobs_identical():
     b = LightWaveSClassifier(n_jobs=1, **kw).fit(X, y)
     c = LightWaveSClassifier(n_jobs=2, **kw).fit(X, y)
     for other in (b, c):
-        np.testing.assert_array_equal(a.transformer_.feature_ids_, other.transformer_.feature_ids_)
+        np.testing.assert_array_equal(a.feature_names_, other.feature_names_)
         np.testing.assert_array_equal(a.decision_function(X), other.decision_function(X))
     d = LightWaveSClassifier(n_jobs=1, **{**kw, "random_state": 8}).fit(X, y)
-    assert not np.array_equal(a.transformer_.feature_ids_, d.transformer_.feature_ids_)
+    assert not np.array_equal(a.feature_names_, d.feature_names_)
+    # the paper's variant draws nothing but the subsample: it changes with the seed too
+    p7, p8 = (LightWaveSClassifier(variant="L1L2", **{**kw, "random_state": s}).fit(X, y) for s in (7, 8))
+    assert not np.array_equal(p7.transformer_.feature_ids_, p8.transformer_.feature_ids_)
 
 
 def test_fit_transform_equals_transform(small):
@@ -102,7 +105,7 @@ def test_two_dimensional_input_is_one_channel():
 def test_fewer_usable_candidates_than_asked_is_reported():
     X, y = make_data(n_cases=12, length=4, n_channels=1, informative=(0,))
     with pytest.warns(UserWarning, match="usable features"):
-        t = LightWaveSTransformer(n_features=500, random_state=0).fit(X, y)
+        t = LightWaveSTransformer(variant="L1L2", n_features=500, random_state=0).fit(X, y)
     assert 0 < t.n_features_out_ < 500
     assert t.transform(X).shape[1] == t.n_features_out_
 

@@ -40,7 +40,11 @@ def check_same(F, codes, n_classes, chunk):
     got = ((F - p.mean) / p.scale) @ sol.coef.T + sol.intercept
     assert np.abs(got - ref).max() <= 1e-9 * np.abs(ref).max()
     np.testing.assert_allclose(p.scale, sc.scale_, rtol=1e-12)
-    assert sol.best_score == pytest.approx(r.best_score_, rel=1e-9)
+    # best_score_ (minus the mean squared leave-one-out error) divides each residual by 1 - h_i: with fewer
+    # cases than features (the MiniRocket-family features of small datasets) and a small alpha, leverages
+    # near 1 amplify rounding, and scikit-learn decomposes the n x n Gram matrix where this decomposes the
+    # k x k one; the chosen alpha and the scores above are unaffected
+    assert sol.best_score == pytest.approx(r.best_score_, rel=1e-8)
     return p, sol
 
 

@@ -272,7 +272,7 @@ def test_model_file_round_trip_bitwise(mr_data, mr_model, tmp_path):
 
 def test_paper_models_stay_format_version_1(tmp_path):
     X, y = make_data()
-    clf = LightWaveSClassifier(n_features=20, random_state=0).fit(X, y)
+    clf = LightWaveSClassifier(variant="L1L2", n_features=20, random_state=0).fit(X, y)
     clf.save(tmp_path / "p.lwz")
     manifest = read_manifest(tmp_path / "p.lwz")
     assert manifest["format_version"] == 1 and not any(k.startswith("rocket_") for k in manifest["arrays"])
@@ -325,3 +325,28 @@ def test_cli_info_describes_family_features(mr_model, tmp_path):
     assert info["selected_channels"] == mr_model.selected_channels_.tolist()
     assert all(f["name"].startswith("mr/") and f["level"] == 0 for f in info["features"])
     assert {f["feature"] for f in info["features"]} <= {"ppv", "mpv", "mipv", "lspv"}
+
+
+def test_report_and_channel_importance_cover_the_family(mr_data, mr_model, tmp_path):
+    """A feature reads its whole channel combination: it counts for each channel and shares its weight."""
+    from lightwaves.report import channel_importance, write_report
+
+    X, y = mr_data
+    chans = mr_model.transformer_.feature_channels()
+    assert len(chans) == mr_model.n_features_out_
+    imp = channel_importance(mr_model)
+    np.testing.assert_array_equal(imp["n_features"], np.bincount(np.concatenate(chans), minlength=6))
+    assert np.isclose(imp["weight"].sum(), mr_model.feature_weights_.sum())
+    assert set(np.flatnonzero(imp["n_features"])) == set(mr_model.selected_channels_)
+    index = write_report(mr_model, X, y, tmp_path / "r")
+    assert "MR" in index.read_text() and (tmp_path / "r" / "dilations_levels.png").stat().st_size > 0
+
+
+def test_values_too_large_are_reported_not_pooled(mr_data, mr_model):
+    """A series near the float64 limit would overflow in the convolution: the case is refused, not
+    pooled from infinities."""
+    X, _ = mr_data
+    Xb = X[:3].copy()
+    Xb[1, int(mr_model.selected_channels_[0]), :] = 1.7e308
+    with pytest.raises(ValueError, match="too large.*case 1"):
+        mr_model.predict(Xb)

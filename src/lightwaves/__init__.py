@@ -1,7 +1,8 @@
 """lightwaves: fast, deployable multivariate time-series classification with LightWaveS.
 
 >>> from lightwaves import LightWaveSClassifier
->>> clf = LightWaveSClassifier(variant="L1L2", n_features=500, random_state=0)
+>>> clf = LightWaveSClassifier(n_features=500, random_state=0)           # variant="MR", the default
+>>> paper = LightWaveSClassifier(variant="L1L2", n_features=500)         # the paper's method, exactly
 
 The estimators are imported on first use, so ``lightwaves --help`` and other light commands do not pay
 for importing scikit-learn and numba.

@@ -117,17 +117,22 @@ class PooledSelection:
 
 
 def rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, *, pooling, diff, budget, distinct, seed,
-                      n_jobs):
+                      n_jobs, features=None):
     """The MiniRocket-family pool, its candidate matrix and ANOVA scores, usable columns only.
 
     With ``m``, only the ``m`` best by F-score (ties by position; with ``distinct``, the best of each
-    group of affine copies) are kept. Columns come back in rank order.
+    group of affine copies) are kept. Columns come back in rank order. ``features(coll, mean, inv_sd,
+    pool)`` computes the candidate matrix (default: in this process; the Dask backend passes
+    :func:`lightwaves.distributed.rocket_features_dask`, which gives the same bits).
     """
     from ._rocket_kernels import transform_rocket
     from .selection import anova_f, column_keys, rank_order
 
     pool = fit_pool(coll, mean, inv_sd, budget=budget, pooling=pooling, diff=diff, seed=seed)
-    C = transform_rocket(coll, mean, inv_sd, rocket_plan_for(pool), n_jobs=n_jobs)
+    if features is None:
+        C = transform_rocket(coll, mean, inv_sd, rocket_plan_for(pool), n_jobs=n_jobs)
+    else:
+        C = features(coll, mean, inv_sd, pool)
     scores = anova_f(C, codes, n_classes)
     usable = np.flatnonzero(np.isfinite(scores))
     order = usable[rank_order(usable, scores[usable])]
@@ -140,12 +145,14 @@ def rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, *, pooling, diff,
 
 
 def select_pooled(coll, codes, n_classes, mean, inv_sd, k, m, *, scan, dilations, paper, rocket, selection,
-                  pooling, diff, budget, step, distinct, seed, n_jobs) -> PooledSelection:
+                  pooling, diff, budget, step, distinct, seed, n_jobs, rocket_features=None) -> PooledSelection:
     """Candidates of the paper family (if ``paper``) and the MiniRocket family (if ``rocket``), and the
     ``k`` features ``selection`` keeps.
 
     ``scan(m)`` returns the paper family's top ``m`` (ids, scores, n_usable), as the transformer's
     backend computes them; ``m`` None means ``3 * k`` for it and the whole MiniRocket pool.
+    ``rocket_features`` computes the MiniRocket family's candidate matrix (see
+    :func:`rocket_candidates`).
     """
     from ._kernels import transform_triples
     from ._plan import plan_for_ids
@@ -163,7 +170,7 @@ def select_pooled(coll, codes, n_classes, mean, inv_sd, k, m, *, scan, dilations
     if use_rocket:
         rocket, R, s, n = rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, pooling=pooling,
                                             diff=diff, budget=budget, distinct=distinct, seed=seed,
-                                            n_jobs=n_jobs)
+                                            n_jobs=n_jobs, features=rocket_features)
         blocks.append(R)
         scores.append(s)
         n_usable += n

@@ -22,6 +22,10 @@ NEED_L2 = 2
 NEED_L2_RUN = 4
 #: Pooling operators of the MiniRocket family, in id order (see :mod:`lightwaves._rocket_kernels`).
 POOLS = ("ppv", "mpv", "mipv", "lspv")
+#: A series whose values reach this bound could overflow in a convolution (the kernels' absolute weights
+#: sum to 12, and pooling subtracts a bias of the same order): its features are NaN, so the caller
+#: reports the case (see ``lightwaves.runtime.check_finite``) instead of pooling infinities silently.
+SAFE_ABS = np.finfo(np.float64).max / 64
 
 
 def kernel_weights() -> np.ndarray:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernel_spec import KERNEL_POSITIONS, NEED_L1_RUN, NEED_L2, NEED_L2_RUN
+from ._kernel_spec import KERNEL_POSITIONS, NEED_L1_RUN, NEED_L2, NEED_L2_RUN, SAFE_ABS
 
 
 def _length_groups(coll):
@@ -134,6 +134,7 @@ def transform_rocket(coll, mean, inv_sd, plan, n_jobs=1):
         return out
     for n, cases in _length_groups(coll):
         prev_s = prev_d = None
+        bad = np.zeros(len(cases), dtype=bool)  # a series reaches SAFE_ABS: all the case's features are NaN
         for j in range(n_conv):
             d = int(plan.dilation[j])
             if plan.series_id[j] != prev_s:
@@ -144,6 +145,7 @@ def transform_rocket(coll, mean, inv_sd, plan, n_jobs=1):
                     xs = xs[:, 1:] - xs[:, :-1]
                 m = xs.shape[1]
                 prev_s, prev_d = plan.series_id[j], None
+                bad |= ~(np.abs(xs) < SAFE_ABS).all(axis=1)  # also catches inf and NaN
             if d != prev_d:
                 xp = _padded(xs, d)
                 acc = _nine_tap_sum(xp, m, d)
@@ -152,6 +154,7 @@ def transform_rocket(coll, mean, inv_sd, plan, n_jobs=1):
             for q in range(plan.feature_start[j], plan.feature_start[j + 1]):
                 lo, hi = (4 * d, m - 4 * d) if plan.valid[q] and m > 8 * d else (0, m)
                 out[cases, plan.column[q]] = _pool(z[:, lo:hi], plan.bias[q], int(plan.pool[q]))
+        out[cases[bad]] = np.nan
     return out
 
 

@@ -22,8 +22,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._kernel_spec import POOLS  # noqa: F401 - re-exported
+from ._kernel_spec import POOLS, SAFE_ABS  # noqa: F401 - re-exported
 from ._kernels import KERNEL_POSITIONS, convolve, nine_tap_sum, run_over_cases
+
 
 
 @njit(cache=True)
@@ -158,6 +159,11 @@ def _case_features(
             m = _series(data, start, n, mean, inv_sd, combo_ch[combo_off[j] : combo_off[j + 1]], cdiff[j], xs)
             prev_s = series_id[j]
             prev_d = -1
+            for t in range(m):
+                if not abs(xs[t]) < SAFE_ABS:  # also catches inf and NaN
+                    for q in range(f_col.shape[0]):
+                        out_row[f_col[q]] = np.nan
+                    return
         if d != prev_d:
             _pad_and_sum(xs, m, d, xp, acc)
             prev_d = d

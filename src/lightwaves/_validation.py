@@ -210,11 +210,26 @@ def check_collection(X, name: str = "X", n_channels_model=None, case_offset: int
     return Collection.from_pieces([a.ravel() for a in arrays], lengths, n_channels)
 
 
+def is_dask_array(X) -> bool:
+    """Whether ``X`` is a ``dask.array.Array`` (without importing dask)."""
+    return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "chunks") and hasattr(X, "compute")
+
+
+def check_dask_shape(X, name):
+    """The shape of a Dask array, refusing unknown (NaN) chunk sizes with a one-line error."""
+    if any(isinstance(s, float) and s != s for s in X.shape):
+        raise ValueError(f"{name} is a Dask array with unknown chunk sizes (shape {X.shape}); call "
+                         f"{name}.compute_chunk_sizes() first")
+    return X.shape
+
+
 class CaseSource:
     """The cases of ``X``, read and validated a chunk at a time (never a float64 copy of all of ``X``).
 
     ``X`` is anything :func:`check_collection` accepts; a 3D or 2D array may be a ``numpy.memmap`` (for
-    example ``np.load("big.npy", mmap_mode="r")``), of which only the chunk being worked on is read.
+    example ``np.load("big.npy", mmap_mode="r")``) or a ``dask.array.Array``, of which only the chunk being
+    worked on is read (a Dask array's chunk is computed with ``.compute()``: on the current
+    ``dask.distributed`` client if there is one).
     """
 
     def __init__(self, X, name: str = "X"):
@@ -225,12 +240,18 @@ class CaseSource:
             return
         if type(X).__module__.split(".")[0] == "pandas":
             X = _from_pandas(X, name)
-        if isinstance(X, np.ndarray) and X.dtype != object and X.ndim in (2, 3):
+        if is_dask_array(X):
+            check_dask_shape(X, name)
+            if X.ndim not in (2, 3):
+                raise ValueError(f"{name} must be 3D (n_cases, n_channels, n_timepoints) or 2D (n_cases, "
+                                 f"n_timepoints), got a Dask array of shape {X.shape}")
+        if (isinstance(X, np.ndarray) or is_dask_array(X)) and X.dtype != object and X.ndim in (2, 3):
             if X.ndim == 2:
                 X = X[:, None, :]
             n, c, t = X.shape
             self.n_cases, self.n_channels, self.length_max = n, c, t
-            check_collection(X[:1], name)  # dtype and shape errors now, in the usual order
+            first = np.asarray(X[:1].compute()) if is_dask_array(X) else X[:1]
+            check_collection(first, name)  # dtype and shape errors now, in the usual order
         elif isinstance(X, (list, tuple)) and len(X):
             self.n_cases = len(X)
             self.n_channels = None  # checked chunk by chunk (a 1D case is one channel)
@@ -243,11 +264,19 @@ class CaseSource:
         if self.n_cases == 0:
             check_collection(X, name)  # raises: no cases
 
+    @property
+    def data(self):
+        """The input as read (a 2D array seen as 3D ``(n_cases, 1, n_timepoints)``, pandas as numpy)."""
+        return self._X
+
     def chunk(self, start: int, stop: int) -> Collection:
         """Cases ``start:stop`` as a validated collection."""
         if isinstance(self._X, Collection):
             return self._X if (start, stop) == (0, self.n_cases) else self._X.subset(np.arange(start, stop))
-        coll = check_collection(self._X[start:stop], self.name, case_offset=start)
+        part = self._X[start:stop]
+        if is_dask_array(part):  # read only this chunk
+            part = np.asarray(part.compute())
+        coll = check_collection(part, self.name, case_offset=start)
         if self.n_channels is None:
             self.n_channels = coll.n_channels
         elif coll.n_channels != self.n_channels:
@@ -267,6 +296,8 @@ class CaseSource:
             return self._X.subset(cases)
         if isinstance(self._X, np.ndarray):
             return check_collection(self._X[cases], self.name)
+        if is_dask_array(self._X):
+            return check_collection(np.asarray(self._X[cases].compute()), self.name)
         return check_collection([self._X[i] for i in cases], self.name)
 
 

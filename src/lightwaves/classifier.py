@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import RidgeClassifierCV
@@ -9,7 +11,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_alphas, check_labels
-from .ridge import LooAccumulator, RidgeMoments, class_targets, prepare, solve
+from .case_passes import chunk_bounds, fit_ridge_streamed, serial_runner
 from .runtime import decision_scores, feature_weights, labels_from_scores, probabilities
 from .transformer import CHUNK_CASES, LightWaveSTransformer
 
@@ -67,7 +69,7 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        variant="L1L2",
+        variant="MR",
         n_features=500,
         n_candidates=None,
         max_cases=1500,
@@ -109,57 +111,50 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         """Select features on ``X`` and fit the ridge classifier.
 
+        ``X`` is read a chunk of cases at a time after selection (a memory-mapped ``.npy`` or a
+        ``dask.array.Array`` is never loaded whole). With ``backend="dask"`` the ridge's two passes over
+        those chunks run on the current Dask client's workers (see :mod:`lightwaves.case_passes` and
+        :func:`lightwaves.distributed.case_runner_dask`); the model is bit-identical to the serial fit.
+
         ``X`` may also be a channel source such as :class:`lightwaves.distributed.NpyChannels` (data on
         a file system the Dask workers share): selection then runs on the current Dask client with the
-        workers reading their shards, and this process reads only the merged candidates' and the
-        selected channels.
+        workers reading their shards, and this process reads only the merged candidates' channels; the
+        workers read their chunks of the selected channels for the ridge's passes.
         """
         transformer = self._make_transformer()
         alphas = check_alphas(self.alphas)  # before the (long) selection
         alphas = DEFAULT_ALPHAS if alphas is None else alphas
         if _is_channel_source(X):
-            from .distributed import fit_transformer_from_files
+            from .distributed import case_runner_dask, fit_transformer_from_files
 
             y = check_labels(y, X.n_cases)
             fit_transformer_from_files(transformer, X, y)
-            F = transformer.transform(X.load(transformer.selected_channels_))
+            passes = case_runner_dask(transformer, X, CHUNK_CASES)  # workers read the selected channels
         else:
             source, F = transformer.fit_source(X, y)
             y = check_labels(y, source.n_cases)
+            if F is not None:  # selection saw every case: its features serve both passes
+                passes = nullcontext(serial_runner(lambda: ((s, F[s:e]) for s, e in chunk_bounds(len(F), CHUNK_CASES))))
+            elif self.backend == "dask":  # the workers compute the chunks' features and partial statistics
+                from .distributed import case_runner_dask
+
+                passes = case_runner_dask(transformer, source, CHUNK_CASES)
+            else:  # computed from the input a chunk at a time: memory flat in the number of cases
+                passes = FeaturePasses(lambda: transformer.transform_chunks(source, CHUNK_CASES))
         # The ridge sees class codes 0..K-1: any label type (float labels too) gives the same model.
         classes, codes = np.unique(y, return_inverse=True)
-
-        if F is not None:  # selection saw every case: its features serve both passes
-
-            def chunks():
-                for start in range(0, len(F), CHUNK_CASES):
-                    yield start, F[start : start + CHUNK_CASES]
-
-            self._fit_ridge(chunks, codes, classes, alphas)
-        else:  # computed from the input a chunk at a time: memory flat in the number of cases
-            with FeaturePasses(lambda: transformer.transform_chunks(source, CHUNK_CASES)) as chunks:
-                self._fit_ridge(chunks, codes, classes, alphas)
+        with passes as runner:  # runner(step, Y, codes) yields each chunk's partial, in chunk order
+            self._fit_ridge(runner, codes, classes, alphas)
         self.transformer_ = transformer
         self.classes_ = classes
         self._fold()
         return self
 
-    def _fit_ridge(self, chunks, codes, classes, alphas):
-        """Scaler, ridge and temperature from two passes over feature chunks (see :mod:`lightwaves.ridge`).
-
-        ``chunks()`` yields ``(first case, features)`` in case order; it is called twice. Memory is that of
-        one chunk plus ``O(n_features^2)``, whatever the number of cases.
-        """
-        Y = class_targets(codes, len(classes))
-        moments = RidgeMoments()
-        for start, Fc in chunks():
-            moments.update(Fc, Y[start : start + len(Fc)])
-        prep = prepare(moments)
-        loo = LooAccumulator(prep, alphas, keep_every=max(1, -(-prep.n // MAX_CALIBRATION_CASES)))
-        for start, Fc in chunks():
-            end = start + len(Fc)
-            loo.update(Fc, Y[start:end], codes[start:end])
-        sol = solve(prep, loo)
+    def _fit_ridge(self, runner, codes, classes, alphas):
+        """Scaler, ridge and temperature from the two streamed passes of ``runner`` over the case chunks
+        (see :mod:`lightwaves.case_passes`). Memory is that of a chunk plus ``O(n_features^2)``, whatever
+        the number of cases."""
+        prep, sol = fit_ridge_streamed(runner, codes, len(classes), alphas, MAX_CALIBRATION_CASES)
         self.scaler_ = fitted_scaler(prep.mean, prep.scale, prep.var, prep.n)
         self.ridge_ = fitted_ridge(sol.coef, sol.intercept, sol.alpha, alphas, sol.best_score, classes)
         self.temperature_ = fit_temperature(sol.loo_scores, sol.loo_codes)
@@ -236,7 +231,8 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
 
 
 class FeaturePasses:
-    """The training features, chunk by chunk, for the ridge's two passes (a context manager).
+    """The training features, chunk by chunk, for the ridge's two passes (a context manager whose ``with``
+    value is the serial runner of :mod:`lightwaves.case_passes` over these chunks).
 
     The first pass computes them (``compute()`` yields ``(first case, features)``); later passes read
     them back instead of recomputing: from memory while they fit in ``FEATURE_CACHE_BYTES``, else from a
@@ -251,7 +247,7 @@ class FeaturePasses:
         self._state = "first"  # then "memory", "file" or "recompute"
 
     def __enter__(self):
-        return self
+        return serial_runner(self)
 
     def __exit__(self, *exc):
         if self._file is not None:
@@ -331,17 +327,32 @@ def fitted_ridge(coef, intercept, alpha, alphas, best_score, classes) -> RidgeCl
 
 
 def fit_temperature(scores, codes) -> float:
-    """The softmax temperature that minimises the log-loss of ``scores`` ``(n_cases, 1 or K)`` for the
-    true classes ``codes`` (a one-dimensional bounded search over log-temperature, deterministic)."""
+    """The softmax temperature that minimises the cross-entropy of ``scores`` ``(n_cases, 1 or K)``
+    against smoothed targets of the true classes ``codes`` (a one-dimensional bounded search over
+    log-temperature, deterministic).
+
+    The targets are Platt's (1999): a case of a class with ``n`` training cases gets ``(n + 1) / (n + 2)``
+    on its class and ``1 / (n + 2)`` spread evenly over the others. With plain one-hot targets, scores
+    that separate the training cases perfectly (common with hundreds of selected features and few
+    cases, as the leave-one-out scores are of the selected features) drive the temperature to zero and
+    every probability to 0 or 1; the smoothed targets keep the confidence at what the class sizes
+    support.
+    """
     from scipy.optimize import minimize_scalar
 
     logits = np.concatenate([-scores, scores], axis=1) if scores.shape[1] == 1 else scores
+    n_classes = logits.shape[1]
     rows = np.arange(len(codes))
+    counts = np.bincount(codes, minlength=n_classes).astype(np.float64)
+    hit = (counts[codes] + 1.0) / (counts[codes] + 2.0)
+    targets = np.repeat(((1.0 - hit) / max(n_classes - 1, 1))[:, None], n_classes, axis=1)
+    targets[rows, codes] = hit
 
     def nll(log_t):
         z = logits / np.exp(log_t)
         z = z - z.max(axis=1, keepdims=True)
-        return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[rows, codes]))
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-np.mean((targets * log_p).sum(axis=1)))
 
     res = minimize_scalar(nll, bounds=(-7.0, 7.0), method="bounded", options={"xatol": 1e-6})
     return float(np.exp(res.x))

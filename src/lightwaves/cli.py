@@ -57,11 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Fit LightWaveS on TRAIN and save the model.")
     f.add_argument("train", metavar="TRAIN", help="training data (labelled)")
     f.add_argument("--out", "-o", required=True, metavar="MODEL", help="model file to write (.lwz)")
-    f.add_argument("--variant", choices=["L1L2", "L1", "L2", "MR", "L1L2+MR"], default="L1L2",
-                   help="scattering levels, or the MiniRocket family (MR) (default L1L2)")
+    f.add_argument("--variant", choices=["MR", "L1L2", "L1", "L2", "L1L2+MR"], default="MR",
+                   help="the MiniRocket family (MR), or the paper's scattering levels (default MR)")
     f.add_argument("--n-features", type=int, default=500, metavar="K", help="features kept (default 500)")
     f.add_argument("--n-candidates", type=int, default=None, metavar="M",
-                   help="candidates kept by ANOVA before mRMR (default 3*K)")
+                   help="candidates kept by ANOVA before selection (default: 3*K for L1/L2/L1L2, every "
+                        "candidate for MR)")
     f.add_argument("--max-dilation", type=int, default=32, metavar="D", help="largest dilation, a power of two (default 32)")
     f.add_argument("--max-cases", type=int, default=1500, metavar="N", help="cases used for selection (default 1500)")
     f.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

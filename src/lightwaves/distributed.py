@@ -1,12 +1,21 @@
-"""Channel-sharded feature selection on Dask distributed (``backend="dask"``).
+"""Sharded feature selection on Dask distributed (``backend="dask"``).
 
 LightWaveS scores every candidate feature of every channel with an ANOVA F-score and keeps the best
 ``n_candidates``. A candidate's score depends on its own column only and every ranking breaks ties by the
 smaller feature id, so the channels can be split into *shards*, each shard scored on its own (a Dask task
 that returns only its top ``n_candidates`` ids, scores and usable count), and the shard results merged on
 the client with :func:`lightwaves.selection.merge_top`: the merged top list is bit-for-bit the one of a
-serial scan. Everything after the scan (recomputing the merged candidates, mRMR, the ridge) runs on the
-client, as in a serial fit.
+serial scan. The MiniRocket family (``variant="MR"``) is sharded by *convolutions* instead: its pool is
+drawn on the client, each task computes the candidate features of a contiguous block of the pool's
+convolutions from the channels those convolutions read (:func:`rocket_features_dask`), and the blocks
+are concatenated in pool order, bit for bit the serial candidate matrix. Recomputing the merged
+candidates and mRMR or detachment run on the client, as in a serial fit.
+
+The classifier's ridge after selection is **case-sharded** (:func:`case_runner_dask`): its two streamed
+passes (:mod:`lightwaves.case_passes`) run as tasks over runs of fixed case chunks, the workers reading
+their chunks from a memory-mapped file themselves (:class:`NpyCases`, :class:`NpyChannels`) or receiving
+them (in-memory data, blocks of a Dask array), and the client merges the per-chunk partial statistics in
+chunk order: the model is bit-identical to the serial fit for any number of workers and any placement.
 
 Dask is an optional extra: this module imports ``dask``/``distributed`` only inside its functions and
 raises an :class:`ImportError` that names the ``distributed`` extra when they are missing.
@@ -33,16 +42,26 @@ import os
 import numpy as np
 
 from ._deps import install_hint, progress_bar, require
-from ._validation import Collection, channel_stats, check_collection
+from ._rocket_family import RocketFeatures, plan_for as rocket_plan_for
+from ._rocket_kernels import transform_rocket
+from ._validation import Collection, channel_stats, check_collection, is_dask_array
 from .selection import merge_top, scan_channels
 
 __all__ = [
+    "CaseRunner",
+    "NpyCases",
     "NpyChannels",
+    "case_runner_dask",
     "channel_stats_dask",
+    "chunk_features",
+    "chunk_partials",
     "client_for",
     "current_client",
     "fit_transformer_from_files",
+    "plan_runs",
     "plan_shards",
+    "rocket_features_dask",
+    "rocket_shard",
     "scan_channels_dask",
     "scan_shard",
 ]
@@ -422,6 +441,96 @@ def scan_channels_dask(
     return ids, scores, n_usable
 
 
+def rocket_shard(shard, channel_ids, mean, inv_sd, features: RocketFeatures, n_jobs=None):
+    """MiniRocket-family features of one block of convolutions (the task run on a worker).
+
+    Parameters
+    ----------
+    shard : Collection or NpyChannels
+        The cases' channels ``channel_ids`` (in that order), or a source the worker loads them from.
+    channel_ids : ndarray of int
+        Sorted global channel numbers: every channel the block's convolutions read.
+    mean, inv_sd : ndarray
+        Standardisation of those channels (aligned with ``channel_ids``).
+    features : RocketFeatures
+        The block (global channel numbers).
+    n_jobs : int or None
+        numba threads; None means the threads of the Dask worker running the task.
+
+    Returns
+    -------
+    ndarray of shape (n_cases, features.n_features)
+        Bit for bit the serial features: each is computed by the same per-case function from the same
+        channels, summed in the same order (the mapping to shard positions keeps channel order).
+    """
+    channel_ids = np.asarray(channel_ids, dtype=np.int64)
+    coll = shard if isinstance(shard, Collection) else shard.load(channel_ids)
+    position = np.full(int(channel_ids.max()) + 1 if channel_ids.size else 0, -1, dtype=np.int64)
+    position[channel_ids] = np.arange(len(channel_ids))
+    plan = rocket_plan_for(features, channel_position=position)
+    return transform_rocket(coll, mean, inv_sd, plan, n_jobs=_worker_threads() if n_jobs is None else n_jobs)
+
+
+def rocket_features_dask(coll, mean, inv_sd, features: RocketFeatures, progress=False, n_shards=None,
+                         client=None):
+    """Convolution-sharded MiniRocket-family features on a Dask cluster.
+
+    Returns exactly ``transform_rocket(coll, mean, inv_sd, plan_for(features))`` (bitwise), whatever the
+    shards and the number of workers: the features are ordered by convolution, so each shard is a
+    contiguous block of columns, and a task receives only the channels its convolutions read.
+
+    Parameters
+    ----------
+    coll : Collection or NpyChannels
+        The (sub)sampled training cases, all channels.
+    mean, inv_sd : ndarray of shape (n_channels,)
+        Per-channel standardisation.
+    features : RocketFeatures
+        The candidate pool (features grouped by convolution, as :func:`lightwaves._rocket_family.fit_pool`
+        draws them).
+    progress : bool
+        Show a tqdm bar over finished shards.
+    n_shards : int or None
+        Number of blocks; None picks ``2 x`` the cluster's worker threads (at least :data:`MIN_SHARDS`),
+        never more than the convolutions.
+    client : distributed.Client or None
+        None uses the current client (see :func:`current_client`).
+
+    Returns
+    -------
+    ndarray of shape (n_cases, features.n_features)
+    """
+    client = current_client(client)
+    mean = np.asarray(mean, dtype=np.float64)
+    inv_sd = np.asarray(inv_sd, dtype=np.float64)
+    n_conv, n_feat = features.n_convolutions, features.n_features
+    if n_feat and (np.diff(features.feature_conv) < 0).any():
+        raise ValueError("the pool's features must be grouped by convolution")
+    if n_shards is None:
+        n_shards = max(MIN_SHARDS, SHARDS_PER_THREAD * _cluster_threads(client))
+    n_shards = max(1, min(_positive_int("n_shards", n_shards), max(n_conv, 1)))
+    # contiguous blocks of convolutions, and the feature columns they own
+    conv_cuts = np.linspace(0, n_conv, n_shards + 1).round().astype(np.int64)
+    feat_cuts = np.searchsorted(features.feature_conv, conv_cuts)
+    blocks = [(a, b) for a, b in zip(feat_cuts[:-1].tolist(), feat_cuts[1:].tolist()) if b > a]
+    source = not isinstance(coll, Collection)
+    token = _token()
+
+    def jobs():
+        for i, (a, b) in enumerate(blocks):
+            block = features.subset(np.arange(a, b))
+            ch = block.channels
+            data = coll if source else coll.select_channels(ch)
+            yield f"lightwaves-rocket-{token}-{i}", rocket_shard, (data, ch, mean[ch], inv_sd[ch], block, None)
+
+    out = np.zeros((coll.n_cases, n_feat))
+    finished = _run_sharded(client, jobs(), len(blocks), progress, "MiniRocket-family convolution shards")
+    for i, part in finished:
+        a, b = blocks[i]
+        out[:, a:b] = part
+    return out
+
+
 def _samples_per_channel(coll) -> int:
     if isinstance(coll, Collection):
         return int(coll.lengths.sum())
@@ -481,6 +590,14 @@ class NpyChannels:
         else:  # rows first, so only the chosen cases of the channels are read
             part = np.stack([X[i, channels] for i in self.cases.tolist()]) if len(self.cases) else X[:0, channels]
         return check_collection(np.ascontiguousarray(part, dtype=np.float64))
+
+    def load_cases(self, start, stop, channels) -> Collection:
+        """The given channels of this source's cases ``start:stop`` (a chunk of a pass), validated."""
+        if self.cases is not None:
+            return self.subset(np.arange(start, stop)).load(channels)
+        X = np.load(self.path, mmap_mode="r")
+        part = X[start:stop][:, np.asarray(channels, dtype=np.int64)]
+        return check_collection(np.ascontiguousarray(part, dtype=np.float64), case_offset=int(start))
 
     def __repr__(self):
         return f"NpyChannels({self.path!r}, n_cases={self.n_cases}, n_channels={self.n_channels})"
@@ -572,3 +689,317 @@ def fit_transformer_from_files(transformer, source, y, client=None, n_shards=Non
     )
     transformer._select(C, ids, scores, n_usable, k, source.n_channels, mean, sd, dil)
     return transformer
+
+
+# ---------------------------------------------------------------------------------------------- case passes
+#: Pass tasks per worker thread by default (each task takes a contiguous run of case chunks).
+TASKS_PER_THREAD = 4
+#: At most this many case chunks per pass task by default (bounds a task's data and its result).
+MAX_CHUNKS_PER_TASK = 8
+#: Pass 1's features are kept on the workers by default when they take at most this share of the
+#: workers' summed memory limits.
+KEPT_FEATURES_SHARE = 0.25
+
+
+class NpyCases:
+    """The cases of an array memory-mapped from a file the workers can read (what a pass task receives).
+
+    Describes the array by file, byte offset, dtype, shape and strides, so a worker maps the same view of
+    the file and reads only the chunks it is given; the samples themselves are never sent.
+
+    Parameters
+    ----------
+    path : str
+        The file, at a path valid on every worker (shared file system).
+    offset : int
+        Byte offset of the array's first element in the file.
+    dtype, shape, strides :
+        Of the array (3D: ``(n_cases, n_channels, n_timepoints)``).
+    name : str
+        Name of the input in error messages.
+    """
+
+    def __init__(self, path, offset, dtype, shape, strides, name="X"):
+        self.path = os.fspath(path)
+        self.offset = int(offset)
+        self.dtype = np.dtype(dtype)
+        self.shape = tuple(int(s) for s in shape)
+        self.strides = tuple(int(s) for s in strides)
+        self.name = name
+
+    @classmethod
+    def of(cls, X, name="X"):
+        """The description of ``X`` if it is a view of a memory-mapped file (``np.load(mmap_mode=...)``,
+        ``np.memmap``), else None."""
+        import mmap
+
+        if not isinstance(X, np.memmap) or getattr(X, "filename", None) is None:
+            return None
+        root = X
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        if not isinstance(root, np.memmap) or not isinstance(root.base, mmap.mmap) or root.mode == "c":
+            return None  # (copy-on-write: this process's changes are not in the file)
+        if root.mode in ("r+", "w+"):
+            root.flush()  # what the workers read is what this process sees
+        mapped = np.frombuffer(root.base, dtype=np.uint8)
+        start_in_file = root.offset - root.offset % mmap.ALLOCATIONGRANULARITY  # where the mapping starts
+        offset = start_in_file + X.__array_interface__["data"][0] - mapped.__array_interface__["data"][0]
+        return cls(X.filename, offset, X.dtype, X.shape, X.strides, name)
+
+    def array(self) -> np.ndarray:
+        """The array, memory-mapped read-only (nothing is read until it is indexed)."""
+        try:
+            raw = np.memmap(self.path, dtype=np.uint8, mode="r")
+        except OSError as exc:
+            raise OSError(
+                f"{self.name} is memory-mapped from {self.path}, which this Dask worker cannot read ({exc}); "
+                "the workers must share the file system, or pass the data as an in-memory array"
+            ) from exc
+        return np.ndarray(self.shape, self.dtype, buffer=raw, offset=self.offset, strides=self.strides)
+
+    def chunk(self, start: int, stop: int) -> Collection:
+        """Cases ``start:stop``, validated."""
+        from ._validation import CaseSource
+
+        return CaseSource(self.array(), self.name).chunk(start, stop)
+
+    def __repr__(self):
+        return f"NpyCases({self.path!r}, offset={self.offset}, shape={self.shape})"
+
+
+class _SelectedRows:
+    """Chunks of cases of the selected channels of an :class:`NpyChannels` source (a pass task's reader)."""
+
+    def __init__(self, source, channels):
+        self.source = source
+        self.channels = np.asarray(channels, dtype=np.int64)
+
+    def chunk(self, start, stop) -> Collection:
+        return self.source.load_cases(start, stop, self.channels)
+
+
+def chunk_features(reader, pieces, bounds, state, name):
+    """The selected features of a run of case chunks (a task; pure, so Dask may rerun it anywhere).
+
+    Each chunk's cases come from ``reader.chunk(start, stop)`` when its piece is None (the worker reads
+    them from a shared file), else from the piece (the chunk's input, sent with the task or computed from
+    a Dask array on the cluster). Returns one feature array per chunk, in the order of ``bounds``.
+    """
+    from ._validation import CaseSource
+
+    n_jobs = _worker_threads()
+    out = []
+    for (start, stop), piece in zip(bounds, pieces):
+        coll = reader.chunk(start, stop) if piece is None else CaseSource(piece, name).chunk(0, stop - start)
+        out.append(state.features(coll, n_jobs))
+    return out
+
+
+def chunk_partials(features, bounds, step, Ys, codes):
+    """``step``'s partial of each chunk of a run, from the chunks' features (a task; pure)."""
+    return [step(start, F, Y, c) for (start, _), F, Y, c in zip(bounds, features, Ys, codes)]
+
+
+def _pass_task(reader, pieces, bounds, step, Ys, codes, state, name):
+    """:func:`chunk_features` then :func:`chunk_partials` in one task (when features are not kept)."""
+    return chunk_partials(chunk_features(reader, pieces, bounds, state, name), bounds, step, Ys, codes)
+
+
+def plan_runs(n_chunks: int, n_runs: int) -> list[np.ndarray]:
+    """Split chunks ``0..n_chunks-1`` into ``n_runs`` contiguous runs of near-equal size (none empty)."""
+    return plan_shards(n_chunks, n_runs)
+
+
+def _check_runs(runs, n_chunks):
+    runs = [np.asarray(r, dtype=np.int64).ravel() for r in runs]
+    if any(len(r) == 0 for r in runs):
+        raise ValueError("every run must hold at least one chunk")
+    every = np.sort(np.concatenate(runs)) if runs else np.empty(0, dtype=np.int64)
+    if not np.array_equal(every, np.arange(n_chunks)):
+        raise ValueError(f"runs must hold each of the {n_chunks} chunks exactly once")
+    return runs
+
+
+def case_runner_dask(transformer, source, size, client=None, runs=None, n_runs=None, keep_features=None):
+    """A runner for :func:`lightwaves.case_passes.fit_ridge_streamed` whose chunks run on Dask workers.
+
+    Each pass has one task per *run* of case chunks; it computes its chunks' partial statistics from
+    their selected features, and the client reduces the partials in chunk order, so the result is
+    bit-identical to the serial passes for any runs and any number of workers. Use it as a context
+    manager (it releases the features kept on the workers on exit).
+
+    Where a task's cases come from:
+
+    - a memory-mapped file (``np.load(path, mmap_mode="r")``, ``lightwaves.data.read_npy``) or an
+      :class:`NpyChannels` source: the task receives the file's description and
+      the worker reads its chunks itself (the file must be on a shared file system). The features of
+      pass 1 are then kept on the workers for pass 2 (:func:`chunk_features` results held as futures;
+      Dask spills them to disk under memory pressure and recomputes them if their worker dies);
+    - a Dask array: each chunk's block is computed on the cluster (``client.compute``) and handed to the
+      task as a future; pass 2 computes the features again;
+    - any other input: the chunks' data travels inside the task, so that the scheduler can rerun it on
+      another worker if its worker dies; pass 2 computes the features again.
+
+    Parameters
+    ----------
+    transformer : LightWaveSTransformer
+        Fitted; its inference state (a few kB) is sent with every task.
+    source : lightwaves._validation.CaseSource or NpyChannels
+        The training cases.
+    size : int
+        Cases per chunk (the serial fit's ``CHUNK_CASES``: the chunks, not the runs, fix the result).
+    client : distributed.Client or None
+        None uses the current client.
+    runs : sequence of int arrays or None
+        Explicit runs (each chunk exactly once, any grouping and order); overrides ``n_runs``.
+    n_runs : int or None
+        Number of contiguous runs; None: :data:`TASKS_PER_THREAD` per worker thread, more when a run
+        would hold more than :data:`MAX_CHUNKS_PER_TASK` chunks.
+    keep_features : bool or None
+        Keep pass 1's features on the workers for pass 2 (file-backed input only); None: when they take
+        at most :data:`KEPT_FEATURES_SHARE` of the workers' memory limits.
+
+    Returns
+    -------
+    CaseRunner
+        ``runner(step, Y, codes)`` yields the chunks' partials in chunk order.
+    """
+    from .case_passes import chunk_bounds
+
+    client = current_client(client)
+    bounds = chunk_bounds(source.n_cases, size)
+    if runs is not None:
+        runs = _check_runs(runs, len(bounds))
+    else:
+        if n_runs is None:
+            threads = max(1, _cluster_threads(client))
+            n_runs = max(TASKS_PER_THREAD * threads, math.ceil(len(bounds) / MAX_CHUNKS_PER_TASK))
+        runs = plan_runs(len(bounds), n_runs)
+    if isinstance(source, NpyChannels):
+        reader, data, name = _SelectedRows(source, transformer.selected_channels_), None, "X"
+    else:
+        data, name = source.data, source.name
+        reader = NpyCases.of(data, name)
+        if reader is not None:
+            data = None
+    if data is not None:
+        keep_features = False  # the task's lineage would hold the input: compute the features again
+    elif keep_features is None:
+        keep_features = 8 * source.n_cases * transformer.n_features_out_ <= KEPT_FEATURES_SHARE * _memory_limits(client)
+    return CaseRunner(client, transformer._inference, bounds, runs, reader, data, name, bool(keep_features))
+
+
+def _memory_limits(client) -> int:
+    """Summed memory limits of the workers (a worker without a limit counts as 4 GiB)."""
+    try:
+        workers = client.scheduler_info(n_workers=-1)["workers"].values()
+    except TypeError:  # older distributed: no n_workers argument
+        workers = client.scheduler_info()["workers"].values()
+    except Exception:  # pragma: no cover - a client that cannot describe its workers
+        return 0
+    return sum(int(w.get("memory_limit") or 4 * 2**30) for w in workers)
+
+
+class CaseRunner:
+    """The passes of :func:`case_runner_dask` (a callable and a context manager)."""
+
+    def __init__(self, client, state, bounds, runs, reader, data, name, keep_features):
+        self.client, self.state, self.bounds, self.runs = client, state, bounds, runs
+        self.reader, self.data, self.name = reader, data, name
+        self.keep_features = keep_features
+        self._features = None  # futures of pass 1's features per run, when kept
+        self._token = _token()
+        self._passes = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def close(self):
+        """Release the features kept on the workers."""
+        for fut in self._features or []:
+            fut.release()
+        self._features = None
+
+    def _pieces(self, b):
+        if self.data is None:
+            return [None] * len(b)
+        if is_dask_array(self.data):
+            return [self.client.compute(self.data[s:e]) for s, e in b]
+        if isinstance(self.data, Collection):
+            return [self.data.subset(np.arange(s, e)) for s, e in b]
+        return [self.data[s:e] for s, e in b]
+
+    def __call__(self, step, Y, codes):
+        """Yield ``step``'s partial of every chunk, in chunk order."""
+        self._passes += 1
+        client, token = self.client, f"{self._token}-{self._passes}"
+        window = max(2, 2 * _cluster_threads(client))
+        keep = self.keep_features
+        first = keep and self._features is None
+        if first:
+            self._features = []
+
+        def jobs():
+            for j, chunks in enumerate(self.runs):
+                b = [self.bounds[i] for i in chunks]
+                Ys, cs = [Y[s:e] for s, e in b], [codes[s:e] for s, e in b]
+                if not keep:
+                    args = (self.reader, self._pieces(b), b, step, Ys, cs, self.state, self.name)
+                    yield chunks, _pass_task, args, f"lightwaves-pass-{token}-{j}"
+                    continue
+                if first:
+                    fut = client.submit(chunk_features, self.reader, [None] * len(b), b, self.state, self.name,
+                                        key=f"lightwaves-features-{self._token}-{j}", pure=False,
+                                        retries=RETRIES)
+                    self._features.append(fut)
+                args = (self._features[j], b, step, Ys, cs)
+                yield chunks, chunk_partials, args, f"lightwaves-pass-{token}-{j}"
+
+        done = {}
+        following = 0
+        for chunks, parts in _run_window(client, jobs(), window):
+            done.update(zip(chunks.tolist(), parts))
+            while following in done:
+                yield done.pop(following)
+                following += 1
+
+
+def _run_window(client, jobs, window):
+    """Submit ``jobs`` ((tag, function, args, key)) with at most ``window`` in flight, and yield
+    ``(tag, result)`` in submission order (futures among a job's chunk pieces are released when done)."""
+    import dask
+    from collections import deque
+
+    _import_distributed()
+    pending = deque()
+    try:
+        with dask.config.set({"distributed.admin.large-graph-warning-threshold": "64GiB"}):
+            for tag, fn, args, key in jobs:
+                if len(pending) >= window:
+                    t, fut, held = pending.popleft()
+                    yield t, _result(fut, held)
+                fut = client.submit(fn, *args, key=key, pure=False, retries=RETRIES)
+                held = [p for p in args[1] if hasattr(p, "release")] if fn is _pass_task else []
+                pending.append((tag, fut, held))
+        while pending:
+            t, fut, held = pending.popleft()
+            yield t, _result(fut, held)
+    finally:
+        for _, fut, held in pending:
+            fut.release()
+            for h in held:
+                h.release()
+
+
+def _result(fut, held):
+    try:
+        return fut.result()
+    finally:
+        fut.release()
+        for h in held:
+            h.release()

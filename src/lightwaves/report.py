@@ -34,7 +34,8 @@ def channel_importance(clf) -> dict:
     """Per-channel number of selected features and summed ``|ridge weight|``.
 
     The weights are those of ``clf.ridge_.coef_``, i.e. on standardised features, summed over
-    classes.
+    classes. A MiniRocket-family feature reads a combination of channels: it counts for each of them,
+    and its weight is shared equally between them (so the weights still sum to the model's).
 
     Parameters
     ----------
@@ -47,13 +48,15 @@ def channel_importance(clf) -> dict:
         ``channels``, ``n_features`` and ``weight`` arrays of length ``n_channels_in_``.
     """
     t = clf.transformer_
-    ch = t.features_[:, 0]
+    chans = t.feature_channels()
     w = clf.feature_weights_
     n = t.n_channels_in_
+    ch = np.concatenate(chans) if chans else np.empty(0, dtype=np.int64)
+    share = np.concatenate([np.full(len(c), wi / len(c)) for c, wi in zip(chans, w)]) if chans else np.empty(0)
     return {
         "channels": np.arange(n),
         "n_features": np.bincount(ch, minlength=n),
-        "weight": np.bincount(ch, weights=w, minlength=n),
+        "weight": np.bincount(ch, weights=share, minlength=n),
     }
 
 
@@ -79,29 +82,43 @@ def _plot_channels(clf, path):
     fig.savefig(path, dpi=110)
 
 
+#: (level in ``features_``, legend, colour, names of the feature codes) of each family
+_FAMILIES = (
+    (1, "level 1", "tab:blue", {j: n for j, n in enumerate(LEVEL_FEATURES)}),
+    (2, "level 2", "tab:green", {j: n for j, n in enumerate(LEVEL_FEATURES)}),
+    (0, "MiniRocket family", "tab:purple", {4 + j: n for j, n in enumerate(("ppv", "mpv", "mipv", "lspv"))}),
+)
+
+
 def _plot_dilations(clf, path):
     f = clf.transformer_.features_
-    dil = clf.transformer_.dilations_
-    fig, axes = _figure(1, 2, figsize=(9, 3.4))
+    fams = [fam for fam in _FAMILIES if (f[:, 3] == fam[0]).any()]
+    dil = np.unique(f[:, 2])
+    fig, axes = _figure(1, 2, figsize=(max(9, 0.4 * len(dil) + 5), 3.4))
     x = np.arange(len(dil))
     bottom = np.zeros(len(dil))
-    for level, color in ((1, "tab:blue"), (2, "tab:green")):
+    for level, label, color, _ in fams:
         counts = np.array([np.sum((f[:, 2] == d) & (f[:, 3] == level)) for d in dil])
-        axes[0].bar(x, counts, bottom=bottom, color=color, label=f"level {level}")
+        axes[0].bar(x, counts, bottom=bottom, color=color, label=label)
         bottom += counts
     axes[0].set_xticks(x, [str(d) for d in dil])
     axes[0].set_xlabel("dilation")
     axes[0].set_ylabel("selected features")
-    axes[0].set_title("dilations and scattering levels")
+    axes[0].set_title("dilations of the selected features")
     axes[0].legend()
-    x = np.arange(4)
-    width = 0.38
-    for k, (level, color) in enumerate(((1, "tab:blue"), (2, "tab:green"))):
-        counts = [np.sum((f[:, 4] == j) & (f[:, 3] == level)) for j in range(4)]
-        axes[1].bar(x + (k - 0.5) * width, counts, width, color=color, label=f"level {level}")
-    axes[1].set_xticks(x, LEVEL_FEATURES)
-    axes[1].set_title("feature types")
-    axes[1].legend()
+    # one bar per (family, feature type) present
+    pos = 0
+    ticks, names = [], []
+    for level, label, color, codes in fams:
+        for code, name in codes.items():
+            count = int(np.sum((f[:, 3] == level) & (f[:, 4] == code)))
+            if count:
+                axes[1].bar(pos, count, color=color)
+                ticks.append(pos)
+                names.append(name)
+                pos += 1
+    axes[1].set_xticks(ticks, names)
+    axes[1].set_title("feature types (colour: family)")
     for ax in axes:
         ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -277,7 +294,7 @@ def write_report(clf, X, y, out_dir, compare=False, train=None, title=None) -> P
     figures.append((p, "Per-channel importance: selected features and summed |ridge weight|"))
     p = out / "dilations_levels.png"
     _plot_dilations(clf, p)
-    figures.append((p, "Selected dilations, scattering levels and feature types"))
+    figures.append((p, "Selected dilations, feature families and feature types"))
     p = out / "confusion_matrix.png"
     _plot_confusion(labels.tolist(), cm, p)
     figures.append((p, "Confusion matrix on the test data"))

@@ -131,14 +131,19 @@ class LooAccumulator:
         self.kept_codes: list[np.ndarray] = []
         self.seen = 0
 
-    def partial(self, F, Y, codes=None):
-        """(sse per alpha, kept LOO scores, kept codes) of one chunk, without changing the accumulator."""
+    def partial(self, F, Y, codes=None, start=None):
+        """(sse per alpha, kept LOO scores, kept codes) of one chunk, without changing the accumulator.
+
+        ``start`` is the chunk's first case (default: the cases added so far); it picks the kept rows, so
+        a chunk's partial is a pure function of the chunk and may be computed anywhere.
+        """
         p = self.prep
+        start = self.seen if start is None else int(start)
         Z = (np.asarray(F, dtype=np.float64) - p.mean) / p.scale
         ZV = Z @ p.eigvecs
         ZV2 = ZV * ZV
         Yc = np.asarray(Y, dtype=np.float64) - p.y_mean
-        rows = np.flatnonzero((self.seen + np.arange(len(Z))) % self.keep_every == 0)
+        rows = np.flatnonzero((start + np.arange(len(Z))) % self.keep_every == 0)
         sse = np.empty(len(self.alphas))
         kept = np.empty((len(rows), len(self.alphas), Yc.shape[1]))
         for a, alpha in enumerate(self.alphas):

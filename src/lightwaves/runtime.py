@@ -21,7 +21,10 @@ import numpy as np
 
 from ._plan import plan_for_ids
 from ._rocket_family import plan_for as rocket_plan_for
-from ._validation import check_collection
+from ._validation import check_collection, check_dask_shape, is_dask_array
+
+#: Cases computed at a time when a Dask array is transformed.
+DASK_CHUNK_CASES = 4096
 
 #: Inference engines (see the module docstring).
 ENGINES = ("auto", "numba", "numpy")
@@ -126,7 +129,12 @@ class InferenceState:
         return plan, mean, inv_sd, rocket
 
     def features(self, X, n_jobs=1) -> np.ndarray:
-        """The selected features of ``X`` (all training channels, or only the selected ones)."""
+        """The selected features of ``X`` (all training channels, or only the selected ones).
+
+        A ``dask.array.Array`` is computed and transformed :data:`DASK_CHUNK_CASES` cases at a time.
+        """
+        if is_dask_array(X):
+            return self._dask_features(X, n_jobs)
         coll = check_collection(X, n_channels_model=self.n_channels_in)
         try:
             plan, mean, inv_sd = self._modes[coll.n_channels]
@@ -141,6 +149,17 @@ class InferenceState:
             R = self._kernels.transform_rocket(coll, mean, inv_sd, self._rocket_plans[coll.n_channels], n_jobs=n_jobs)
             F = np.concatenate([F, R], axis=1) if F.shape[1] else R
         return check_finite(F)
+
+    def _dask_features(self, X, n_jobs):
+        n = check_dask_shape(X, "X")[0] if X.ndim else 0
+        if X.ndim not in (2, 3) or n == 0:  # the usual error, on a case or none
+            return self.features(np.asarray(X[:1].compute()) if X.ndim else np.asarray(X.compute()), n_jobs)
+        out = []
+        for start in range(0, n, DASK_CHUNK_CASES):
+            part = np.asarray(X[start : start + DASK_CHUNK_CASES].compute())
+            coll = check_collection(part, n_channels_model=self.n_channels_in, case_offset=start)
+            out.append(self.features(coll, n_jobs))
+        return np.concatenate(out)
 
 
 def check_finite(F: np.ndarray) -> np.ndarray:

@@ -27,21 +27,26 @@ CHUNK_CASES = 4096
 
 
 class LightWaveSTransformer(TransformerMixin, BaseEstimator):
-    """LightWaveS features: MiniRocket kernels, two scattering levels, ANOVA + mRMR selection.
+    """LightWaveS features: a large pool of MiniRocket-kernel candidates, a few hundred selected.
 
-    Every channel is convolved with the 84 fixed MiniRocket kernels at dilations 1, 2, ...,
-    ``max_dilation``. Level 1 takes four features of the output z (fraction of positive values, max|z|,
-    longest positive run / length, min|z|); level 2 takes the same four of the kernel applied again to
-    |z| decimated by two. ``fit`` keeps the ``n_features`` best by ANOVA F-score then mRMR; ``transform``
-    computes only those, so channels without a selected feature are never read.
+    With the default ``variant="MR"`` the candidates are the MiniRocket family: the 84 MiniRocket
+    kernels over seeded channel combinations, at dilations fitted to the series length, each pooled
+    (PPV) against biases drawn from training convolution outputs; ``fit`` keeps ``n_features`` of them by
+    sequential feature detachment (ridge coefficients). With the paper's variants (``"L1"``, ``"L2"``,
+    ``"L1L2"``) every channel is convolved alone at dilations 1, 2, ..., ``max_dilation``; level 1 takes
+    four features of the output z (fraction of positive values, max|z|, longest positive run / length,
+    min|z|), level 2 the same four of the kernel applied again to |z| decimated by two, and ``fit``
+    keeps the ``n_features`` best by ANOVA F-score then mRMR. Either way ``transform`` computes only the
+    selected features, so channels without a selected feature are never read.
 
     Parameters
     ----------
-    variant : {"L1L2", "L1", "L2", "MR", "L1L2+MR"}, default="L1L2"
-        Candidate features: the paper's scattering levels (``"L1"``, ``"L2"``, ``"L1L2"``: single
-        channels, four features per level, exactly as in the paper), the MiniRocket family (``"MR"``:
-        multichannel kernels, biases from training quantiles, see :mod:`lightwaves._rocket_family`), or
-        both pooled and selected together (``"L1L2+MR"``).
+    variant : {"MR", "L1L2", "L1", "L2", "L1L2+MR"}, default="MR"
+        Candidate features: the MiniRocket family (``"MR"``: multichannel kernels, biases from training
+        quantiles, see :mod:`lightwaves._rocket_family`; chosen as the default by cross-validation on
+        training splits, see ``docs/accuracy.md``), the paper's scattering levels (``"L1"``, ``"L2"``,
+        ``"L1L2"``: single channels, four features per level, exactly as in the paper), or both pooled
+        and selected together (``"L1L2+MR"``).
     n_features : int, default=500
         Number of features kept by mRMR.
     n_candidates : int or None, default=None
@@ -51,12 +56,16 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     max_dilation : int, default=32
         Largest dilation, a power of two.
     random_state : int, RandomState or None, default=None
-        Seeds the subsample of training cases (only used when there are more than ``max_cases``).
+        Seeds the MiniRocket family's draws (channel combinations, the cases biases come from) and the
+        subsample of training cases (only drawn when there are more than ``max_cases``). The paper's
+        variants draw nothing else, so with at most ``max_cases`` cases they do not depend on it.
     n_jobs : int, default=1
         numba threads for the transform (-1: all). Results are identical for every value.
     backend : {"serial", "dask"}, default="serial"
-        Where candidate scoring runs: in this process, or sharded by channel on the current
-        ``dask.distributed`` client (needs the ``distributed`` extra).
+        Where candidates are computed and scored: in this process, or on the current
+        ``dask.distributed`` client (needs the ``distributed`` extra), the paper family sharded by
+        channel and the MiniRocket family by convolution. For the classifier it also places the ridge's
+        passes over the training cases, sharded by case chunks. The model is bit for bit the serial one.
     progress : bool, default=False
         Show a progress bar over channels during ``fit``.
     distinct_candidates : bool, default=True
@@ -112,7 +121,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
 
     def __init__(
         self,
-        variant="L1L2",
+        variant="MR",
         n_features=500,
         n_candidates=None,
         max_cases=1500,
@@ -202,7 +211,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
                 dilations=dil, paper=paper is not None, rocket=rocket, selection=selection, pooling=self.pooling,
                 diff=bool(self.diff), budget=int(self.rocket_budget), step=float(self.detach_step),
                 distinct=self.distinct_candidates, seed=check_random_state(self.random_state).randint(2**31 - 1),
-                n_jobs=self.n_jobs,
+                n_jobs=self.n_jobs, rocket_features=self._rocket_features(),
             )
             _check_some_usable(picked.n_features)
             warn_if_short(picked.n_features, k, "features")
@@ -244,6 +253,15 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         self.rocket_ = rocket
         self._set_derived()
 
+    def _rocket_features(self):
+        """How the MiniRocket family's candidates are computed: None (here) or sharded on Dask."""
+        if self.backend != "dask":
+            return None
+        from .distributed import rocket_features_dask
+
+        return lambda coll, mean, inv_sd, pool: rocket_features_dask(coll, mean, inv_sd, pool,
+                                                                     progress=self.progress)
+
     def _scan(self, coll, codes, n_classes, mean, inv_sd, dil, slots, m):
         channels = np.arange(coll.n_channels, dtype=np.int64)
         if self.backend == "dask":
@@ -277,6 +295,14 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
             self.n_channels_in_, self.feature_ids_, dil, self.channel_mean_, self.channel_std_, rocket
         )
         self.selected_channels_ = self._inference.selected_channels
+
+    def feature_channels(self) -> list:
+        """The channels each output feature reads, in column order: one channel for the paper's features,
+        the summed combination for the MiniRocket family's (a list of int arrays)."""
+        check_is_fitted(self, "feature_ids_")
+        paper = [np.array([c], dtype=np.int64) for c in self.features_[: len(self.feature_ids_), 0]]
+        r = self.rocket_
+        return paper + [r.combo(int(j)) for j in r.feature_conv]
 
     # ------------------------------------------------------------------ transforming
     def transform(self, X):
