@@ -49,7 +49,7 @@ def test_end_to_end_subprocess(tmp_path):
     r = run_cli("info", model, "--json")
     assert r.returncode == 0, r.stderr
     info = json.loads(r.stdout)
-    assert info["variant"] == "L1L2" and info["n_features"] == 60 and len(info["features"]) == 60
+    assert info["variant"] == "MR" and info["n_features"] == 60 and len(info["features"]) == 60  # the default
     assert info["training"]["dataset"] == "BasicMotions" and info["training"]["n_cases"] == 40
     assert set(info["training"]) >= {"length_min", "length_max", "class_counts", "fit_time_s", "saved"}
 
