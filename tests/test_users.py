@@ -111,6 +111,43 @@ def test_info_and_predict_need_only_numpy_and_numba(fitted):
 
 
 @pytest.mark.slow
+def test_info_and_predict_without_numba(fitted):
+    """With numba blocked, the numpy engine is chosen: the same predictions and probabilities."""
+    clf, path, X, _, d = fitted
+    for argv in (["info", path], ["predict", path, d / "x.npz", "--proba"]):
+        r = subprocess.run([PYTHON, "-c", BLOCKER, HEAVY + ",numba,llvmlite", *map(str, argv)], capture_output=True,
+                           text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+    rows = [line.split(",") for line in r.stdout.split()[1:]]
+    assert [int(row[1]) for row in rows] == clf.predict(X).tolist()
+    assert np.allclose(np.array([[float(v) for v in row[2:]] for row in rows]), clf.predict_proba(X), rtol=0,
+                       atol=1e-12)
+
+
+@pytest.mark.parametrize("kw", [dict(variant="L1L2"), dict(variant="L1L2+MR", pooling="multirocket", diff=True,
+                                                              rocket_budget=1000)])
+def test_numpy_engine_gives_the_numba_features(kw, tmp_path, monkeypatch):
+    X, y = make_data(n_cases=30, n_channels=3, length=35, n_classes=3)
+    Xs = [x[:, : 20 + i % 15] for i, x in enumerate(X)]  # unequal lengths
+    clf = LightWaveSClassifier(n_features=40, random_state=0, **kw).fit(X, y)
+    save(clf, tmp_path / "m.lwz")
+    a, b = load_predictor(tmp_path / "m.lwz", engine="numba"), load_predictor(tmp_path / "m.lwz", engine="numpy")
+    assert (a.engine, b.engine) == ("numba", "numpy")
+    for data in (X, Xs, X[:, clf.selected_channels_]):
+        assert np.array_equal(a.state.features(data), b.state.features(data))
+        assert np.array_equal(a.decision_function(data), b.decision_function(data))
+        assert np.array_equal(a.predict(data), b.predict(data))
+        assert np.allclose(a.predict_proba(data), b.predict_proba(data), rtol=0, atol=1e-12)
+    monkeypatch.setenv("LIGHTWAVES_ENGINE", "numpy")
+    assert load_predictor(tmp_path / "m.lwz").engine == "numpy"
+    monkeypatch.setenv("LIGHTWAVES_ENGINE", "fortran")
+    with pytest.raises(ValueError, match="LIGHTWAVES_ENGINE"):
+        load_predictor(tmp_path / "m.lwz")
+    with pytest.raises(ValueError, match="engine must be one of"):
+        load_predictor(tmp_path / "m.lwz", engine="gpu")
+
+
+@pytest.mark.slow
 def test_missing_extra_is_named(fitted):
     _, path, _, _, d = fitted
     r = subprocess.run([PYTHON, "-c", BLOCKER, "matplotlib", "report", str(path), str(d / "x.npz"), "--out",

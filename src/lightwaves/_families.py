@@ -15,12 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._kernels import transform_triples
-from ._plan import plan_for_ids
 from ._rocket_family import RocketFeatures, empty, fit_pool
 from ._rocket_family import plan_for as rocket_plan_for
-from ._rocket_kernels import transform_rocket
-from .selection import anova_f, column_keys, detach, mrmr, random_columns, rank_order
+
+# The numba kernels and the selection are imported by the functions that fit, so that reading a model
+# (which checks its parameters here) does not import numba.
 
 
 #: variant -> (paper variant or None, whether the MiniRocket family is used)
@@ -98,7 +97,7 @@ def describe_features(feature_ids, dilations, rocket):
 
 def feature_kind(row) -> str:
     """The feature name of a table row: ppv, max, lspv, min (paper) or ppv, mpv, mipv, lspv (level 0)."""
-    from ._rocket_kernels import POOLS
+    from ._kernel_spec import POOLS
 
     return POOLS[int(row[4]) - 4] if int(row[3]) == 0 else ["ppv", "max", "lspv", "min"][int(row[4])]
 
@@ -126,6 +125,9 @@ def rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, *, pooling, diff,
     pool)`` computes the candidate matrix (default: in this process; the Dask backend passes
     :func:`lightwaves.distributed.rocket_features_dask`, which gives the same bits).
     """
+    from ._rocket_kernels import transform_rocket
+    from .selection import anova_f, column_keys, rank_order
+
     pool = fit_pool(coll, mean, inv_sd, budget=budget, pooling=pooling, diff=diff, seed=seed)
     if features is None:
         C = transform_rocket(coll, mean, inv_sd, rocket_plan_for(pool), n_jobs=n_jobs)
@@ -152,6 +154,10 @@ def select_pooled(coll, codes, n_classes, mean, inv_sd, k, m, *, scan, dilations
     ``rocket_features`` computes the MiniRocket family's candidate matrix (see
     :func:`rocket_candidates`).
     """
+    from ._kernels import transform_triples
+    from ._plan import plan_for_ids
+    from .selection import detach, mrmr, random_columns, rank_order
+
     use_rocket = rocket
     blocks, scores, n_usable = [], [], 0
     ids = np.empty(0, dtype=np.int64)

@@ -15,35 +15,26 @@ because its input is already scaled once).
 
 from __future__ import annotations
 
-import itertools
 import threading
 
 import numba
 import numpy as np
 from numba import njit, prange
 
-#: Positions of the three weight-2 taps of the 84 kernels, in ``itertools.combinations`` order.
-KERNEL_POSITIONS = np.array(list(itertools.combinations(range(9), 3)), dtype=np.int64)
-N_KERNELS = KERNEL_POSITIONS.shape[0]
-#: Features of one level, in output order.
-LEVEL_FEATURES = ("ppv", "max", "lspv", "min")
-FEATURES_PER_TRIPLE = 2 * len(LEVEL_FEATURES)
-#: Bit flags of what a triple needs beyond level-1 ppv/max/min.
-NEED_L1_RUN = 1
-NEED_L2 = 2
-NEED_L2_RUN = 4
+from ._kernel_spec import (  # noqa: F401 - re-exported: the kernels' public constants
+    FEATURES_PER_TRIPLE,
+    KERNEL_POSITIONS,
+    LEVEL_FEATURES,
+    N_KERNELS,
+    NEED_L1_RUN,
+    NEED_L2,
+    NEED_L2_RUN,
+    kernel_weights,
+)
 
 # Serialises every call of a ``parallel=True`` function: numba's default (workqueue) threading layer
 # must not be entered from several Python threads at once.
 _PARALLEL_LOCK = threading.Lock()
-
-
-def kernel_weights() -> np.ndarray:
-    """The 84 MiniRocket kernels as an ``(84, 9)`` array of weights (2 and -1)."""
-    w = -np.ones((N_KERNELS, 9))
-    for k, pos in enumerate(KERNEL_POSITIONS):
-        w[k, pos] = 2.0
-    return w
 
 
 # Inner loops index through slices (views) rather than ``xp[t + offset]``: numba cannot prove such an
@@ -231,6 +222,32 @@ def _transform_serial(data, offsets, lengths, mean, inv_sd, tc, td, tk, tneed, p
 def _transform_parallel(data, offsets, lengths, mean, inv_sd, tc, td, tk, tneed, positions, gt, gf, out):
     for i in prange(offsets.shape[0]):
         _one_case(data, offsets, lengths, i, mean, inv_sd, tc, td, tk, tneed, positions, gt, gf, out)
+
+
+@njit(cache=True)
+def channel_sums(data, offsets, lengths, n_channels, sums):
+    """Add every value of each channel to ``sums`` (cases in order); returns the time points seen."""
+    total = 0
+    for i in range(offsets.shape[0]):
+        n = lengths[i]
+        total += n
+        for c in range(n_channels):
+            s = offsets[i] + c * n
+            for t in range(n):
+                sums[c] += data[s + t]
+    return total
+
+
+@njit(cache=True)
+def channel_squares(data, offsets, lengths, n_channels, mean, sq):
+    """Add the squared deviations from ``mean`` of every value of each channel to ``sq``."""
+    for i in range(offsets.shape[0]):
+        n = lengths[i]
+        for c in range(n_channels):
+            s = offsets[i] + c * n
+            for t in range(n):
+                v = data[s + t] - mean[c]
+                sq[c] += v * v
 
 
 @njit(cache=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._kernels import FEATURES_PER_TRIPLE, LEVEL_FEATURES, N_KERNELS, NEED_L1_RUN, NEED_L2, NEED_L2_RUN
+from ._kernel_spec import FEATURES_PER_TRIPLE, LEVEL_FEATURES, N_KERNELS, NEED_L1_RUN, NEED_L2, NEED_L2_RUN
 
 VARIANT_SLOTS = {
     "L1": np.arange(0, 4),

@@ -25,8 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._kernels import N_KERNELS
-from ._rocket_kernels import POOLS, fit_biases
+from ._kernel_spec import N_KERNELS, POOLS
 
 POOLINGS = {"ppv": (0,), "multirocket": (0, 1, 2, 3)}
 #: Arrays of a :class:`RocketFeatures`, as stored in a model file (name -> dtype kind, ndim).
@@ -273,6 +272,8 @@ def fit_pool(coll, mean, inv_sd, budget=10_000, pooling="ppv", diff=False, seed=
     RocketFeatures
         Ordered by representation, dilation, kernel, bias, operator (candidate ids are positions).
     """
+    from ._rocket_kernels import fit_biases  # numba: only fitting draws biases
+
     pools = np.asarray(check_pooling(pooling), dtype=np.int64)
     rng = np.random.RandomState(seed)
     C = coll.n_channels

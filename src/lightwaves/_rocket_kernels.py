@@ -22,14 +22,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from ._kernel_spec import POOLS, SAFE_ABS  # noqa: F401 - re-exported
 from ._kernels import KERNEL_POSITIONS, convolve, nine_tap_sum, run_over_cases
 
-#: Pooling operators, in id order.
-POOLS = ("ppv", "mpv", "mipv", "lspv")
-#: A series whose values reach this bound could overflow in a convolution (the kernels' absolute weights
-#: sum to 12, and pooling subtracts a bias of the same order): its features are NaN, so the caller
-#: reports the case (see ``lightwaves.runtime.check_finite``) instead of pooling infinities silently.
-SAFE_ABS = np.finfo(np.float64).max / 64
 
 
 @njit(cache=True)

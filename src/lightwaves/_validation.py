@@ -11,7 +11,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 
 @dataclass(frozen=True)
@@ -353,32 +352,6 @@ def check_labels(y, n_cases: int, name: str = "y") -> np.ndarray:
     return y
 
 
-@njit(cache=True)
-def _channel_sums(data, offsets, lengths, n_channels, sums):
-    """Add every value of each channel to ``sums`` (cases in order); returns the time points seen."""
-    total = 0
-    for i in range(offsets.shape[0]):
-        n = lengths[i]
-        total += n
-        for c in range(n_channels):
-            s = offsets[i] + c * n
-            for t in range(n):
-                sums[c] += data[s + t]
-    return total
-
-
-@njit(cache=True)
-def _channel_squares(data, offsets, lengths, n_channels, mean, sq):
-    """Add the squared deviations from ``mean`` of every value of each channel to ``sq``."""
-    for i in range(offsets.shape[0]):
-        n = lengths[i]
-        for c in range(n_channels):
-            s = offsets[i] + c * n
-            for t in range(n):
-                v = data[s + t] - mean[c]
-                sq[c] += v * v
-
-
 def channel_stats(coll: Collection):
     """Per-channel mean and standard deviation over all cases and time points.
 
@@ -391,16 +364,18 @@ def channel_stats_chunks(chunks):
     """:func:`channel_stats` of a collection given as consecutive chunks (``chunks()`` yields
     ``Collection`` objects in case order and is called twice). The sums run in the same order as over
     the whole collection, so the result has the same bits for any chunking."""
+    from ._kernels import channel_squares, channel_sums  # numba: only fitting needs these
+
     sums = None
     total = 0
     for coll in chunks():
         if sums is None:
             sums = np.zeros(coll.n_channels)
-        total += _channel_sums(coll.data, coll.offsets, coll.lengths, coll.n_channels, sums)
+        total += channel_sums(coll.data, coll.offsets, coll.lengths, coll.n_channels, sums)
     mean = sums / total
     sq = np.zeros_like(sums)
     for coll in chunks():
-        _channel_squares(coll.data, coll.offsets, coll.lengths, coll.n_channels, mean, sq)
+        channel_squares(coll.data, coll.offsets, coll.lengths, coll.n_channels, mean, sq)
     return finish_channel_stats(mean, np.sqrt(sq / total))
 
 

@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--scores", action="store_true", help="add one decision score column per class")
     pr.add_argument("--proba", action="store_true",
                     help="add one calibrated probability column per class (proba_<class>)")
+    pr.add_argument("--engine", choices=["auto", "numba", "numpy"], default="auto",
+                    help="inference kernels: numba, or plain numpy (no numba import, same predictions); "
+                         "default auto: $LIGHTWAVES_ENGINE if set, else numba if installed")
     pr.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     pr.set_defaults(handler=cmd_predict)
 
@@ -97,6 +100,22 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("model", metavar="MODEL")
     i.add_argument("--json", action="store_true", help="print JSON instead of text")
     i.set_defaults(handler=cmd_info)
+
+    x = sub.add_parser("export", parents=[common], help="export a model as C source for devices",
+                       description="Write a model as dependency-free C99 (lightwaves_model.h, lightwaves_model.c "
+                                   "and a CSV-reading main.c) into DIR; see docs/deploy.md.")
+    x.add_argument("model", metavar="MODEL", help="model file (.lwz)")
+    x.add_argument("--format", choices=["c"], default="c", help="output format (default c)")
+    x.add_argument("--out", "-o", required=True, metavar="DIR", help="directory to write the files into")
+    prec = x.add_mutually_exclusive_group()
+    prec.add_argument("--float64", dest="float32", action="store_false", default=False,
+                      help="store the coefficients as double: scores bit for bit the Python model's (default)")
+    prec.add_argument("--float32", dest="float32", action="store_true",
+                      help="store the coefficients as float: half their flash, scores within ~1e-7 relative")
+    x.add_argument("--max-length", type=int, metavar="N",
+                   help="longest series lw_predict accepts (sizes its stack buffer; default: the longest "
+                        "training series recorded in the model)")
+    x.set_defaults(handler=cmd_export)
 
     r = sub.add_parser("report", parents=[common, labels], help="write an HTML report with plots",
                        description="Write index.html and PNG plots for a model evaluated on TEST.")
@@ -140,11 +159,11 @@ def _load_model(path):
     return load(path)
 
 
-def _load_predictor(path):
+def _load_predictor(path, engine="auto"):
     """Prediction only: no scikit-learn import (see lightwaves.runtime)."""
     from .model_io import load_predictor
 
-    return load_predictor(path, n_jobs=-1)  # batches use every core; results do not depend on it
+    return load_predictor(path, n_jobs=-1, engine=engine)  # batches use every core; same results
 
 
 def _read(source, labels=None, require_labels=False):
@@ -245,7 +264,7 @@ def cmd_predict(args):
 
     if args.out:
         check_output(args.out, [args.model, args.data, args.labels], "predictions file")
-    clf = _load_predictor(args.model)
+    clf = _load_predictor(args.model, engine=args.engine)
     X, _, info = _read(args.data, labels=args.labels)
     _check_model_channels(clf, info, args.data)
     if args.proba and clf.temperature_ is None:
@@ -273,7 +292,7 @@ def cmd_predict(args):
             scores = clf.decision_function(chunk)
             pred = labels_from_scores(scores, clf.classes_).tolist()
             cols = scores[:, None] * [-1.0, 1.0] if scores.ndim == 1 else scores
-            proba = probabilities(scores, clf.temperature_) if args.proba else None
+            proba = probabilities(scores, clf.temperature_, engine=clf.engine) if args.proba else None
             for k, p in enumerate(pred):
                 i = start + k
                 row = [safe_text(case_ids[i]) if case_ids is not None else i, safe_text(p)]
@@ -396,6 +415,23 @@ def cmd_info(args):
     print(f"\n{'rank':>4}  {'feature':<24}{'ANOVA F':>12}{'|ridge w|':>12}")
     for f in info["features"]:
         print(f"{f['rank']:>4}  {f['name']:<24}{f['anova_f']:>12.4g}{f['ridge_weight']:>12.4g}")
+    return 0
+
+
+def cmd_export(args):
+    """``lightwaves export``: C source of a model."""
+    from .export_c import export_c
+
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise UserError(f"{args.out} exists and is not a directory; --out names the directory to write into")
+    parent = os.path.dirname(os.path.abspath(args.out))
+    if not os.path.isdir(parent):
+        raise UserError(f"{parent} does not exist; create it or choose another --out")
+    if args.max_length is not None and args.max_length < 1:
+        raise UserError(f"--max-length must be at least 1, got {args.max_length}")
+    written = export_c(args.model, args.out, float32=args.float32, max_length=args.max_length)
+    size = sum(os.path.getsize(p) for p in written)
+    _say(f"wrote {', '.join(os.path.basename(p) for p in written)} to {args.out} ({size / 1024:.1f} KiB)")
     return 0
 
 

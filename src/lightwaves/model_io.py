@@ -616,7 +616,7 @@ def _temperature(path, manifest):
     return float(t)
 
 
-def load_predictor(path, n_jobs=1):
+def load_predictor(path, n_jobs=1, engine="auto"):
     """Load only what prediction needs, without importing scikit-learn.
 
     Parameters
@@ -625,6 +625,9 @@ def load_predictor(path, n_jobs=1):
         A ``.lwz`` file, checked exactly as by :func:`load`.
     n_jobs : int
         numba threads for large batches (results do not depend on it).
+    engine : {"auto", "numba", "numpy"}
+        Kernels to run (see :func:`lightwaves.runtime.resolve_engine`): ``"numpy"`` never imports numba
+        and gives the same predictions and scores; ``"auto"`` uses it when numba cannot be imported.
 
     Returns
     -------
@@ -638,10 +641,13 @@ def load_predictor(path, n_jobs=1):
     manifest, arrays, classes, params = _load_parts(path)
     state = InferenceState(
         manifest["transformer"]["n_channels_in"], arrays["feature_ids"], arrays["dilations"],
-        arrays["channel_mean"], arrays["channel_std"], rocket=arrays.get("rocket"),
+        arrays["channel_mean"], arrays["channel_std"], rocket=arrays.get("rocket"), engine=engine,
     )
-    return Predictor(state, arrays["coef"], arrays["intercept"], classes, n_jobs=n_jobs,
+    pred = Predictor(state, arrays["coef"], arrays["intercept"], classes, n_jobs=n_jobs,
                      temperature=_temperature(path, manifest))
+    training = manifest.get("training")
+    pred.training_metadata_ = dict(training) if isinstance(training, dict) else {}
+    return pred
 
 
 def load(path):
@@ -758,7 +764,7 @@ def _check_consistency(path, arrays, classes, n_channels, params, dilations_for)
     if not np.array_equal(arrays["dilations"], expected_dil):
         raise _fail(path, "dilations do not match max_dilation")
     ids = arrays["feature_ids"]
-    from ._kernels import FEATURES_PER_TRIPLE, N_KERNELS
+    from ._kernel_spec import FEATURES_PER_TRIPLE, N_KERNELS
 
     n_total = n_channels * len(expected_dil) * N_KERNELS * FEATURES_PER_TRIPLE
     if n_paper and (ids.min() < 0 or ids.max() >= n_total or len(np.unique(ids)) != n_paper):

@@ -1,24 +1,70 @@
-"""What prediction needs, and nothing more: numpy and numba, no scikit-learn.
+"""What prediction needs, and nothing more: numpy and (optionally) numba, no scikit-learn.
 
 :class:`InferenceState` turns a fitted selection (feature ids, dilations, channel statistics) into the
-plans the numba kernels run, for input holding every training channel or only the selected ones; the
+plans the kernels run, for input holding every training channel or only the selected ones; the
 transformer predicts through it. :class:`Predictor` adds the folded linear model: it is what
 ``lightwaves.model_io.load_predictor`` returns, so a device (or ``lightwaves predict``) can classify from
 a ``.lwz`` file without importing scikit-learn.
+
+Two engines run the plans: ``"numba"`` (:mod:`lightwaves._kernels`, :mod:`lightwaves._rocket_kernels`)
+and ``"numpy"`` (:mod:`lightwaves._numpy_kernels`: no numba import, no JIT compilation, the same
+features and scores bit for bit). ``"auto"`` (the default) is numba when it can be imported, else
+numpy; the environment variable ``LIGHTWAVES_ENGINE`` overrides ``"auto"``.
 """
 
 from __future__ import annotations
 
+import os
+from types import SimpleNamespace
+
 import numpy as np
 
-from ._kernels import linear_scores, softmax_rows, transform_triples
 from ._plan import plan_for_ids
 from ._rocket_family import plan_for as rocket_plan_for
-from ._rocket_kernels import transform_rocket
 from ._validation import check_collection, check_dask_shape, is_dask_array
 
 #: Cases computed at a time when a Dask array is transformed.
 DASK_CHUNK_CASES = 4096
+
+#: Inference engines (see the module docstring).
+ENGINES = ("auto", "numba", "numpy")
+ENGINE_ENV = "LIGHTWAVES_ENGINE"
+
+
+def resolve_engine(engine=None) -> str:
+    """``"numba"`` or ``"numpy"`` for ``engine`` (None or ``"auto"``: ``$LIGHTWAVES_ENGINE`` if set, else
+    numba when it can be imported, else numpy); ``ValueError`` for an unknown name, ``ImportError`` if
+    ``"numba"`` is asked for and cannot be imported."""
+    if engine is None or engine == "auto":
+        engine = os.environ.get(ENGINE_ENV, "").strip() or "auto"
+        if engine not in ENGINES:
+            raise ValueError(f"{ENGINE_ENV} must be one of {list(ENGINES)}, got {engine!r}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
+    if engine == "numpy":
+        return engine
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        if engine == "numba":
+            raise ImportError("the numba engine needs numba (pip install numba); or use engine='numpy'") from None
+        return "numpy"
+    return "numba"
+
+
+def kernels(engine=None) -> SimpleNamespace:
+    """The functions of an engine: ``transform_triples``, ``transform_rocket``, ``linear_scores``,
+    ``softmax_rows`` (imported on first use, so the numpy engine never imports numba)."""
+    if resolve_engine(engine) == "numpy":
+        from . import _numpy_kernels as k
+
+        return SimpleNamespace(transform_triples=k.transform_triples, transform_rocket=k.transform_rocket,
+                               linear_scores=k.linear_scores, softmax_rows=k.softmax_rows)
+    from ._kernels import linear_scores, softmax_rows, transform_triples
+    from ._rocket_kernels import transform_rocket
+
+    return SimpleNamespace(transform_triples=transform_triples, transform_rocket=transform_rocket,
+                           linear_scores=linear_scores, softmax_rows=softmax_rows)
 
 
 class InferenceState:
@@ -37,9 +83,14 @@ class InferenceState:
     rocket : RocketFeatures or None
         Selected features of the MiniRocket family (see :mod:`lightwaves._rocket_family`); their
         columns follow those of ``feature_ids``.
+    engine : {"auto", "numba", "numpy"}
+        Kernels that compute the features (see :func:`resolve_engine`); the features are the same.
     """
 
-    def __init__(self, n_channels_in, feature_ids, dilations, channel_mean, channel_std, rocket=None):
+    def __init__(self, n_channels_in, feature_ids, dilations, channel_mean, channel_std, rocket=None,
+                 engine="auto"):
+        self.engine = resolve_engine(engine)
+        self._kernels = kernels(self.engine)
         self.n_channels_in = int(n_channels_in)
         ids = np.asarray(feature_ids, dtype=np.int64)
         plan = plan_for_ids(ids, dilations)
@@ -69,6 +120,14 @@ class InferenceState:
                 len(sel): rocket_plan_for(self._rocket, channel_position=position),
             }
 
+    def plans(self):
+        """``(plan, mean, inv_sd, rocket_plan)`` for input holding every training channel: what
+        :meth:`features` runs (``rocket_plan`` is None without MiniRocket-family features). The C export
+        (:mod:`lightwaves.export_c`) writes these very plans as tables."""
+        plan, mean, inv_sd = self._modes[self.n_channels_in]
+        rocket = None if self._rocket_plans is None else self._rocket_plans[self.n_channels_in]
+        return plan, mean, inv_sd, rocket
+
     def features(self, X, n_jobs=1) -> np.ndarray:
         """The selected features of ``X`` (all training channels, or only the selected ones).
 
@@ -85,9 +144,9 @@ class InferenceState:
                 f"channels; pass all {self.n_channels_in} channels or only the {len(self.selected_channels)}"
                 f" selected channels {self.selected_channels.tolist()} in that order"
             ) from None
-        F = transform_triples(coll, mean, inv_sd, plan, n_jobs=n_jobs)
+        F = self._kernels.transform_triples(coll, mean, inv_sd, plan, n_jobs=n_jobs)
         if self._rocket_plans is not None:
-            R = transform_rocket(coll, mean, inv_sd, self._rocket_plans[coll.n_channels], n_jobs=n_jobs)
+            R = self._kernels.transform_rocket(coll, mean, inv_sd, self._rocket_plans[coll.n_channels], n_jobs=n_jobs)
             F = np.concatenate([F, R], axis=1) if F.shape[1] else R
         return check_finite(F)
 
@@ -139,8 +198,19 @@ class Predictor:
     def selected_channels_(self) -> np.ndarray:
         return self._state.selected_channels
 
+    @property
+    def state(self) -> InferenceState:
+        """The features this predictor computes (plans and channel standardisation)."""
+        return self._state
+
+    @property
+    def engine(self) -> str:
+        """``"numba"`` or ``"numpy"``: the kernels this predictor runs."""
+        return self._state.engine
+
     def decision_function(self, X) -> np.ndarray:
-        return decision_scores(self._state.features(X, self.n_jobs), self.coef_, self.intercept_)
+        return decision_scores(self._state.features(X, self.n_jobs), self.coef_, self.intercept_,
+                               engine=self.engine)
 
     def predict(self, X) -> np.ndarray:
         return labels_from_scores(self.decision_function(X), self.classes_)
@@ -150,16 +220,16 @@ class Predictor:
         if self.temperature_ is None:
             raise ValueError("this model file has no probability calibration (saved by an older lightwaves);"
                              " refit it to get predict_proba")
-        return probabilities(self.decision_function(X), self.temperature_)
+        return probabilities(self.decision_function(X), self.temperature_, engine=self.engine)
 
 
-def decision_scores(F, coef, intercept) -> np.ndarray:
+def decision_scores(F, coef, intercept, engine="auto") -> np.ndarray:
     """Ridge scores of features ``F``: ``(n_cases,)`` for two classes, else ``(n_cases, n_classes)``.
 
     ``coef`` is ``(1 or n_classes, n_features)``. The sums run in a fixed order (not through BLAS), so
     a case gets the same bits alone, in any batch or chunk, with any ``n_jobs``, on any CPU.
     """
-    scores = linear_scores(F, coef, intercept)
+    scores = kernels(engine).linear_scores(F, coef, intercept)
     return scores.ravel() if scores.shape[1] == 1 else scores
 
 
@@ -169,7 +239,7 @@ def feature_weights(ridge_coef) -> np.ndarray:
     return np.abs(np.atleast_2d(np.asarray(ridge_coef))).sum(axis=0)
 
 
-def probabilities(scores, temperature) -> np.ndarray:
+def probabilities(scores, temperature, engine="auto") -> np.ndarray:
     """Class probabilities from ridge scores: ``softmax(scores / temperature)``, ``(n_cases, n_classes)``.
 
     With two classes the single score ``s`` stands for the logits ``(-s, s)``. ``temperature`` is fitted
@@ -177,7 +247,7 @@ def probabilities(scores, temperature) -> np.ndarray:
     """
     scores = np.asarray(scores, dtype=np.float64)
     logits = np.stack([-scores, scores], axis=1) if scores.ndim == 1 else scores
-    return softmax_rows(logits, temperature)
+    return kernels(engine).softmax_rows(logits, temperature)
 
 
 def labels_from_scores(scores, classes) -> np.ndarray:
@@ -187,5 +257,5 @@ def labels_from_scores(scores, classes) -> np.ndarray:
     return classes[np.argmax(scores, axis=1)]
 
 
-__all__ = ["InferenceState", "Predictor", "check_finite", "decision_scores", "labels_from_scores",
+__all__ = ["ENGINES", "InferenceState", "Predictor", "resolve_engine", "kernels", "check_finite", "decision_scores", "labels_from_scores",
            "feature_weights", "probabilities"]

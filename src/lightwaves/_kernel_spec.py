@@ -1,0 +1,36 @@
+"""Constants of the feature definitions, shared by every engine (numba, numpy, exported C).
+
+Nothing here imports numba, so the numpy inference engine (:mod:`lightwaves._numpy_kernels`) and the C
+export (:mod:`lightwaves.export_c`) use the very same kernel table as the numba kernels.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+#: Positions of the three weight-2 taps of the 84 kernels, in ``itertools.combinations`` order.
+KERNEL_POSITIONS = np.array(list(itertools.combinations(range(9), 3)), dtype=np.int64)
+N_KERNELS = KERNEL_POSITIONS.shape[0]
+#: Features of one level, in output order.
+LEVEL_FEATURES = ("ppv", "max", "lspv", "min")
+FEATURES_PER_TRIPLE = 2 * len(LEVEL_FEATURES)
+#: Bit flags of what a triple needs beyond level-1 ppv/max/min.
+NEED_L1_RUN = 1
+NEED_L2 = 2
+NEED_L2_RUN = 4
+#: Pooling operators of the MiniRocket family, in id order (see :mod:`lightwaves._rocket_kernels`).
+POOLS = ("ppv", "mpv", "mipv", "lspv")
+#: A series whose values reach this bound could overflow in a convolution (the kernels' absolute weights
+#: sum to 12, and pooling subtracts a bias of the same order): its features are NaN, so the caller
+#: reports the case (see ``lightwaves.runtime.check_finite``) instead of pooling infinities silently.
+SAFE_ABS = np.finfo(np.float64).max / 64
+
+
+def kernel_weights() -> np.ndarray:
+    """The 84 MiniRocket kernels as an ``(84, 9)`` array of weights (2 and -1)."""
+    w = -np.ones((N_KERNELS, 9))
+    for k, pos in enumerate(KERNEL_POSITIONS):
+        w[k, pos] = 2.0
+    return w
