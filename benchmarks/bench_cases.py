@@ -148,8 +148,7 @@ def main(argv=None):
     for n in sizes:
         if ("minirocket", n) in fits and ("lightwaves", n) in fits:
             notes.append(f"- at {n:,} cases lightwaves fits {fits[('minirocket', n)] / fits[('lightwaves', n)]:.0f}× faster than aeon's MiniRocket")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when, commit = run_stamp()
     text = (f"# Scaling in the number of cases\n\nRun of {when}, commit {commit}: "
             f"`{Path(sys.executable).name} benchmarks/bench_cases.py {' '.join(argv or sys.argv[1:])}`.\n\n"
             + __doc__.split("\n\n")[1] + "\n\n" + "\n".join(lines) + "\n\n" + "\n".join(notes) + "\n")
@@ -158,6 +157,12 @@ def main(argv=None):
 
 
 DASK_SECTION = "## Case-sharded Dask fit from a file on disk"
+
+
+def run_stamp():
+    """(UTC time, short commit) written at the top of a results section."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), commit
 
 
 def dask_rows(args, sizes, argv):
@@ -185,8 +190,7 @@ def dask_rows(args, sizes, argv):
         lines.append(f"| {r['n']:,} | {what} | {r['fit_s']:.1f} | {r['peak_rss'] / mb:.0f} | "
                      f"{r['workers_peak_rss'] / mb:.0f} | {r['input_bytes'] / mb:.0f} | {r['accuracy']:.3f} | "
                      f"{(r['coef_sha'] or '')[:12]} |")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when, commit = run_stamp()
     section = (f"{DASK_SECTION}\n\nRun of {when}, commit {commit}: "
                f"`{Path(sys.executable).name} benchmarks/bench_cases.py {' '.join(argv or sys.argv[1:])}`. The data "
                "(same generator) is written once to a `.npy` file and memory-mapped (`np.load(mmap_mode=\"r\")`); "

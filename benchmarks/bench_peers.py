@@ -576,11 +576,10 @@ def family_table(results: list[Result], new: str = "lws-mr", ref: str = "miniroc
         diff = np.array([by[d, k].accuracy - by[d, ref].accuracy for d in datasets])
         wtl.append(f"{(diff > 0.005).sum()}/{(np.abs(diff) <= 0.005).sum()}/{(diff < -0.005).sum()}, "
                    f"worst {diff.min():+.3f}")
-    mean_diff = np.mean([by[d, new].accuracy - by[d, ref].accuracy for d in datasets])
-    lines.append("| **mean** | " + " | ".join(means) + f" | **{mean_diff:+.3f}** | min {min(lat):.1f}× "
+    diffs = np.array([by[d, new].accuracy - by[d, ref].accuracy for d in datasets])
+    lines.append("| **mean** | " + " | ".join(means) + f" | **{diffs.mean():+.3f}** | min {min(lat):.1f}× "
                  f"| max {max(fit):.2f}× | | |")
     lines.append("| wins/ties/losses vs MiniRocket (±0.005) | " + " | ".join(wtl) + " | | | | | |")
-    diffs = np.array([by[d, new].accuracy - by[d, ref].accuracy for d in datasets])
     lines += ["", f"{METHODS[new][0]} against MiniRocket (test accuracy, ties within 0.005): "
               f"{(diffs > 0.005).sum()} wins, {(np.abs(diffs) <= 0.005).sum()} ties, "
               f"{(diffs < -0.005).sum()} losses; mean {diffs.mean():+.3f}, worst {diffs.min():+.3f} "

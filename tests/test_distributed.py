@@ -384,37 +384,47 @@ def test_classifier_fits_from_a_channel_source(client, tmp_path):
 
 
 # ------------------------------------------------------------------------------- faults
+def fit_killing_a_worker(client, fit, is_target):
+    """Run ``fit()`` in a thread and SIGKILL the first worker seen running a task whose key satisfies
+    ``is_target``. Returns ``({"got": result} or {"error": exception}, killed address or None, the worker
+    pids before the kill)``, once ``fit`` has returned."""
+    pids = client.run(os.getpid)
+    out = {}
+
+    def target():
+        try:
+            out["got"] = fit()
+        except BaseException as e:  # pragma: no cover - reported by the caller
+            out["error"] = e
+
+    runner = threading.Thread(target=target)
+    runner.start()
+    killed = None
+    deadline = time.monotonic() + 60
+    while killed is None and runner.is_alive() and time.monotonic() < deadline:
+        for addr, keys in client.processing().items():
+            if any(is_target(str(k)) for k in keys) and addr in pids:
+                os.kill(pids[addr], signal.SIGKILL)
+                killed = addr
+                break
+        time.sleep(0.01)
+    runner.join(90)
+    assert not runner.is_alive()
+    return out, killed, pids
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_worker_killed_mid_fit_is_retried():
     X, y = make_data(n_cases=120, n_channels=6, length=200)
     coll, mean, inv_sd, ref = serial_scan(X, y, k=100)
     with lwd.client_for(workers=2, timeout=60) as c:
-        pids = c.run(os.getpid)
-        out = {}
-
-        def fit():
-            try:
-                out["got"] = lwd.scan_channels_dask(
-                    coll, y, 3, mean, inv_sd, DIL, SLOTS, 100, n_shards=6, client=c
-                )
-            except BaseException as e:  # pragma: no cover - reported below
-                out["error"] = e
-
-        runner = threading.Thread(target=fit)
-        runner.start()
-        killed = None
-        deadline = time.monotonic() + 60
-        while killed is None and runner.is_alive() and time.monotonic() < deadline:
-            for addr, keys in c.processing().items():
-                if any("lightwaves-shard" in str(k) for k in keys) and addr in pids:
-                    os.kill(pids[addr], signal.SIGKILL)
-                    killed = addr
-                    break
-            time.sleep(0.01)
-        runner.join(90)
+        out, killed, _ = fit_killing_a_worker(
+            c,
+            lambda: lwd.scan_channels_dask(coll, y, 3, mean, inv_sd, DIL, SLOTS, 100, n_shards=6, client=c),
+            lambda key: "lightwaves-shard" in key,
+        )
         assert killed is not None, "no shard task was seen running"
-        assert not runner.is_alive()
         assert "error" not in out, out.get("error")
         assert killed not in c.run(os.getpid)  # that worker process is gone
     assert_same(out["got"], ref)
@@ -600,30 +610,13 @@ def test_worker_killed_mid_pass_gives_the_same_model(client, tmp_path, monkeypat
         monkeypatch.setattr(case_passes, "ChunkLoo", SlowLoo)
     key = re.compile(rf"lightwaves-pass-[0-9a-f]+-{slow_pass}-")
     n_workers = len(client.nthreads())
-    pids = client.run(os.getpid)
-    out = {}
 
     def fit():
-        try:
-            with client.as_current():
-                out["got"] = LightWaveSClassifier(backend="dask", **CASE_PARAMS).fit(mm, y)
-        except BaseException as e:  # pragma: no cover - reported below
-            out["error"] = e
+        with client.as_current():
+            return LightWaveSClassifier(backend="dask", **CASE_PARAMS).fit(mm, y)
 
-    runner = threading.Thread(target=fit)
-    runner.start()
-    killed = None
-    deadline = time.monotonic() + 60
-    while killed is None and runner.is_alive() and time.monotonic() < deadline:
-        for addr, keys in client.processing().items():
-            if any(key.search(str(k)) for k in keys) and addr in pids:
-                os.kill(pids[addr], signal.SIGKILL)
-                killed = addr
-                break
-        time.sleep(0.01)
-    runner.join(90)
+    out, killed, pids = fit_killing_a_worker(client, fit, lambda k: key.search(k) is not None)
     assert killed is not None, "no pass task was seen running"
-    assert not runner.is_alive()
     assert "error" not in out, out.get("error")
     assert model_bits(out["got"], X[:50]) == model_bits(ref, X[:50])
     client.wait_for_workers(n_workers, timeout=60)  # the nanny restarts the killed worker

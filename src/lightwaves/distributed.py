@@ -224,14 +224,15 @@ def _default_shards(client, n_channels: int, bytes_per_channel: int) -> int:
     return max(1, min(n_channels, max(by_threads, by_memory, MIN_SHARDS)))
 
 
-def _check_shards(shards, n_channels):
-    shards = [np.asarray(s, dtype=np.int64).ravel() for s in shards]
-    if any(len(s) == 0 for s in shards):
-        raise ValueError("every shard must hold at least one channel")
-    every = np.sort(np.concatenate(shards)) if shards else np.empty(0, dtype=np.int64)
-    if not np.array_equal(every, np.arange(n_channels)):
-        raise ValueError(f"shards must hold each of the {n_channels} channels exactly once")
-    return shards
+def _check_partition(parts, n, part="shard", item="channel"):
+    """``parts`` as int arrays; ``ValueError`` unless they hold each of ``0..n-1`` exactly once, none empty."""
+    parts = [np.asarray(p, dtype=np.int64).ravel() for p in parts]
+    if any(len(p) == 0 for p in parts):
+        raise ValueError(f"every {part} must hold at least one {item}")
+    every = np.sort(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+    if not np.array_equal(every, np.arange(n)):
+        raise ValueError(f"{part}s must hold each of the {n} {item}s exactly once")
+    return parts
 
 
 def _worker_threads() -> int:
@@ -418,7 +419,7 @@ def scan_channels_dask(
     mean = np.asarray(mean, dtype=np.float64)
     inv_sd = np.asarray(inv_sd, dtype=np.float64)
     if shards is not None:
-        shards = _check_shards(shards, n_channels)
+        shards = _check_partition(shards, n_channels)
     else:
         if n_shards is None:
             n_shards = _default_shards(client, n_channels, 8 * _samples_per_channel(coll))
@@ -832,16 +833,6 @@ def plan_runs(n_chunks: int, n_runs: int) -> list[np.ndarray]:
     return plan_shards(n_chunks, n_runs)
 
 
-def _check_runs(runs, n_chunks):
-    runs = [np.asarray(r, dtype=np.int64).ravel() for r in runs]
-    if any(len(r) == 0 for r in runs):
-        raise ValueError("every run must hold at least one chunk")
-    every = np.sort(np.concatenate(runs)) if runs else np.empty(0, dtype=np.int64)
-    if not np.array_equal(every, np.arange(n_chunks)):
-        raise ValueError(f"runs must hold each of the {n_chunks} chunks exactly once")
-    return runs
-
-
 def case_runner_dask(transformer, source, size, client=None, runs=None, n_runs=None, keep_features=None):
     """A runner for :func:`lightwaves.case_passes.fit_ridge_streamed` whose chunks run on Dask workers.
 
@@ -891,7 +882,7 @@ def case_runner_dask(transformer, source, size, client=None, runs=None, n_runs=N
     client = current_client(client)
     bounds = chunk_bounds(source.n_cases, size)
     if runs is not None:
-        runs = _check_runs(runs, len(bounds))
+        runs = _check_partition(runs, len(bounds), "run", "chunk")
     else:
         if n_runs is None:
             threads = max(1, _cluster_threads(client))
