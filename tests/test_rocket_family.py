@@ -83,6 +83,22 @@ def test_properties_finite_ranges_threads_and_subsets(X, seed):
     np.testing.assert_array_equal(features(coll, pool.subset(pick)), F[:, pick])
 
 
+@settings(max_examples=25, deadline=None)
+@given(X=series, seed=st.integers(0, 2**16), size=st.integers(1, 12))
+def test_selected_ppv_features_have_the_pools_bits(X, seed, size):
+    """A selection computes each convolution only over the region its features pool and counts a lone
+    PPV without storing the output: the values must still be the whole pool's, bit for bit."""
+    coll, pool = pool_of(X, seed=seed, budget=168, pooling="ppv", diff=bool(seed % 2))
+    F = features(coll, pool)
+    pick = np.random.default_rng(seed).permutation(pool.n_features)[:size]
+    alone = features(coll, pool.subset(pick))
+    np.testing.assert_array_equal(alone, F[:, pick])
+    # each feature twice: every convolution has two features, so its output is stored and then pooled
+    np.testing.assert_array_equal(features(coll, pool.subset(np.repeat(pick, 2)))[:, ::2], alone)
+    one_each = np.unique(pool.feature_conv, return_index=True)[1]  # every convolution pooled once
+    np.testing.assert_array_equal(features(coll, pool.subset(one_each)), F[:, one_each])
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     x=st.integers(1, 100).flatmap(lambda n: hnp.arrays(np.float64, (2, n), elements=st.floats(-50, 50))),

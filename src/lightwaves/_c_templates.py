@@ -154,7 +154,23 @@ static lw_real *lw_pad(const lw_real *restrict x, int n, int pad, lw_real *restr
     return xp + pad;
 }
 
+#if defined(__GNUC__) && !defined(__clang__)
+/* Lets GCC vectorise these reductions (counts, max, min): they take only finite values, and counting,
+   max and min give the same result in any order, so the values do not change. Only these functions get
+   the flags: the convolutions keep their order of operations. */
+#define LW_REDUCTION \
+    __attribute__((optimize("O3", "unroll-loops", "finite-math-only", "no-signed-zeros", "associative-math", \
+                           "no-trapping-math")))
+/* Vectorised and unrolled loops with the floating-point semantics unchanged (each value keeps its
+   operations and their order): for the element-wise convolutions and integer counts. */
+#define LW_VECTORISE __attribute__((optimize("O3", "unroll-loops")))
+#else
+#define LW_REDUCTION
+#define LW_VECTORISE
+#endif
+
 /* acc[t] = sum_{j=0..8} xs[t + (j - 4) d], in order j = 0..8 (xs padded by min(4d, n)) */
+LW_VECTORISE
 static void lw_nine_tap(const lw_real *restrict xs, int n, int d, lw_real *restrict acc)
 {
     int t, j, first = 1;
@@ -193,6 +209,7 @@ static int lw_taps(const unsigned char *k, int n, int d, int *off)
 }
 
 /* z[t] = 3 (x_a + x_b + x_c) - acc[t], the taps of lw_taps */
+LW_VECTORISE
 static void lw_convolve(const lw_real *restrict xs, int n, const int *off, int c, const lw_real *restrict acc,
                         lw_real *restrict z)
 {
@@ -278,15 +295,6 @@ static void lw_convolve_even_abs(const lw_real *restrict xs, int n, const int *o
 }
 #endif
 
-#if defined(__GNUC__) && !defined(__clang__)
-/* Lets GCC vectorise these reductions (counts, max, min): they take only finite values, and counting,
-   max and min give the same result in any order, so the values do not change. Only these functions get
-   the flags: the convolutions keep their order of operations. */
-#define LW_REDUCTION \
-    __attribute__((optimize("O3", "finite-math-only", "no-signed-zeros", "associative-math", "no-trapping-math")))
-#else
-#define LW_REDUCTION
-#endif
 
 #if LW_N_TRIPLES > 0
 /* count of z > 0, max |z| and min |z| of z[0..m) */
@@ -333,6 +341,62 @@ static void lw_four(int pos, lw_real mx, lw_real mn, int run, int m, double scal
 #endif
 
 #if LW_N_CONV > 0
+/* acc[t] = sum_{j=0..8} xs[t + (j - 4) d] for lo <= t < hi, where every tap reads the series
+   (4d <= lo, hi <= n - 4d): the valid region of lw_nine_tap's output, the same sums */
+LW_VECTORISE
+static void lw_nine_tap_valid(const lw_real *restrict xs, int lo, int hi, int d, lw_real *restrict acc)
+{
+    int t;
+    for (t = lo; t < hi; ++t) {
+        const lw_real *p = xs + t - 4 * d;
+        acc[t] = p[0] + p[d] + p[2 * d] + p[3 * d] + p[4 * d] + p[5 * d] + p[6 * d] + p[7 * d] + p[8 * d];
+    }
+}
+
+/* how many of lw_convolve's outputs z[0..n) exceed b, without storing them (the same values) */
+LW_VECTORISE
+static int lw_convolve_count_above(const lw_real *restrict xs, int n, const int *off, int c,
+                                   const lw_real *restrict acc, double b)
+{
+    int t;
+    long long cnt = 0;  /* 64-bit lanes: the compare masks add up without shuffles */
+    const lw_real *xa = xs + (c > 0 ? off[0] : 0), *xb = xs + (c > 1 ? off[1] : 0), *xc = xs + (c > 2 ? off[2] : 0);
+    if (c == 3)
+        for (t = 0; t < n; ++t)
+            cnt += 3.0 * (xa[t] + xb[t] + xc[t]) - acc[t] > b;
+    else if (c == 2)
+        for (t = 0; t < n; ++t)
+            cnt += 3.0 * (xa[t] + xb[t]) - acc[t] > b;
+    else if (c == 1)
+        for (t = 0; t < n; ++t)
+            cnt += 3.0 * xa[t] - acc[t] > b;
+    else
+        for (t = 0; t < n; ++t)
+            cnt += 3.0 * 0.0 - acc[t] > b;
+    return (int)cnt;
+}
+
+/* whether every |xs[t]| < DBL_MAX / 64 (so no convolution overflows), NaN failing; no early exit, so
+   the loop vectorises */
+LW_VECTORISE
+static int lw_all_safe(const lw_real *restrict xs, int m)
+{
+    int t, bad = 0;
+    for (t = 0; t < m; ++t)
+        bad |= !(fabs(xs[t]) < DBL_MAX / 64.0);
+    return !bad;
+}
+
+/* whether every feature of convolution j pools only the valid part of its output */
+static int lw_valid_only(int j)
+{
+    int q;
+    for (q = lw_mr_fstart[j]; q < lw_mr_fstart[j + 1]; ++q)
+        if (!lw_mf_valid[q])
+            return 0;
+    return 1;
+}
+
 /* pooling operator op of z[lo..hi) against bias b (as _rocket_kernels._pool) */
 static double lw_pool(const lw_real *restrict z, int lo, int hi, double b, int op)
 {
@@ -488,20 +552,36 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
                     m = n - 1;
                 }
                 /* as Python: a series this large could overflow in a convolution (LW_ERR_VALUE) */
-                for (t = 0; t < m; ++t)
-                    if (!(fabs(xs[t]) < DBL_MAX / 64.0))
-                        return LW_ERR_VALUE;
+                if (!lw_all_safe(xs, m))
+                    return LW_ERR_VALUE;
                 prev_s = lw_mr_series[j];
                 prev_d = -1;
             }
+            /* as Python: each convolution only over the region its features pool (a dilation's nine-tap
+               sum over the union of its convolutions' regions); a lone PPV counted, not stored */
             if (m > 0) {
+                const int c = lw_taps(lw_kpos[lw_mr_kernel[j]], m, d < m ? d : m, off);
+                const int cv = lw_valid_only(j) && m > 8 * d, clo = cv ? 4 * d : 0, chi = cv ? m - 4 * d : m;
                 if (d != prev_d) {
                     const int dc = d < m ? d : m;
+                    int j2, group_valid = m > 8 * d;
+                    for (j2 = j; group_valid && j2 < LW_N_CONV && lw_mr_series[j2] == lw_mr_series[j] &&
+                                 lw_mr_dil[j2] == d; ++j2)
+                        group_valid = lw_valid_only(j2);
                     px = lw_pad(xs, m, 4 * dc < m ? 4 * dc : m, xp);
-                    lw_nine_tap(px, m, dc, acc);
+                    if (group_valid)
+                        lw_nine_tap_valid(px, 4 * d, m - 4 * d, d, acc);
+                    else
+                        lw_nine_tap(px, m, dc, acc);
                     prev_d = d;
                 }
-                lw_convolve(px, m, off, lw_taps(lw_kpos[lw_mr_kernel[j]], m, d < m ? d : m, off), acc, z);
+                if (lw_mr_fstart[j + 1] == lw_mr_fstart[j] + 1 && lw_mf_pool[lw_mr_fstart[j]] == 0) {
+                    q = lw_mr_fstart[j];
+                    F[lw_mf_col[q]] = (double)lw_convolve_count_above(px + clo, chi - clo, off, c, acc + clo,
+                                                                       lw_mf_bias[q]) / (double)(chi - clo);
+                    continue;
+                }
+                lw_convolve(px + clo, chi - clo, off, c, acc + clo, z + clo);
             }
             for (q = lw_mr_fstart[j]; q < lw_mr_fstart[j + 1]; ++q) {
                 const int valid = lw_mf_valid[q] && m > 8 * d;

@@ -42,34 +42,70 @@ _PARALLEL_LOCK = threading.Lock()
 
 
 @njit(cache=True)
+def _nine_tap_sum_range(xp, lo, hi, d, acc):
+    """``acc[t] = sum_j xp[t + j*d]`` for lo <= t < hi (xp is zero padded by 4*d on each side)."""
+    n = hi - lo
+    a0 = xp[lo : lo + n]
+    a1 = xp[lo + d : lo + d + n]
+    a2 = xp[lo + 2 * d : lo + 2 * d + n]
+    a3 = xp[lo + 3 * d : lo + 3 * d + n]
+    a4 = xp[lo + 4 * d : lo + 4 * d + n]
+    a5 = xp[lo + 5 * d : lo + 5 * d + n]
+    a6 = xp[lo + 6 * d : lo + 6 * d + n]
+    a7 = xp[lo + 7 * d : lo + 7 * d + n]
+    a8 = xp[lo + 8 * d : lo + 8 * d + n]
+    o = acc[lo:hi]
+    for t in range(n):
+        o[t] = a0[t] + a1[t] + a2[t] + a3[t] + a4[t] + a5[t] + a6[t] + a7[t] + a8[t]
+
+
+@njit(cache=True)
 def _nine_tap_sum(xp, n, d, acc):
     """``acc[t] = sum_j xp[t + j*d]`` for t < n (xp is zero padded by 4*d on each side)."""
-    a0 = xp[0:n]
-    a1 = xp[d : d + n]
-    a2 = xp[2 * d : 2 * d + n]
-    a3 = xp[3 * d : 3 * d + n]
-    a4 = xp[4 * d : 4 * d + n]
-    a5 = xp[5 * d : 5 * d + n]
-    a6 = xp[6 * d : 6 * d + n]
-    a7 = xp[7 * d : 7 * d + n]
-    a8 = xp[8 * d : 8 * d + n]
+    _nine_tap_sum_range(xp, 0, n, d, acc)
+
+
+@njit(cache=True)
+def _convolve_range(xp, lo, hi, d, pos, acc, z):
+    """Unscaled convolution of the padded series with the kernel whose 2s sit at ``pos``, for
+    lo <= t < hi only (each output is the same expression whatever the range)."""
+    n = hi - lo
+    xa = xp[lo + pos[0] * d : lo + pos[0] * d + n]
+    xb = xp[lo + pos[1] * d : lo + pos[1] * d + n]
+    xc = xp[lo + pos[2] * d : lo + pos[2] * d + n]
+    a = acc[lo:hi]
+    o = z[lo:hi]
     for t in range(n):
-        acc[t] = a0[t] + a1[t] + a2[t] + a3[t] + a4[t] + a5[t] + a6[t] + a7[t] + a8[t]
+        o[t] = 3.0 * (xa[t] + xb[t] + xc[t]) - a[t]
 
 
 @njit(cache=True)
 def _convolve(xp, n, d, pos, acc, z):
     """Unscaled convolution of the padded series with the kernel whose 2s sit at ``pos``."""
-    xa = xp[pos[0] * d : pos[0] * d + n]
-    xb = xp[pos[1] * d : pos[1] * d + n]
-    xc = xp[pos[2] * d : pos[2] * d + n]
+    _convolve_range(xp, 0, n, d, pos, acc, z)
+
+
+@njit(cache=True)
+def _convolve_count_above(xp, lo, hi, d, pos, acc, b):
+    """How many outputs of :func:`_convolve_range` over ``[lo, hi)`` exceed ``b``, without storing them
+    (the same values, compared one by one: an exact count)."""
+    n = hi - lo
+    xa = xp[lo + pos[0] * d : lo + pos[0] * d + n]
+    xb = xp[lo + pos[1] * d : lo + pos[1] * d + n]
+    xc = xp[lo + pos[2] * d : lo + pos[2] * d + n]
+    a = acc[lo:hi]
+    cnt = 0
     for t in range(n):
-        z[t] = 3.0 * (xa[t] + xb[t] + xc[t]) - acc[t]
+        cnt += (3.0 * (xa[t] + xb[t] + xc[t]) - a[t]) > b
+    return cnt
 
 
 #: Public names of the convolution helpers shared with other kernel modules.
 nine_tap_sum = _nine_tap_sum
+nine_tap_sum_range = _nine_tap_sum_range
 convolve = _convolve
+convolve_range = _convolve_range
+convolve_count_above = _convolve_count_above
 
 
 @njit(cache=True, fastmath=True)

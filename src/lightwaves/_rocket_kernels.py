@@ -23,7 +23,15 @@ import numpy as np
 from numba import njit, prange
 
 from ._kernel_spec import POOLS, SAFE_ABS  # noqa: F401 - re-exported
-from ._kernels import KERNEL_POSITIONS, convolve, nine_tap_sum, run_over_cases
+from ._kernels import (
+    KERNEL_POSITIONS,
+    convolve,
+    convolve_count_above,
+    convolve_range,
+    nine_tap_sum,
+    nine_tap_sum_range,
+    run_over_cases,
+)
 
 
 
@@ -49,11 +57,17 @@ def _series(data, start, n, mean, inv_sd, channels, diff, xs):
 
 
 @njit(cache=True)
-def _pad_and_sum(xs, m, d, xp, acc):
-    """Zero pad ``xs[:m]`` by ``4d`` on each side into ``xp`` and take the nine-tap sum into ``acc``."""
+def _pad(xs, m, d, xp):
+    """Zero pad ``xs[:m]`` by ``4d`` on each side into ``xp``."""
     pad = 4 * d
     xp[: m + 8 * d] = 0.0
     xp[pad : pad + m] = xs[:m]
+
+
+@njit(cache=True)
+def _pad_and_sum(xs, m, d, xp, acc):
+    """Zero pad ``xs[:m]`` by ``4d`` on each side into ``xp`` and take the nine-tap sum into ``acc``."""
+    _pad(xs, m, d, xp)
     nine_tap_sum(xp, m, d, acc)
 
 
@@ -63,16 +77,17 @@ def _pool(z, lo, hi, b, op):
     m = hi - lo
     if m <= 0:
         return -1.0 if op == 2 else 0.0
+    r = z[lo:hi]  # a view: indices numba knows are non-negative, so the loops vectorise
     if op == 0:
         cnt = 0
-        for t in range(lo, hi):
-            cnt += z[t] > b
+        for t in range(m):
+            cnt += r[t] > b
         return cnt / m
     if op == 3:
         best = 0
         run = 0
-        for t in range(lo, hi):
-            if z[t] > b:
+        for t in range(m):
+            if r[t] > b:
                 run += 1
                 if run > best:
                     best = run
@@ -81,11 +96,11 @@ def _pool(z, lo, hi, b, op):
         return best / m
     cnt = 0
     acc = 0.0
-    for t in range(lo, hi):
-        v = z[t] - b
+    for t in range(m):
+        v = r[t] - b
         if v > 0.0:
             cnt += 1
-            acc += v if op == 1 else t - lo
+            acc += v if op == 1 else t
     if cnt == 0:
         return 0.0 if op == 1 else -1.0
     return acc / cnt if op == 1 else acc / cnt / m
@@ -102,17 +117,18 @@ def _pool_all(z, lo, hi, b, vals):
         vals[2] = -1.0
         vals[3] = 0.0
         return
+    r = z[lo:hi]
     cnt = 0
     s = 0.0
     si = 0.0
     best = 0
     run = 0
-    for t in range(lo, hi):
-        v = z[t] - b
+    for t in range(m):
+        v = r[t] - b
         if v > 0.0:
             cnt += 1
             s += v
-            si += t - lo
+            si += t
             run += 1
             if run > best:
                 best = run
@@ -133,11 +149,35 @@ def _region(m, d, valid):
 
 
 @njit(cache=True)
+def _all_safe(xs, m):
+    """Whether every ``|xs[t]| < SAFE_ABS`` (NaN and inf fail): no convolution of the series can
+    overflow. No early exit, so the loop vectorises."""
+    bad = 0
+    for t in range(m):
+        bad |= not abs(xs[t]) < SAFE_ABS
+    return bad == 0
+
+
+@njit(cache=True)
+def _valid_only(f_valid, f_start, j):
+    """Whether every feature of convolution ``j`` pools only the valid part of its output."""
+    for q in range(f_start[j], f_start[j + 1]):
+        if not f_valid[q]:
+            return False
+    return True
+
+
+@njit(cache=True)
 def _case_features(
     data, start, n, mean, inv_sd, series_id, combo_off, combo_ch, cdiff, cd, ck, positions,
     f_start, f_valid, f_pool, f_bias, f_col, out_row,
 ):
-    """Every feature of one case; convolutions sorted by (series, dilation) share their series work."""
+    """Every feature of one case; convolutions sorted by (series, dilation) share their series work.
+
+    A convolution is computed only over the region its features pool (the nine-tap sum of a dilation
+    over the union of its convolutions' regions), and one pooled by a single PPV is counted without
+    being stored: every pooled output is the same expression, so the features have the same bits.
+    """
     n_conv = ck.shape[0]
     if n_conv == 0:
         return
@@ -159,18 +199,32 @@ def _case_features(
             m = _series(data, start, n, mean, inv_sd, combo_ch[combo_off[j] : combo_off[j + 1]], cdiff[j], xs)
             prev_s = series_id[j]
             prev_d = -1
-            for t in range(m):
-                if not abs(xs[t]) < SAFE_ABS:  # also catches inf and NaN
-                    for q in range(f_col.shape[0]):
-                        out_row[f_col[q]] = np.nan
-                    return
+            if not _all_safe(xs, m):
+                for q in range(f_col.shape[0]):
+                    out_row[f_col[q]] = np.nan
+                return
         if d != prev_d:
-            _pad_and_sum(xs, m, d, xp, acc)
+            group_valid = True  # every convolution of this (series, dilation) pools only its valid part
+            j2 = j
+            while group_valid and j2 < n_conv and series_id[j2] == series_id[j] and cd[j2] == d:
+                group_valid = _valid_only(f_valid, f_start, j2)
+                j2 += 1
+            glo, ghi = _region(m, d, group_valid)
+            _pad(xs, m, d, xp)
+            nine_tap_sum_range(xp, glo, ghi, d, acc)
             prev_d = d
-        convolve(xp, m, d, positions[ck[j]], acc, z)
+        q0 = f_start[j]
         q_end = f_start[j + 1]
+        clo, chi = _region(m, d, _valid_only(f_valid, f_start, j))
+        if q_end == q0 + 1 and f_pool[q0] == 0:  # one PPV: count, nothing stored
+            out_row[f_col[q0]] = (
+                convolve_count_above(xp, clo, chi, d, positions[ck[j]], acc, f_bias[q0]) / (chi - clo)
+                if chi > clo else 0.0
+            )
+            continue
+        convolve_range(xp, clo, chi, d, positions[ck[j]], acc, z)
         shared = False  # vals holds all four operators of the current (region, bias)
-        for q in range(f_start[j], q_end):
+        for q in range(q0, q_end):
             lo, hi = _region(m, d, f_valid[q])
             same_next = q + 1 < q_end and f_bias[q + 1] == f_bias[q] and f_valid[q + 1] == f_valid[q]
             if same_next and not shared:

@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import RidgeClassifierCV
 from sklearn.preprocessing import StandardScaler
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_alphas, check_labels
@@ -196,8 +197,10 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
     def decision_function(self, X):
         """Ridge scores: ``(n_cases,)`` for two classes (positive means ``classes_[1]``), else
         ``(n_cases, n_classes)``."""
-        check_is_fitted(self, "coef_")
-        return decision_scores(self.transformer_.transform(X), self.coef_, self.intercept_)
+        _check_fitted(self, "coef_")
+        state = self.transformer_.inference_state_
+        return decision_scores(state.features(X, self.transformer_.n_jobs), self.coef_, self.intercept_,
+                               engine=state.engine)
 
     def predict(self, X):
         """Predicted class labels."""
@@ -210,8 +213,9 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         logits ``(-s, s)``); ``temperature_`` minimises the log-loss of the ridge's exact leave-one-out
         scores of the training cases, so calibration costs no extra fit.
         """
-        check_is_fitted(self, "temperature_")
-        return probabilities(self.decision_function(X), self.temperature_)
+        _check_fitted(self, "temperature_")
+        return probabilities(self.decision_function(X), self.temperature_,
+                             engine=self.transformer_.inference_state_.engine)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`."""
@@ -228,6 +232,16 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+def _check_fitted(estimator, attribute):
+    """``check_is_fitted(estimator, attribute)`` without its tag lookups: prediction of one case runs
+    this on every call."""
+    if not hasattr(estimator, attribute):
+        raise NotFittedError(
+            f"This {type(estimator).__name__} instance is not fitted yet. Call 'fit' with appropriate "
+            "arguments before using this estimator."
+        )
 
 
 class FeaturePasses:

@@ -899,7 +899,7 @@ def case_runner_dask(transformer, source, size, client=None, runs=None, n_runs=N
         keep_features = False  # the task's lineage would hold the input: compute the features again
     elif keep_features is None:
         keep_features = 8 * source.n_cases * transformer.n_features_out_ <= KEPT_FEATURES_SHARE * _memory_limits(client)
-    return CaseRunner(client, transformer._inference, bounds, runs, reader, data, name, bool(keep_features))
+    return CaseRunner(client, transformer.inference_state_, bounds, runs, reader, data, name, bool(keep_features))
 
 
 def _memory_limits(client) -> int:

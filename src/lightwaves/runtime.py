@@ -55,7 +55,17 @@ def resolve_engine(engine=None) -> str:
 def kernels(engine=None) -> SimpleNamespace:
     """The functions of an engine: ``transform_triples``, ``transform_rocket``, ``linear_scores``,
     ``softmax_rows`` (imported on first use, so the numpy engine never imports numba)."""
-    if resolve_engine(engine) == "numpy":
+    name = resolve_engine(engine)
+    if name not in _KERNELS:
+        _KERNELS[name] = _load_kernels(name)
+    return _KERNELS[name]
+
+
+_KERNELS: dict = {}
+
+
+def _load_kernels(name: str) -> SimpleNamespace:
+    if name == "numpy":
         from . import _numpy_kernels as k
 
         return SimpleNamespace(transform_triples=k.transform_triples, transform_rocket=k.transform_rocket,
@@ -144,10 +154,11 @@ class InferenceState:
                 f"channels; pass all {self.n_channels_in} channels or only the {len(self.selected_channels)}"
                 f" selected channels {self.selected_channels.tolist()} in that order"
             ) from None
-        F = self._kernels.transform_triples(coll, mean, inv_sd, plan, n_jobs=n_jobs)
+        if self._rocket_plans is None or plan.channel.shape[0]:
+            F = self._kernels.transform_triples(coll, mean, inv_sd, plan, n_jobs=n_jobs)
         if self._rocket_plans is not None:
             R = self._kernels.transform_rocket(coll, mean, inv_sd, self._rocket_plans[coll.n_channels], n_jobs=n_jobs)
-            F = np.concatenate([F, R], axis=1) if F.shape[1] else R
+            F = np.concatenate([F, R], axis=1) if plan.channel.shape[0] else R
         return check_finite(F)
 
     def _dask_features(self, X, n_jobs):

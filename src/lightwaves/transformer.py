@@ -296,6 +296,13 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         )
         self.selected_channels_ = self._inference.selected_channels
 
+    @property
+    def inference_state_(self) -> InferenceState:
+        """The plans and channel standardisation that compute the selected features (what
+        :meth:`transform` runs; see :class:`lightwaves.runtime.InferenceState`)."""
+        check_is_fitted(self, "feature_ids_")
+        return self._inference
+
     def feature_channels(self) -> list:
         """The channels each output feature reads, in column order: one channel for the paper's features,
         the summed combination for the MiniRocket family's (a list of int arrays)."""
