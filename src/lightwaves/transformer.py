@@ -300,8 +300,11 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     def inference_state_(self) -> InferenceState:
         """The plans and channel standardisation that compute the selected features (what
         :meth:`transform` runs; see :class:`lightwaves.runtime.InferenceState`)."""
-        check_is_fitted(self, "feature_ids_")
-        return self._inference
+        try:
+            return self._inference
+        except AttributeError:  # not fitted (checked this way: prediction reads it on every call)
+            check_is_fitted(self, "feature_ids_")
+            raise
 
     def feature_channels(self) -> list:
         """The channels each output feature reads, in column order: one channel for the paper's features,
