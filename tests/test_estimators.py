@@ -65,11 +65,14 @@ def test_same_seed_same_model_and_n_jobs_identical():
     assert not np.array_equal(p7.transformer_.feature_ids_, p8.transformer_.feature_ids_)
 
 
-def test_fit_transform_equals_transform(small):
+@pytest.mark.parametrize("variant", ["L1L2", "MR", "L1L2+MR"])
+def test_fit_transform_equals_transform(small, variant):
+    """Where selection saw every case, fit hands its values of the chosen features to the ridge (and
+    fit_transform returns them): they must be the transform's, bit for bit, in the same column order."""
     X, y = small
-    t = LightWaveSTransformer(**FAST)
+    t = LightWaveSTransformer(variant=variant, rocket_budget=500, **FAST)
     np.testing.assert_array_equal(t.fit_transform(X, y), t.transform(X))
-    t2 = LightWaveSTransformer(max_cases=20, **FAST)
+    t2 = LightWaveSTransformer(variant=variant, rocket_budget=500, max_cases=20, **FAST)
     np.testing.assert_array_equal(t2.fit_transform(X, y), t2.transform(X))
 
 

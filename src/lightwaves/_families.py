@@ -104,12 +104,15 @@ def feature_kind(row) -> str:
 
 @dataclass(frozen=True)
 class PooledSelection:
-    """Selected paper-family ids, MiniRocket-family features, their ANOVA scores (paper's first)."""
+    """Selected paper-family ids, MiniRocket-family features, their ANOVA scores (paper's first), and
+    their values on the cases selection saw, in output column order (paper's first): bit for bit what
+    the fitted transform computes for those cases."""
 
     feature_ids: np.ndarray
     rocket: RocketFeatures
     scores: np.ndarray
     n_usable: int
+    values: np.ndarray
 
     @property
     def n_features(self) -> int:
@@ -187,5 +190,6 @@ def select_pooled(coll, codes, n_classes, mean, inv_sd, k, m, *, scan, dilations
     paper = chosen[chosen < n_paper]
     rest = chosen[chosen >= n_paper] - n_paper
     rocket = empty() if rocket is None else rocket.subset(rest)
+    values = np.ascontiguousarray(np.concatenate([C[:, paper], C[:, rest + n_paper]], axis=1))
     return PooledSelection(ids[paper], rocket, np.concatenate([scores[paper], scores[rest + n_paper]]),
-                           n_usable)
+                           n_usable, values)

@@ -217,7 +217,8 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
             warn_if_short(picked.n_features, k, "features")
             self._store(source.n_channels, mean, sd, dil, picked.feature_ids, picked.scores, picked.n_usable,
                         picked.rocket)
-            return source, None
+            # selection saw every case: its values of the chosen features serve the ridge's passes
+            return source, (picked.values if sub is None else None)
         ids, scores, n_usable = self._scan(scoll, scodes, len(classes), mean, inv_sd, dil, slots, m)
         C = transform_triples(scoll, mean, inv_sd, plan_for_ids(ids, dil), n_jobs=self.n_jobs)
         chosen = self._select(C, ids, scores, n_usable, k, source.n_channels, mean, sd, dil)
