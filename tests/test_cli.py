@@ -349,11 +349,16 @@ def test_workers_uses_client_for_and_dask_backend(capsys, tmp_path, monkeypatch)
     model = tmp_path / "m.lwz"
     code, _, err = run(capsys, "fit", "aeon:BasicMotions", "-o", model, "--n-features", "10", "--workers", "2", "-q")
     assert code == 0, err
-    assert calls == [(2, None), "rocket", "passes"]  # the default variant, MR (its selection streams the ridge)
+    # the default variant, MR: selection saw every case, so its values serve the ridge (no passes)
+    assert calls == [(2, None), "rocket"]
+    code, _, err = run(capsys, "fit", "aeon:BasicMotions", "-o", model, "--n-features", "10", "--workers", "2", "-q",
+                       "--max-cases", "30")
+    assert code == 0, err
+    assert calls == [(2, None), "rocket", (2, None), "rocket", "passes"]  # a subsample: the ridge streams
     code, _, err = run(capsys, "fit", "aeon:BasicMotions", "-o", model, "--n-features", "10", "--workers", "2", "-q",
                        "--variant", "L1L2")
     assert code == 0, err
-    assert calls == [(2, None), "rocket", "passes", (2, None), "scan"]
+    assert calls == [(2, None), "rocket", (2, None), "rocket", "passes", (2, None), "scan"]
     clf = load(model)
     assert clf.training_metadata_["backend"] == "dask" and clf.get_params()["backend"] == "serial"
 
