@@ -52,6 +52,8 @@ CONFIGS = {
                                                             pooling="multirocket", rocket_budget=10_000)),
     # the ridge's LOO picks alpha = 1e-3, the grid's smallest, on 12 of 13 training sets: extend it down
     "mr-alpha-lo": ("MR, ridge alphas 1e-6..1e3", dict(variant="MR", alphas=np.logspace(-6, 3, 19))),
+    "mr-bias5": ("MR, biases from 5 cases", dict(variant="MR", bias_cases=5)),
+    "mr-bias10": ("MR, biases from 10 cases", dict(variant="MR", bias_cases=10)),
 }
 UNIVARIATE = ("ArrowHead", "GunPoint", "ItalyPowerDemand")
 

@@ -1,6 +1,7 @@
 """The MiniRocket feature family: kernels against a plain-numpy oracle, pools, plans, selection by
 sequential feature detachment, and the estimators and model files that use them."""
 
+import itertools
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
@@ -168,6 +169,29 @@ def test_pool_structure_biases_and_padding_alternation():
     assert any(np.allclose(np.quantile(z, q[j * per[0] : (j + 1) * per[0]]), b) for z in zs)
 
 
+@pytest.mark.parametrize("k", [3, 40])
+def test_biases_pool_the_outputs_of_bias_cases_cases(k):
+    """With ``bias_cases=k`` a convolution's biases are quantiles of the outputs of k distinct training
+    cases (all of them when there are fewer), pooled; the draws are seeded."""
+    rng = np.random.default_rng(1)
+    X = [rng.normal(size=(3, n)) for n in (30, 41, 25, 36, 50, 33)]  # unequal lengths
+    coll = check_collection(X)
+    pool = fit_pool(coll, np.zeros(3), np.ones(3), budget=168, diff=True, seed=4, bias_cases=k)
+    again = fit_pool(coll, np.zeros(3), np.ones(3), budget=168, diff=True, seed=4, bias_cases=k)
+    np.testing.assert_array_equal(pool.bias, again.bias)
+    outputs = lambda j, i: conv_output(coll.data, coll.offsets[i], coll.lengths[i], np.zeros(3), np.ones(3),  # noqa: E731
+                                       pool.combo(j), pool.diff[j], pool.dilation[j], pool.kernel[j])
+    q_all = quantiles(10**5)  # each representation's quantile sequence starts afresh, in feature order
+    for j in (0, 57, pool.n_convolutions - 1):
+        b = pool.bias[pool.feature_conv == j]
+        same_rep = pool.diff[pool.feature_conv] == pool.diff[j]
+        start = int(np.sum(same_rep & (pool.feature_conv < j)))
+        q = q_all[start : start + len(b)]
+        found = [cases for cases in itertools.combinations(range(6), min(k, 6))
+                 if np.array_equal(np.quantile(np.concatenate([outputs(j, i) for i in cases]), q), b)]
+        assert found, f"convolution {j}: no {min(k, 6)} cases give its biases"
+
+
 def test_pool_is_seeded():
     X = np.random.default_rng(0).normal(size=(8, 5, 40))
     _, a = pool_of(X, seed=1)
@@ -312,7 +336,7 @@ def test_tampered_family_arrays_are_refused(mr_model, tmp_path):
 
 @pytest.mark.parametrize("param,value", [
     ("variant", "rocket"), ("selection", "anova"), ("pooling", "max"), ("diff", 1), ("rocket_budget", 0),
-    ("detach_step", 1.0),
+    ("detach_step", 1.0), ("bias_cases", 0), ("bias_cases", 2.5), ("bias_cases", True),
 ])
 def test_bad_parameters(param, value):
     X, y = make_data()

@@ -35,7 +35,7 @@ VARIANTS = {
 SELECTIONS = ("auto", "mrmr", "detach", "random")
 #: Parameters of the families and their defaults (a model file written before them gets these).
 FAMILY_DEFAULTS = {"selection": "auto", "pooling": "ppv", "diff": False, "rocket_budget": 10_000,
-                   "detach_step": 0.3}
+                   "detach_step": 0.3, "bias_cases": 1}
 
 
 def check_family_params(params: dict) -> np.ndarray:
@@ -60,6 +60,9 @@ def check_family_params(params: dict) -> np.ndarray:
     step = params.get("detach_step", 0.3)
     if isinstance(step, bool) or not isinstance(step, numbers.Real) or not 0 < step < 1:
         raise ValueError(f"detach_step must be a number in (0, 1), got {step!r}")
+    bias_cases = params.get("bias_cases", 1)
+    if isinstance(bias_cases, bool) or not isinstance(bias_cases, numbers.Integral) or not 1 <= bias_cases <= 10**4:
+        raise ValueError(f"bias_cases must be an integer from 1 to 10000, got {bias_cases!r}")
     return slots
 
 
@@ -120,7 +123,7 @@ class PooledSelection:
 
 
 def rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, *, pooling, diff, budget, distinct, seed,
-                      n_jobs, features=None):
+                      n_jobs, features=None, bias_cases=1):
     """The MiniRocket-family pool, its candidate matrix and ANOVA scores, usable columns only.
 
     With ``m``, only the ``m`` best by F-score (ties by position; with ``distinct``, the best of each
@@ -131,7 +134,8 @@ def rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, *, pooling, diff,
     from ._rocket_kernels import transform_rocket
     from .selection import anova_f, column_keys, rank_order
 
-    pool = fit_pool(coll, mean, inv_sd, budget=budget, pooling=pooling, diff=diff, seed=seed)
+    pool = fit_pool(coll, mean, inv_sd, budget=budget, pooling=pooling, diff=diff, seed=seed,
+                    bias_cases=bias_cases)
     if features is None:
         C = transform_rocket(coll, mean, inv_sd, rocket_plan_for(pool), n_jobs=n_jobs)
     else:
@@ -148,7 +152,8 @@ def rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, *, pooling, diff,
 
 
 def select_pooled(coll, codes, n_classes, mean, inv_sd, k, m, *, scan, dilations, paper, rocket, selection,
-                  pooling, diff, budget, step, distinct, seed, n_jobs, rocket_features=None) -> PooledSelection:
+                  pooling, diff, budget, step, distinct, seed, n_jobs, rocket_features=None,
+                  bias_cases=1) -> PooledSelection:
     """Candidates of the paper family (if ``paper``) and the MiniRocket family (if ``rocket``), and the
     ``k`` features ``selection`` keeps.
 
@@ -173,6 +178,7 @@ def select_pooled(coll, codes, n_classes, mean, inv_sd, k, m, *, scan, dilations
     if use_rocket:
         rocket, R, s, n = rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, pooling=pooling,
                                             diff=diff, budget=budget, distinct=distinct, seed=seed,
+                                            bias_cases=bias_cases,
                                             n_jobs=n_jobs, features=rocket_features)
         blocks.append(R)
         scores.append(s)

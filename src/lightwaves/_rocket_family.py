@@ -9,7 +9,7 @@ a bias, the pooled region, a pooling operator). :func:`fit_pool` draws the pool 
 - for each (dilation, kernel) one channel combination of ``floor(2 ** U(0, log2(min(C, 9) + 1)))``
   channels, drawn without replacement (seeded);
 - biases at low-discrepancy quantiles (golden-ratio sequence) of the convolution output of one random
-  training case;
+  training case (MiniRocket's rule), or of the outputs of ``bias_cases`` random training cases pooled;
 - MiniRocket's padding alternation: the (dilation index + kernel) odd combinations pool only the valid
   part of the output;
 - one feature per bias and pooling operator (``pooling="ppv"``: PPV only; ``"multirocket"``: PPV, MPV,
@@ -249,7 +249,7 @@ def quantiles(n: int) -> np.ndarray:
     return (np.arange(1, n + 1) * ((np.sqrt(5) + 1) / 2)) % 1
 
 
-def fit_pool(coll, mean, inv_sd, budget=10_000, pooling="ppv", diff=False, seed=0) -> RocketFeatures:
+def fit_pool(coll, mean, inv_sd, budget=10_000, pooling="ppv", diff=False, seed=0, bias_cases=1) -> RocketFeatures:
     """Draw a MiniRocket-family candidate pool from the training collection ``coll``.
 
     Parameters
@@ -266,6 +266,9 @@ def fit_pool(coll, mean, inv_sd, budget=10_000, pooling="ppv", diff=False, seed=
         Add a second representation, the first difference of the (summed) series.
     seed : int
         Seeds the channel combinations and the cases biases are drawn from.
+    bias_cases : int
+        Training cases (distinct, at most all of them) whose outputs, pooled, give a convolution's bias
+        quantiles; 1 is MiniRocket's rule and draws exactly what it always drew.
 
     Returns
     -------
@@ -289,7 +292,10 @@ def fit_pool(coll, mean, inv_sd, budget=10_000, pooling="ppv", diff=False, seed=
             for k in range(N_KERNELS):
                 # = rng.choice(C, size, replace=False) (legacy RandomState draws it so), without its overhead
                 combos.append(np.sort(rng.permutation(C)[: min(int(n_per[di * N_KERNELS + k]), C)]))
-                cases.append(rng.randint(coll.n_cases))
+                if bias_cases == 1:
+                    cases.append([rng.randint(coll.n_cases)])
+                else:
+                    cases.append(rng.permutation(coll.n_cases)[:bias_cases])
                 kern.append(k)
                 dil.append(d)
                 dif.append(d_flag)
@@ -304,8 +310,10 @@ def fit_pool(coll, mean, inv_sd, budget=10_000, pooling="ppv", diff=False, seed=
     n_bias = np.asarray(n_bias, dtype=np.int64)
     q_off = np.zeros(len(n_bias) + 1, dtype=np.int64)
     np.cumsum(n_bias, out=q_off[1:])
+    case_off = np.zeros(len(cases) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in cases], out=case_off[1:])
     biases = fit_biases(coll.data, coll.offsets, coll.lengths, mean, inv_sd, offsets, channels, dif, dil, kern,
-                        np.asarray(cases, dtype=np.int64), q_off, np.concatenate(qs))
+                        case_off, np.concatenate(cases).astype(np.int64), q_off, np.concatenate(qs))
     # one feature per (convolution, bias, operator), in that order
     per_conv = n_bias * len(pools)
     return RocketFeatures(

@@ -284,15 +284,23 @@ def _quantiles_of(z, q, out):
 
 
 @njit(cache=True)
-def fit_biases(data, offsets, lengths, mean, inv_sd, combo_off, combo_ch, cdiff, cd, ck, cases, q_off, q):
-    """Biases of every convolution ``j``: the quantiles ``q[q_off[j]:q_off[j + 1]]`` of its full output
-    on training case ``cases[j]`` (zeros when the series is empty)."""
+def fit_biases(data, offsets, lengths, mean, inv_sd, combo_off, combo_ch, cdiff, cd, ck, case_off, cases, q_off, q):
+    """Biases of every convolution ``j``: the quantiles ``q[q_off[j]:q_off[j + 1]]`` of its full outputs on
+    training cases ``cases[case_off[j]:case_off[j + 1]]``, pooled (zeros when every series is empty)."""
     out = np.zeros(q.shape[0])
     for j in range(ck.shape[0]):
-        i = cases[j]
-        z = conv_output(data, offsets[i], lengths[i], mean, inv_sd, combo_ch[combo_off[j] : combo_off[j + 1]],
-                        cdiff[j], cd[j], ck[j])
-        if z.shape[0] > 0:
+        chans = combo_ch[combo_off[j] : combo_off[j + 1]]
+        total = 0
+        for c in range(case_off[j], case_off[j + 1]):
+            total += max(lengths[cases[c]] - cdiff[j], 0)
+        z = np.empty(total)
+        at = 0
+        for c in range(case_off[j], case_off[j + 1]):
+            i = cases[c]
+            zi = conv_output(data, offsets[i], lengths[i], mean, inv_sd, chans, cdiff[j], cd[j], ck[j])
+            z[at : at + zi.shape[0]] = zi
+            at += zi.shape[0]
+        if total > 0:
             _quantiles_of(z, q[q_off[j] : q_off[j + 1]], out[q_off[j] : q_off[j + 1]])
     return out
 

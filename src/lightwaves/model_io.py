@@ -545,7 +545,7 @@ def _decode_classes(path, entry):
 PARAM_NAMES = frozenset({
     "variant", "n_features", "n_candidates", "max_cases", "max_dilation", "random_state", "n_jobs",
     "backend", "progress", "distinct_candidates", "alphas", "selection", "pooling", "diff",
-    "rocket_budget", "detach_step",
+    "rocket_budget", "detach_step", "bias_cases",
 })
 
 

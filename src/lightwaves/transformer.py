@@ -88,6 +88,9 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         candidates, rounded down to a multiple of 84.
     detach_step : float, default=0.3
         Fraction of the remaining candidates dropped per step of ``selection="detach"``.
+    bias_cases : int, default=1
+        Training cases whose convolution outputs, pooled, give each MiniRocket-family convolution's bias
+        quantiles (drawn at random per convolution, seeded). 1 is MiniRocket's rule.
 
     With ``selection="detach"`` or ``"random"``, ``n_candidates`` is an optional ANOVA prefilter of the
     MiniRocket family (None: every candidate) and the paper family's pool size (None: ``3 * n_features``).
@@ -136,6 +139,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         diff=False,
         rocket_budget=10_000,
         detach_step=0.3,
+        bias_cases=1,
     ):
         self.variant = variant
         self.n_features = n_features
@@ -152,6 +156,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         self.diff = diff
         self.rocket_budget = rocket_budget
         self.detach_step = detach_step
+        self.bias_cases = bias_cases
 
     # ------------------------------------------------------------------ parameters
     def _check_params(self):
@@ -210,6 +215,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
                 scan=lambda m_paper: self._scan(scoll, scodes, len(classes), mean, inv_sd, dil, slots, m_paper),
                 dilations=dil, paper=paper is not None, rocket=rocket, selection=selection, pooling=self.pooling,
                 diff=bool(self.diff), budget=int(self.rocket_budget), step=float(self.detach_step),
+                bias_cases=int(self.bias_cases),
                 distinct=self.distinct_candidates, seed=check_random_state(self.random_state).randint(2**31 - 1),
                 n_jobs=self.n_jobs, rocket_features=self._rocket_features(),
             )
