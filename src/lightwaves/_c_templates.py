@@ -131,6 +131,8 @@ static const unsigned char lw_mr_diff[LW_N_CONV] = {@MR_DIFF@};
 static const int lw_mr_dil[LW_N_CONV] = {@MR_DIL@};
 static const unsigned char lw_mr_kernel[LW_N_CONV] = {@MR_KERNEL@};
 static const unsigned short lw_mr_fstart[LW_N_CONV + 1] = {@MR_FSTART@};
+/* 1: every feature of the convolution pools only the valid part of its output */
+static const unsigned char lw_mr_valid_only[LW_N_CONV] = {@MR_VALID_ONLY@};
 static const unsigned char lw_mf_valid[@N_MR@] = {@MF_VALID@};
 static const unsigned char lw_mf_pool[@N_MR@] = {@MF_POOL@};  /* 0 ppv, 1 mpv, 2 mipv, 3 lspv */
 static const double lw_mf_bias[@N_MR@] = {@MF_BIAS@};
@@ -387,16 +389,6 @@ static int lw_all_safe(const lw_real *restrict xs, int m)
     return !bad;
 }
 
-/* whether every feature of convolution j pools only the valid part of its output */
-static int lw_valid_only(int j)
-{
-    int q;
-    for (q = lw_mr_fstart[j]; q < lw_mr_fstart[j + 1]; ++q)
-        if (!lw_mf_valid[q])
-            return 0;
-    return 1;
-}
-
 /* pooling operator op of z[lo..hi) against bias b (as _rocket_kernels._pool) */
 static double lw_pool(const lw_real *restrict z, int lo, int hi, double b, int op)
 {
@@ -561,13 +553,13 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
                sum over the union of its convolutions' regions); a lone PPV counted, not stored */
             if (m > 0) {
                 const int c = lw_taps(lw_kpos[lw_mr_kernel[j]], m, d < m ? d : m, off);
-                const int cv = lw_valid_only(j) && m > 8 * d, clo = cv ? 4 * d : 0, chi = cv ? m - 4 * d : m;
+                const int cv = lw_mr_valid_only[j] && m > 8 * d, clo = cv ? 4 * d : 0, chi = cv ? m - 4 * d : m;
                 if (d != prev_d) {
                     const int dc = d < m ? d : m;
                     int j2, group_valid = m > 8 * d;
                     for (j2 = j; group_valid && j2 < LW_N_CONV && lw_mr_series[j2] == lw_mr_series[j] &&
                                  lw_mr_dil[j2] == d; ++j2)
-                        group_valid = lw_valid_only(j2);
+                        group_valid = lw_mr_valid_only[j2];
                     px = lw_pad(xs, m, 4 * dc < m ? 4 * dc : m, xp);
                     if (group_valid)
                         lw_nine_tap_valid(px, 4 * d, m - 4 * d, d, acc);

@@ -168,7 +168,9 @@ class RocketFeatures:
 @dataclass(frozen=True)
 class RocketPlan:
     """What :func:`lightwaves._rocket_kernels.transform_rocket` runs: convolutions sorted by (series,
-    dilation, kernel), per-convolution feature ranges, and the output column of each feature."""
+    dilation, kernel), per-convolution feature ranges, and the output column of each feature.
+    ``valid_only[j]`` is 1 when every feature of convolution ``j`` pools only the valid part of its
+    output (then the convolution is computed only there)."""
 
     series_id: np.ndarray
     combo_offsets: np.ndarray
@@ -181,6 +183,7 @@ class RocketPlan:
     pool: np.ndarray
     bias: np.ndarray
     column: np.ndarray
+    valid_only: np.ndarray
 
     @property
     def n_features(self) -> int:
@@ -213,6 +216,8 @@ def plan_for(features: RocketFeatures, channel_position=None) -> RocketPlan:
     forder = np.lexsort((np.arange(f.n_features), fconv)) if f.n_features else np.empty(0, np.int64)
     start = np.zeros(n_conv + 1, dtype=np.int64)
     np.cumsum(np.bincount(fconv, minlength=n_conv), out=start[1:])
+    valid_only = np.ones(n_conv, dtype=np.int64)  # a convolution without features is never pooled
+    np.minimum.at(valid_only, fconv, np.asarray(f.valid, dtype=np.int64))
     c = np.ascontiguousarray
     return RocketPlan(
         series_id=c(sid[order]), combo_offsets=offsets,
@@ -221,6 +226,7 @@ def plan_for(features: RocketFeatures, channel_position=None) -> RocketPlan:
         kernel=c(f.kernel[order], dtype=np.int64), feature_start=start,
         valid=c(f.valid[forder], dtype=np.int64), pool=c(f.pool[forder], dtype=np.int64),
         bias=c(f.bias[forder], dtype=np.float64), column=c(forder, dtype=np.int64),
+        valid_only=c(valid_only, dtype=np.int64),
     )
 
 

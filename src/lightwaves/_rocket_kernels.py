@@ -34,7 +34,6 @@ from ._kernels import (
 )
 
 
-
 @njit(cache=True)
 def _series(data, start, n, mean, inv_sd, channels, diff, xs):
     """Sum of the standardised ``channels`` of one case into ``xs``; its first difference if ``diff``.
@@ -159,17 +158,8 @@ def _all_safe(xs, m):
 
 
 @njit(cache=True)
-def _valid_only(f_valid, f_start, j):
-    """Whether every feature of convolution ``j`` pools only the valid part of its output."""
-    for q in range(f_start[j], f_start[j + 1]):
-        if not f_valid[q]:
-            return False
-    return True
-
-
-@njit(cache=True)
 def _case_features(
-    data, start, n, mean, inv_sd, series_id, combo_off, combo_ch, cdiff, cd, ck, positions,
+    data, start, n, mean, inv_sd, series_id, combo_off, combo_ch, cdiff, cd, ck, cvalid, positions,
     f_start, f_valid, f_pool, f_bias, f_col, out_row,
 ):
     """Every feature of one case; convolutions sorted by (series, dilation) share their series work.
@@ -207,7 +197,7 @@ def _case_features(
             group_valid = True  # every convolution of this (series, dilation) pools only its valid part
             j2 = j
             while group_valid and j2 < n_conv and series_id[j2] == series_id[j] and cd[j2] == d:
-                group_valid = _valid_only(f_valid, f_start, j2)
+                group_valid = cvalid[j2] != 0
                 j2 += 1
             glo, ghi = _region(m, d, group_valid)
             _pad(xs, m, d, xp)
@@ -215,7 +205,7 @@ def _case_features(
             prev_d = d
         q0 = f_start[j]
         q_end = f_start[j + 1]
-        clo, chi = _region(m, d, _valid_only(f_valid, f_start, j))
+        clo, chi = _region(m, d, cvalid[j] != 0)
         if q_end == q0 + 1 and f_pool[q0] == 0:  # one PPV: count, nothing stored
             out_row[f_col[q0]] = (
                 convolve_count_above(xp, clo, chi, d, positions[ck[j]], acc, f_bias[q0]) / (chi - clo)
@@ -239,18 +229,18 @@ def _case_features(
 
 
 @njit(cache=True)
-def _serial(data, offsets, lengths, mean, inv_sd, sid, coff, cch, cdiff, cd, ck, positions,
+def _serial(data, offsets, lengths, mean, inv_sd, sid, coff, cch, cdiff, cd, ck, cvalid, positions,
             fs, fv, fp, fb, fc, out):
     for i in range(offsets.shape[0]):
-        _case_features(data, offsets[i], lengths[i], mean, inv_sd, sid, coff, cch, cdiff, cd, ck,
+        _case_features(data, offsets[i], lengths[i], mean, inv_sd, sid, coff, cch, cdiff, cd, ck, cvalid,
                        positions, fs, fv, fp, fb, fc, out[i])
 
 
 @njit(cache=True, parallel=True)
-def _parallel(data, offsets, lengths, mean, inv_sd, sid, coff, cch, cdiff, cd, ck, positions,
+def _parallel(data, offsets, lengths, mean, inv_sd, sid, coff, cch, cdiff, cd, ck, cvalid, positions,
               fs, fv, fp, fb, fc, out):
     for i in prange(offsets.shape[0]):
-        _case_features(data, offsets[i], lengths[i], mean, inv_sd, sid, coff, cch, cdiff, cd, ck,
+        _case_features(data, offsets[i], lengths[i], mean, inv_sd, sid, coff, cch, cdiff, cd, ck, cvalid,
                        positions, fs, fv, fp, fb, fc, out[i])
 
 
@@ -327,7 +317,7 @@ def transform_rocket(coll, mean, inv_sd, plan, n_jobs=1):
     out = np.zeros((n, plan.n_features))
     args = (
         coll.data, coll.offsets, coll.lengths, mean, inv_sd, plan.series_id, plan.combo_offsets,
-        plan.combo_channels, plan.diff, plan.dilation, plan.kernel, KERNEL_POSITIONS,
+        plan.combo_channels, plan.diff, plan.dilation, plan.kernel, plan.valid_only, KERNEL_POSITIONS,
         plan.feature_start, plan.valid, plan.pool, plan.bias, plan.column, out,
     )
     return run_over_cases(_serial, _parallel, args, n, n_jobs)

@@ -244,7 +244,8 @@ def c_sources(parts: dict, *, float64: bool, max_length: int) -> dict:
         subs.update(
             MR_SERIES=_ints(rplan.series_id), MR_COMBO_OFF=_ints(rplan.combo_offsets),
             MR_COMBO=_ints(position[rplan.combo_channels]), MR_DIFF=_ints(rplan.diff), MR_DIL=_ints(rplan.dilation),
-            MR_KERNEL=_ints(rplan.kernel), MR_FSTART=_ints(rplan.feature_start), MF_VALID=_ints(rplan.valid),
+            MR_KERNEL=_ints(rplan.kernel), MR_FSTART=_ints(rplan.feature_start),
+            MR_VALID_ONLY=_ints(rplan.valid_only), MF_VALID=_ints(rplan.valid),
             MF_POOL=_ints(rplan.pool), MF_BIAS=_doubles(rplan.bias), MF_COL=_ints(rplan.column + n_paper),
         )
     family = []

@@ -154,12 +154,13 @@ class InferenceState:
                 f"channels; pass all {self.n_channels_in} channels or only the {len(self.selected_channels)}"
                 f" selected channels {self.selected_channels.tolist()} in that order"
             ) from None
-        if self._rocket_plans is None or plan.channel.shape[0]:
-            F = self._kernels.transform_triples(coll, mean, inv_sd, plan, n_jobs=n_jobs)
+        parts = []  # paper-family columns first, then the MiniRocket family's
+        if plan.channel.shape[0] or self._rocket_plans is None:
+            parts.append(self._kernels.transform_triples(coll, mean, inv_sd, plan, n_jobs=n_jobs))
         if self._rocket_plans is not None:
-            R = self._kernels.transform_rocket(coll, mean, inv_sd, self._rocket_plans[coll.n_channels], n_jobs=n_jobs)
-            F = np.concatenate([F, R], axis=1) if plan.channel.shape[0] else R
-        return check_finite(F)
+            parts.append(self._kernels.transform_rocket(coll, mean, inv_sd, self._rocket_plans[coll.n_channels],
+                                                        n_jobs=n_jobs))
+        return check_finite(parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1))
 
     def _dask_features(self, X, n_jobs):
         n = check_dask_shape(X, "X")[0] if X.ndim else 0
