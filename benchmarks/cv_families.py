@@ -1,8 +1,8 @@
 """Cross-validated comparison of feature families, pooling operators and selections, on training data only.
 
 Stratified k-fold CV (5 folds; fewer when a class has fewer training cases) on the *training* split of
-BasicMotions, JapaneseVowels, every dataset in ../shared/datasets and the univariate ArrowHead, GunPoint
-and ItalyPowerDemand (aeon bundles them). Every configuration sees the same folds; aeon's MiniRocket
+BasicMotions, JapaneseVowels, every dataset in ../shared/datasets and the univariate ArrowHead, GunPoint,
+ItalyPowerDemand, ACSF1 and OSULeaf (aeon bundles them; runs before 2026-11-30 used the first three). Every configuration sees the same folds; aeon's MiniRocket
 (9,996 features, on JapaneseVowels aeon's equal-length copy of the same cases) is run on them too as the
 reference. The test splits are never read, so choosing a configuration from this table does not tune on
 the numbers reported by bench_peers.py.
@@ -54,8 +54,15 @@ CONFIGS = {
     "mr-alpha-lo": ("MR, ridge alphas 1e-6..1e3", dict(variant="MR", alphas=np.logspace(-6, 3, 19))),
     "mr-bias5": ("MR, biases from 5 cases", dict(variant="MR", bias_cases=5)),
     "mr-bias10": ("MR, biases from 10 cases", dict(variant="MR", bias_cases=10)),
+    "mr-bias20": ("MR, biases from 20 cases", dict(variant="MR", bias_cases=20)),
+    "mr-bias10-20k": ("MR (budget 20,000), biases from 10 cases",
+                      dict(variant="MR", bias_cases=10, rocket_budget=20_000)),
+    "mr-bias10-mp5k": ("MR + MP (budget 5,000), biases from 10 cases",
+                       dict(variant="MR", bias_cases=10, pooling="multirocket", rocket_budget=5000)),
+    "mr-bias10-s15": ("MR, biases from 10 cases, SFD 15% steps",
+                      dict(variant="MR", bias_cases=10, detach_step=0.15)),
 }
-UNIVARIATE = ("ArrowHead", "GunPoint", "ItalyPowerDemand")
+UNIVARIATE = ("ArrowHead", "GunPoint", "ItalyPowerDemand", "ACSF1", "OSULeaf")
 
 
 def load_training_sets(datasets_dir: Path, only=None):
