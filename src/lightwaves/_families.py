@@ -33,7 +33,8 @@ VARIANTS = {
 
 
 SELECTIONS = ("auto", "mrmr", "detach", "random")
-#: Parameters of the families and their defaults (a model file written before them gets these).
+#: Parameters of the families, with the values a model file written before a parameter existed was
+#: fitted with (model_io fills them in). The estimators' defaults can differ: ``bias_cases`` is 5.
 FAMILY_DEFAULTS = {"selection": "auto", "pooling": "ppv", "diff": False, "rocket_budget": 10_000,
                    "detach_step": 0.3, "bias_cases": 1}
 

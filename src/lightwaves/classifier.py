@@ -85,7 +85,7 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         diff=False,
         rocket_budget=10_000,
         detach_step=0.3,
-        bias_cases=1,
+        bias_cases=5,
         alphas=None,
     ):
         self.variant = variant

@@ -88,9 +88,10 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         candidates, rounded down to a multiple of 84.
     detach_step : float, default=0.3
         Fraction of the remaining candidates dropped per step of ``selection="detach"``.
-    bias_cases : int, default=1
+    bias_cases : int, default=5
         Training cases whose convolution outputs, pooled, give each MiniRocket-family convolution's bias
-        quantiles (drawn at random per convolution, seeded). 1 is MiniRocket's rule.
+        quantiles (drawn at random per convolution, seeded; all of them when there are fewer). 1 is
+        MiniRocket's rule (one case); 5 was chosen by cross-validation (``docs/accuracy.md``).
 
     With ``selection="detach"`` or ``"random"``, ``n_candidates`` is an optional ANOVA prefilter of the
     MiniRocket family (None: every candidate) and the paper family's pool size (None: ``3 * n_features``).
@@ -139,7 +140,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         diff=False,
         rocket_budget=10_000,
         detach_step=0.3,
-        bias_cases=1,
+        bias_cases=5,
     ):
         self.variant = variant
         self.n_features = n_features
