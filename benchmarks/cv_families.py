@@ -2,9 +2,9 @@
 
 Stratified k-fold CV (5 folds; fewer when a class has fewer training cases) on the *training* split of
 BasicMotions, JapaneseVowels, every dataset in ../shared/datasets and the univariate ArrowHead, GunPoint,
-ItalyPowerDemand, ACSF1 and OSULeaf (aeon bundles them; runs before 2026-11-30 used the first three). Every configuration sees the same folds; aeon's MiniRocket
-(9,996 features, on JapaneseVowels aeon's equal-length copy of the same cases) is run on them too as the
-reference. The test splits are never read, so choosing a configuration from this table does not tune on
+ItalyPowerDemand, ACSF1 and OSULeaf (aeon bundles them; runs before 2026-11-30 used the first three).
+Every configuration sees the same folds; aeon's MiniRocket (9,996 features, on JapaneseVowels aeon's
+equal-length copy of the same cases) is run on them too as the reference. The test splits are never read, so choosing a configuration from this table does not tune on
 the numbers reported by bench_peers.py.
 
     .venv/bin/python benchmarks/cv_families.py [--folds 5] [--configs paper,mr-sfd] [--datasets NATOPS]
@@ -28,30 +28,32 @@ from sklearn.model_selection import StratifiedKFold
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: name -> (label, LightWaveSClassifier parameters)
+#: name -> (label, LightWaveSClassifier parameters). The configurations measured before ``bias_cases=5`` became
+#: the default (2026-11-30) pin ``bias_cases=1``, so their recorded results stay reproducible.
 CONFIGS = {
     "paper": ("paper L1L2 (ANOVA→mRMR)", dict(variant="L1L2")),
-    "mr-mrmr": ("MR, ANOVA→mRMR", dict(variant="MR", selection="mrmr")),
-    "mr-random": ("MR, random 500", dict(variant="MR", selection="random")),
-    "mr-sfd": ("MR, SFD", dict(variant="MR", selection="detach")),
-    "mr-mp-sfd": ("MR + MultiRocket pooling, SFD", dict(variant="MR", selection="detach",
+    "mr-mrmr": ("MR, ANOVA→mRMR", dict(variant="MR", bias_cases=1, selection="mrmr")),
+    "mr-random": ("MR, random 500", dict(variant="MR", bias_cases=1, selection="random")),
+    "mr-sfd": ("MR, SFD", dict(variant="MR", bias_cases=1, selection="detach")),
+    "mr-mp-sfd": ("MR + MultiRocket pooling, SFD", dict(variant="MR", bias_cases=1, selection="detach",
                                                         pooling="multirocket", rocket_budget=2500)),
-    "mr-mp-diff-sfd": ("MR + MP + diff, SFD", dict(variant="MR", selection="detach",
+    "mr-mp-diff-sfd": ("MR + MP + diff, SFD", dict(variant="MR", bias_cases=1, selection="detach",
                                                    pooling="multirocket", diff=True, rocket_budget=2500)),
-    "mr-diff-sfd": ("MR + diff, SFD", dict(variant="MR", selection="detach", diff=True,
+    "mr-diff-sfd": ("MR + diff, SFD", dict(variant="MR", bias_cases=1, selection="detach", diff=True,
                                            rocket_budget=5000)),
-    "both-sfd": ("paper + MR, SFD", dict(variant="L1L2+MR", selection="detach")),
-    "mr-sfd-s10": ("MR, SFD 10% steps", dict(variant="MR", selection="detach", detach_step=0.1)),
-    "mr-mp5k-sfd": ("MR + MP (budget 5,000), SFD", dict(variant="MR", selection="detach",
+    "both-sfd": ("paper + MR, SFD", dict(variant="L1L2+MR", bias_cases=1, selection="detach")),
+    "mr-sfd-s10": ("MR, SFD 10% steps", dict(variant="MR", bias_cases=1, selection="detach", detach_step=0.1)),
+    "mr-mp5k-sfd": ("MR + MP (budget 5,000), SFD", dict(variant="MR", bias_cases=1, selection="detach",
                                                           pooling="multirocket", rocket_budget=5000)),
-    "both-mp-sfd": ("paper + MR + MP, SFD", dict(variant="L1L2+MR", selection="detach", pooling="multirocket",
-                                                  rocket_budget=2500)),
-    "mr-20k-sfd": ("MR (budget 20,000), SFD", dict(variant="MR", rocket_budget=20_000)),
-    "mr-5k-sfd": ("MR (budget 5,000), SFD", dict(variant="MR", rocket_budget=5000)),
-    "mr-mp10k-sfd": ("MR + MP (budget 10,000), SFD", dict(variant="MR", selection="detach",
+    "both-mp-sfd": ("paper + MR + MP, SFD", dict(variant="L1L2+MR", bias_cases=1, selection="detach",
+                                                  pooling="multirocket", rocket_budget=2500)),
+    "mr-20k-sfd": ("MR (budget 20,000), SFD", dict(variant="MR", bias_cases=1, rocket_budget=20_000)),
+    "mr-5k-sfd": ("MR (budget 5,000), SFD", dict(variant="MR", bias_cases=1, rocket_budget=5000)),
+    "mr-mp10k-sfd": ("MR + MP (budget 10,000), SFD", dict(variant="MR", bias_cases=1, selection="detach",
                                                             pooling="multirocket", rocket_budget=10_000)),
     # the ridge's LOO picks alpha = 1e-3, the grid's smallest, on 12 of 13 training sets: extend it down
-    "mr-alpha-lo": ("MR, ridge alphas 1e-6..1e3", dict(variant="MR", alphas=np.logspace(-6, 3, 19))),
+    "mr-alpha-lo": ("MR, ridge alphas 1e-6..1e3",
+                    dict(variant="MR", bias_cases=1, alphas=np.logspace(-6, 3, 19))),
     "mr-bias5": ("MR, biases from 5 cases", dict(variant="MR", bias_cases=5)),
     "mr-bias10": ("MR, biases from 10 cases", dict(variant="MR", bias_cases=10)),
     "mr-bias20": ("MR, biases from 20 cases", dict(variant="MR", bias_cases=20)),
@@ -61,6 +63,13 @@ CONFIGS = {
                        dict(variant="MR", bias_cases=10, pooling="multirocket", rocket_budget=5000)),
     "mr-bias10-s15": ("MR, biases from 10 cases, SFD 15% steps",
                       dict(variant="MR", bias_cases=10, detach_step=0.15)),
+    # with bias_cases=5, the default since 2026-11-30
+    "mr": ("MR (default: biases from 5 cases)", dict(variant="MR")),
+    "mr-s15": ("MR, SFD 15% steps", dict(variant="MR", detach_step=0.15)),
+    "mr-mp": ("MR + MultiRocket pooling", dict(variant="MR", pooling="multirocket", rocket_budget=2500)),
+    "mr-mp5k": ("MR + MultiRocket pooling (budget 5,000)",
+                dict(variant="MR", pooling="multirocket", rocket_budget=5000)),
+    "mr-20k": ("MR (budget 20,000)", dict(variant="MR", rocket_budget=20_000)),
 }
 UNIVARIATE = ("ArrowHead", "GunPoint", "ItalyPowerDemand", "ACSF1", "OSULeaf")
 
