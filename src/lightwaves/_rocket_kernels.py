@@ -263,6 +263,8 @@ def _quantiles_of(z, q, out):
     the same two-sided interpolation) into ``out``. Only the order statistics the quantiles read are
     placed (a partition, not a full sort), so their values are those of the sorted array."""
     n = z.shape[0]
+    if q.shape[0] == 0:
+        return
     ranks = np.empty(2 * q.shape[0], dtype=np.int64)
     for i in range(q.shape[0]):
         lo = int(np.floor((n - 1) * q[i]))
