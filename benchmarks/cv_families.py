@@ -56,6 +56,8 @@ CONFIGS = {
                     dict(variant="MR", bias_cases=1, alphas=np.logspace(-6, 3, 19))),
     "mr-bias5": ("MR, biases from 5 cases", dict(variant="MR", bias_cases=5)),
     "mr-bias10": ("MR, biases from 10 cases", dict(variant="MR", bias_cases=10)),
+    "mr-bias3": ("MR, biases from 3 cases", dict(variant="MR", bias_cases=3)),
+    "mr-bias7": ("MR, biases from 7 cases", dict(variant="MR", bias_cases=7)),
     "mr-bias20": ("MR, biases from 20 cases", dict(variant="MR", bias_cases=20)),
     "mr-bias10-20k": ("MR (budget 20,000), biases from 10 cases",
                       dict(variant="MR", bias_cases=10, rocket_budget=20_000)),
