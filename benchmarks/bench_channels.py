@@ -61,8 +61,6 @@ def peak_rss_bytes() -> int:
     included) as its own peak. ``VmHWM`` belongs to the process's own memory map. Elsewhere, falls back
     to ``ru_maxrss``.
     """
-    import resource as r
-
     try:
         with open("/proc/self/status") as f:
             for line in f:
@@ -70,7 +68,7 @@ def peak_rss_bytes() -> int:
                     return int(line.split()[1]) * 1024  # kB
     except OSError:
         pass
-    return r.getrusage(r.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
 
 
 def _warm_up():

@@ -4,8 +4,9 @@ Stratified k-fold CV (5 folds; fewer when a class has fewer training cases) on t
 BasicMotions, JapaneseVowels, every dataset in ../shared/datasets and the univariate ArrowHead, GunPoint,
 ItalyPowerDemand, ACSF1 and OSULeaf (aeon bundles them; runs before 2026-11-30 used the first three).
 Every configuration sees the same folds; aeon's MiniRocket (9,996 features, on JapaneseVowels aeon's
-equal-length copy of the same cases) is run on them too as the reference. The test splits are never read, so choosing a configuration from this table does not tune on
-the numbers reported by bench_peers.py.
+equal-length copy of the same cases) is run on them too as the reference. The test splits are never
+read, so choosing a configuration from this table does not tune on the numbers reported by
+bench_peers.py.
 
     .venv/bin/python benchmarks/cv_families.py [--folds 5] [--configs paper,mr-sfd] [--datasets NATOPS]
         [--seeds 1] [--out benchmarks/results/cv_families.md]

@@ -309,6 +309,7 @@ def test_model_file_round_trip_bitwise(mr_data, mr_model, tmp_path):
     assert "arrays/rocket_feature_bias.npy" in members
     assert not any(b"pickle" in name.encode() for name in members)
 
+
 def test_file_written_before_bias_cases_reads_as_one_case(mr_data, mr_model, tmp_path):
     """A model file without ``bias_cases`` was fitted before the option existed, with MiniRocket's rule:
     it loads with ``bias_cases=1`` (not today's default) and predicts exactly as saved."""
@@ -320,7 +321,6 @@ def test_file_written_before_bias_cases_reads_as_one_case(mr_data, mr_model, tmp
     old = load(tmp_path / "old.lwz")
     assert old.get_params()["bias_cases"] == 1
     np.testing.assert_array_equal(old.decision_function(X), mr_model.decision_function(X))
-
 
 
 def test_paper_models_stay_format_version_1(tmp_path):

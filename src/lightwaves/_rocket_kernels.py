@@ -265,20 +265,21 @@ def _quantiles_of(z, q, out):
     n = z.shape[0]
     if q.shape[0] == 0:
         return
-    ranks = np.empty(2 * q.shape[0], dtype=np.int64)
-    for i in range(q.shape[0]):
-        lo = int(np.floor((n - 1) * q[i]))
-        ranks[2 * i] = min(max(lo, 0), n - 1)
-        ranks[2 * i + 1] = min(max(lo + 1, 0), n - 1)
-    v = np.partition(z, np.unique(ranks))
+    ranks = np.empty(2 * q.shape[0], dtype=np.int64)  # (lower, upper) order statistic of each quantile
+    gamma = np.empty(q.shape[0])
     for i in range(q.shape[0]):
         virtual = (n - 1) * q[i]
         lo = np.floor(virtual)
-        gamma = virtual - lo
-        a = v[min(max(int(lo), 0), n - 1)]
-        b = v[min(max(int(lo) + 1, 0), n - 1)]
+        gamma[i] = virtual - lo
+        ranks[2 * i] = min(max(int(lo), 0), n - 1)
+        ranks[2 * i + 1] = min(max(int(lo) + 1, 0), n - 1)
+    v = np.partition(z, np.unique(ranks))
+    for i in range(q.shape[0]):
+        a = v[ranks[2 * i]]
+        b = v[ranks[2 * i + 1]]
         diff = b - a
-        out[i] = b - diff * (1.0 - gamma) if gamma >= 0.5 else a + diff * gamma
+        g = gamma[i]
+        out[i] = b - diff * (1.0 - g) if g >= 0.5 else a + diff * g
 
 
 @njit(cache=True)
