@@ -59,6 +59,8 @@ def test_probabilities_survive_files_and_batches(fitted):
     assert pred.temperature_ == clf.temperature_
     assert np.array_equal(pred.predict_proba(X), P)
     assert np.array_equal(np.concatenate([pred.predict_proba(X[i : i + 1]) for i in range(len(X))]), P)
+    numpy_engine = load_predictor(path, engine="numpy")
+    assert np.array_equal(np.concatenate([numpy_engine.predict_proba(X[i : i + 7]) for i in range(0, len(X), 7)]), P)
 
 
 def test_cli_proba_columns(capsys, fitted):
@@ -68,6 +70,32 @@ def test_cli_proba_columns(capsys, fitted):
     assert rows[0] == ["case", "prediction", "proba_0", "proba_1", "proba_2"]
     got = np.array([[float(v) for v in r[2:]] for r in rows[1:]])
     assert np.array_equal(got, clf.predict_proba(X))
+
+
+def test_cli_auto_engine_is_numpy_for_small_inputs_numba_for_large(capsys, fitted, monkeypatch):
+    """A one-shot ``lightwaves predict`` of a small input skips numba's start-up; the output is the same."""
+    import lightwaves.cli as cli
+
+    _, path, _, _, d = fitted
+    used = []
+    load_one = cli._load_predictor
+    monkeypatch.setattr(cli, "_load_predictor", lambda p, engine="auto": used.append(engine) or load_one(p, engine))
+    monkeypatch.delenv("LIGHTWAVES_ENGINE", raising=False)
+    args = ["predict", str(path), str(d / "x.npz"), "--scores", "--proba"]
+
+    def run(*extra):
+        used.clear()
+        assert main(args + list(extra)) == 0
+        return capsys.readouterr().out, list(used)
+
+    small, engines = run()
+    assert engines == ["numpy"]  # 45 cases x 40 points x a few dozen convolutions
+    monkeypatch.setattr(cli, "NUMPY_WORK_LIMIT", 0)
+    large, engines = run()
+    assert engines == ["numpy", "auto"]  # reloaded for numba once the input's size is known
+    assert large == small == run("--engine", "numba")[0] == run("--engine", "numpy")[0]
+    monkeypatch.setenv("LIGHTWAVES_ENGINE", "numba")
+    assert run()[1] == ["auto"]  # the environment variable still decides auto
 
 
 def test_model_file_without_calibration_says_so(tmp_path, fitted):
@@ -137,7 +165,7 @@ def test_numpy_engine_gives_the_numba_features(kw, tmp_path, monkeypatch):
         assert np.array_equal(a.state.features(data), b.state.features(data))
         assert np.array_equal(a.decision_function(data), b.decision_function(data))
         assert np.array_equal(a.predict(data), b.predict(data))
-        assert np.allclose(a.predict_proba(data), b.predict_proba(data), rtol=0, atol=1e-12)
+        assert np.array_equal(a.predict_proba(data), b.predict_proba(data))  # one softmax serves both
     monkeypatch.setenv("LIGHTWAVES_ENGINE", "numpy")
     assert load_predictor(tmp_path / "m.lwz").engine == "numpy"
     monkeypatch.setenv("LIGHTWAVES_ENGINE", "fortran")

@@ -313,30 +313,6 @@ def linear_scores(F, coef, intercept) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
-def _softmax_rows(scores, temperature, out):
-    for i in range(scores.shape[0]):
-        top = scores[i, 0]
-        for k in range(1, scores.shape[1]):
-            if scores[i, k] > top:
-                top = scores[i, k]
-        total = 0.0
-        for k in range(scores.shape[1]):
-            out[i, k] = np.exp((scores[i, k] - top) / temperature)
-            total += out[i, k]
-        for k in range(scores.shape[1]):
-            out[i, k] /= total
-
-
-def softmax_rows(scores, temperature: float) -> np.ndarray:
-    """Row-wise ``softmax(scores / temperature)`` in a fixed order (a case's probabilities do not depend
-    on its batch)."""
-    scores = np.ascontiguousarray(scores, dtype=np.float64)
-    out = np.empty_like(scores)
-    _softmax_rows(scores, float(temperature), out)
-    return out
-
-
 def resolve_n_jobs(n_jobs: int | None) -> int:
     """Number of numba threads for ``n_jobs`` (None or 1: one; -1: all numba may use)."""
     limit = numba.config.NUMBA_NUM_THREADS

@@ -6,8 +6,8 @@ is not installed (or not wanted: no JIT compilation at start-up). It runs the pl
 of which features a model computes) and only re-implements the loops over time points, vectorised over
 the cases of equal length. Every value is computed with the same float64 operations in the same order as
 in :mod:`lightwaves._kernels` and :mod:`lightwaves._rocket_kernels` (sums that numba runs sequentially are
-taken with ``np.cumsum``, which is sequential too), so features and scores have the same bits;
-probabilities may differ in the last bit (numpy's and numba's ``exp``).
+taken with ``np.cumsum``, which is sequential too), so features and scores have the same bits.
+:func:`softmax_rows` gives both engines' probabilities.
 """
 
 from __future__ import annotations
@@ -169,8 +169,8 @@ def linear_scores(F, coef, intercept) -> np.ndarray:
 
 
 def softmax_rows(scores, temperature: float) -> np.ndarray:
-    """:func:`lightwaves._kernels.softmax_rows` (sums in the same order; ``exp`` may differ in the last
-    bit)."""
+    """Row-wise ``softmax(scores / temperature)``: every engine's probabilities (numpy's ``exp`` is
+    element-wise and the row sums run in order, so a case's probabilities do not depend on its batch)."""
     scores = np.ascontiguousarray(scores, dtype=np.float64)
     e = np.exp((scores - scores.max(axis=1, keepdims=True)) / float(temperature))
     return e / np.cumsum(e, axis=1)[:, -1:]

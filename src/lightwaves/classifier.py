@@ -216,8 +216,7 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         scores of the training cases, so calibration costs no extra fit.
         """
         _check_fitted(self, "temperature_")
-        return probabilities(self.decision_function(X), self.temperature_,
-                             engine=self.transformer_.inference_state_.engine)
+        return probabilities(self.decision_function(X), self.temperature_)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`."""

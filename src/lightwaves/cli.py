@@ -13,6 +13,11 @@ import sys
 
 PROG = "lightwaves"
 CHUNK_CASES = 2000  # predict in chunks with a progress bar above this many cases
+#: ``lightwaves predict --engine auto`` (``$LIGHTWAVES_ENGINE`` unset) runs the numpy engine when the input
+#: holds at most this many (case x time point x convolution): a new process pays about 1.5 s before numba's
+#: first case (import, compiler set-up, loading its cache), which numpy's whole run stays under up to here
+#: (5-30 ns each on ACSF1, OSULeaf and BasicMotions models). Both engines give the same bits.
+NUMPY_WORK_LIMIT = 5 * 10**7
 
 
 class _Parser(argparse.ArgumentParser):
@@ -83,8 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--proba", action="store_true",
                     help="add one calibrated probability column per class (proba_<class>)")
     pr.add_argument("--engine", choices=["auto", "numba", "numpy"], default="auto",
-                    help="inference kernels: numba, or plain numpy (no numba import, same predictions); "
-                         "default auto: $LIGHTWAVES_ENGINE if set, else numba if installed")
+                    help="inference kernels: numba, or plain numpy (no numba import, the same output); "
+                         "default auto: $LIGHTWAVES_ENGINE if set, else numpy for small inputs (no numba "
+                         "start-up) and numba for large ones if installed")
     pr.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     pr.set_defaults(handler=cmd_predict)
 
@@ -264,8 +270,13 @@ def cmd_predict(args):
 
     if args.out:
         check_output(args.out, [args.model, args.data, args.labels], "predictions file")
-    clf = _load_predictor(args.model, engine=args.engine)
+    from .runtime import ENGINE_ENV
+
+    auto = args.engine == "auto" and not os.environ.get(ENGINE_ENV, "").strip()
+    clf = _load_predictor(args.model, engine="numpy" if auto else args.engine)
     X, _, info = _read(args.data, labels=args.labels)
+    if auto and info["n_cases"] * info["length_max"] * clf.state.n_convolutions > NUMPY_WORK_LIMIT:
+        clf = _load_predictor(args.model, engine="auto")  # numba, when it is installed
     _check_model_channels(clf, info, args.data)
     if args.proba and clf.temperature_ is None:
         raise UserError(f"{args.model} has no probability calibration (saved by an older lightwaves); "
@@ -292,7 +303,7 @@ def cmd_predict(args):
             scores = clf.decision_function(chunk)
             pred = labels_from_scores(scores, clf.classes_).tolist()
             cols = scores[:, None] * [-1.0, 1.0] if scores.ndim == 1 else scores
-            proba = probabilities(scores, clf.temperature_, engine=clf.engine) if args.proba else None
+            proba = probabilities(scores, clf.temperature_) if args.proba else None
             for k, p in enumerate(pred):
                 i = start + k
                 row = [safe_text(case_ids[i]) if case_ids is not None else i, safe_text(p)]

@@ -8,7 +8,7 @@ a ``.lwz`` file without importing scikit-learn.
 
 Two engines run the plans: ``"numba"`` (:mod:`lightwaves._kernels`, :mod:`lightwaves._rocket_kernels`)
 and ``"numpy"`` (:mod:`lightwaves._numpy_kernels`: no numba import, no JIT compilation, the same
-features and scores bit for bit). ``"auto"`` (the default) is numba when it can be imported, else
+features, scores and probabilities bit for bit). ``"auto"`` (the default) is numba when it can be imported, else
 numpy; the environment variable ``LIGHTWAVES_ENGINE`` overrides ``"auto"``.
 """
 
@@ -19,6 +19,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from ._kernel_spec import NEED_L2
 from ._plan import plan_for_ids
 from ._rocket_family import plan_for as rocket_plan_for
 from ._validation import check_collection, check_dask_shape, is_dask_array
@@ -53,8 +54,8 @@ def resolve_engine(engine=None) -> str:
 
 
 def kernels(engine=None) -> SimpleNamespace:
-    """The functions of an engine: ``transform_triples``, ``transform_rocket``, ``linear_scores``,
-    ``softmax_rows`` (imported on first use, so the numpy engine never imports numba)."""
+    """The functions of an engine: ``transform_triples``, ``transform_rocket``, ``linear_scores``
+    (imported on first use, so the numpy engine never imports numba)."""
     name = resolve_engine(engine)
     if name not in _KERNELS:
         _KERNELS[name] = _load_kernels(name)
@@ -69,12 +70,12 @@ def _load_kernels(name: str) -> SimpleNamespace:
         from . import _numpy_kernels as k
 
         return SimpleNamespace(transform_triples=k.transform_triples, transform_rocket=k.transform_rocket,
-                               linear_scores=k.linear_scores, softmax_rows=k.softmax_rows)
-    from ._kernels import linear_scores, softmax_rows, transform_triples
+                               linear_scores=k.linear_scores)
+    from ._kernels import linear_scores, transform_triples
     from ._rocket_kernels import transform_rocket
 
     return SimpleNamespace(transform_triples=transform_triples, transform_rocket=transform_rocket,
-                           linear_scores=linear_scores, softmax_rows=softmax_rows)
+                           linear_scores=linear_scores)
 
 
 class InferenceState:
@@ -129,6 +130,14 @@ class InferenceState:
                 self.n_channels_in: rocket_plan_for(self._rocket),
                 len(sel): rocket_plan_for(self._rocket, channel_position=position),
             }
+
+    @property
+    def n_convolutions(self) -> int:
+        """Convolutions computed per case: each selected triple's level 1, the level 2 of those with a
+        level-2 feature, and each selected MiniRocket-family convolution."""
+        plan, _, _, rocket = self.plans()
+        n = len(plan.kernel) + int(np.count_nonzero(plan.needs & NEED_L2))
+        return n + (0 if rocket is None else len(rocket.kernel))
 
     def plans(self):
         """``(plan, mean, inv_sd, rocket_plan)`` for input holding every training channel: what
@@ -232,7 +241,7 @@ class Predictor:
         if self.temperature_ is None:
             raise ValueError("this model file has no probability calibration (saved by an older lightwaves);"
                              " refit it to get predict_proba")
-        return probabilities(self.decision_function(X), self.temperature_, engine=self.engine)
+        return probabilities(self.decision_function(X), self.temperature_)
 
 
 def decision_scores(F, coef, intercept, engine="auto") -> np.ndarray:
@@ -251,15 +260,19 @@ def feature_weights(ridge_coef) -> np.ndarray:
     return np.abs(np.atleast_2d(np.asarray(ridge_coef))).sum(axis=0)
 
 
-def probabilities(scores, temperature, engine="auto") -> np.ndarray:
+def probabilities(scores, temperature) -> np.ndarray:
     """Class probabilities from ridge scores: ``softmax(scores / temperature)``, ``(n_cases, n_classes)``.
 
     With two classes the single score ``s`` stands for the logits ``(-s, s)``. ``temperature`` is fitted
-    on the ridge's leave-one-out scores of the training cases (see ``LightWaveSClassifier``).
+    on the ridge's leave-one-out scores of the training cases (see ``LightWaveSClassifier``). Both
+    engines' scores are the same bits, and this one softmax serves both, so neither the engine nor the
+    batch changes a probability.
     """
+    from ._numpy_kernels import softmax_rows
+
     scores = np.asarray(scores, dtype=np.float64)
     logits = np.stack([-scores, scores], axis=1) if scores.ndim == 1 else scores
-    return kernels(engine).softmax_rows(logits, temperature)
+    return softmax_rows(logits, temperature)
 
 
 def labels_from_scores(scores, classes) -> np.ndarray:
@@ -269,5 +282,5 @@ def labels_from_scores(scores, classes) -> np.ndarray:
     return classes[np.argmax(scores, axis=1)]
 
 
-__all__ = ["ENGINES", "InferenceState", "Predictor", "resolve_engine", "kernels", "check_finite", "decision_scores", "labels_from_scores",
+__all__ = ["ENGINES", "ENGINE_ENV", "InferenceState", "Predictor", "resolve_engine", "kernels", "check_finite", "decision_scores", "labels_from_scores",
            "feature_weights", "probabilities"]
