@@ -90,7 +90,8 @@ def test_cli_auto_engine_is_numpy_for_small_inputs_numba_for_large(capsys, fitte
 
     small, engines = run()
     assert engines == ["numpy"]  # 45 cases x 40 points x a few dozen convolutions
-    monkeypatch.setattr(cli, "NUMPY_WORK_LIMIT", 0)
+    assert cli.numpy_seconds(45, 40, 100) < cli.NUMBA_STARTUP_S < cli.numpy_seconds(10_000, 1000, 500)
+    monkeypatch.setattr(cli, "NUMBA_STARTUP_S", 0.0)
     large, engines = run()
     assert engines == ["numpy", "auto"]  # reloaded for numba once the input's size is known
     assert large == small == run("--engine", "numba")[0] == run("--engine", "numpy")[0]

@@ -13,11 +13,18 @@ import sys
 
 PROG = "lightwaves"
 CHUNK_CASES = 2000  # predict in chunks with a progress bar above this many cases
-#: ``lightwaves predict --engine auto`` (``$LIGHTWAVES_ENGINE`` unset) runs the numpy engine when the input
-#: holds at most this many (case x time point x convolution): a new process pays about 1.5 s before numba's
-#: first case (import, compiler set-up, loading its cache), which numpy's whole run stays under up to here
-#: (5-30 ns each on ACSF1, OSULeaf and BasicMotions models). Both engines give the same bits.
-NUMPY_WORK_LIMIT = 5 * 10**7
+#: ``lightwaves predict --engine auto`` (``$LIGHTWAVES_ENGINE`` unset) runs the numpy engine while its
+#: estimated time stays under what a new process pays before numba's first case (import, compiler set-up,
+#: loading its cache: about 1.5 s). The numpy engine takes about n_cases x convolutions x (2 us + 2.7 ns x
+#: length) (fitted to models of BasicMotions, NATOPS, OSULeaf and ACSF1). Both engines give the same bits.
+NUMBA_STARTUP_S = 1.5
+NUMPY_S_PER_CONVOLUTION = 2e-6
+NUMPY_S_PER_POINT = 2.7e-9
+
+
+def numpy_seconds(n_cases: int, length: int, n_convolutions: int) -> float:
+    """Estimated time of the numpy engine on ``n_cases`` series of ``length`` points."""
+    return n_cases * n_convolutions * (NUMPY_S_PER_CONVOLUTION + NUMPY_S_PER_POINT * length)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -275,7 +282,7 @@ def cmd_predict(args):
     auto = args.engine == "auto" and not os.environ.get(ENGINE_ENV, "").strip()
     clf = _load_predictor(args.model, engine="numpy" if auto else args.engine)
     X, _, info = _read(args.data, labels=args.labels)
-    if auto and info["n_cases"] * info["length_max"] * clf.state.n_convolutions > NUMPY_WORK_LIMIT:
+    if auto and numpy_seconds(info["n_cases"], info["length_max"], clf.state.n_convolutions) > NUMBA_STARTUP_S:
         clf = _load_predictor(args.model, engine="auto")  # numba, when it is installed
     _check_model_channels(clf, info, args.data)
     if args.proba and clf.temperature_ is None:
