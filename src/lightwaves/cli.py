@@ -179,6 +179,28 @@ def _load_predictor(path, engine="auto"):
     return load_predictor(path, n_jobs=-1, engine=engine)  # batches use every core; same results
 
 
+def _auto_engine(engine) -> bool:
+    """Whether the engine is ours to choose from the input's size (``auto``, ``$LIGHTWAVES_ENGINE`` unset)."""
+    from .runtime import ENGINE_ENV
+
+    return engine == "auto" and not os.environ.get(ENGINE_ENV, "").strip()
+
+
+def _predictor_before_reading(path, engine="auto"):
+    """The model's predictor, loaded (and so checked) before the data is read; with an automatic engine it
+    starts as numpy, which :func:`_predictor_for_input` may swap for numba once the input's size is known."""
+    return _load_predictor(path, engine="numpy" if _auto_engine(engine) else engine)
+
+
+def _predictor_for_input(clf, path, info, engine="auto"):
+    """``clf``, or the model reloaded with numba (when installed) if numpy would take longer than numba's
+    start-up on the input described by ``info``. Both engines give the same bits."""
+    if _auto_engine(engine) and numpy_seconds(info["n_cases"], info["length_max"],
+                                              clf.state.n_convolutions) > NUMBA_STARTUP_S:
+        return _load_predictor(path, engine="auto")
+    return clf
+
+
 def _read(source, labels=None, require_labels=False):
     from .data import read_dataset
 
@@ -277,13 +299,9 @@ def cmd_predict(args):
 
     if args.out:
         check_output(args.out, [args.model, args.data, args.labels], "predictions file")
-    from .runtime import ENGINE_ENV
-
-    auto = args.engine == "auto" and not os.environ.get(ENGINE_ENV, "").strip()
-    clf = _load_predictor(args.model, engine="numpy" if auto else args.engine)
+    clf = _predictor_before_reading(args.model, args.engine)
     X, _, info = _read(args.data, labels=args.labels)
-    if auto and numpy_seconds(info["n_cases"], info["length_max"], clf.state.n_convolutions) > NUMBA_STARTUP_S:
-        clf = _load_predictor(args.model, engine="auto")  # numba, when it is installed
+    clf = _predictor_for_input(clf, args.model, info, args.engine)
     _check_model_channels(clf, info, args.data)
     if args.proba and clf.temperature_ is None:
         raise UserError(f"{args.model} has no probability calibration (saved by an older lightwaves); "
@@ -355,8 +373,9 @@ def cmd_evaluate(args):
     """``lightwaves evaluate``: metrics on labelled data."""
     import json
 
-    clf = _load_model(args.model)
+    clf = _predictor_before_reading(args.model)  # predictions only: no scikit-learn estimator needed
     X, y, info = _read(args.test, labels=args.labels, require_labels=True)
+    clf = _predictor_for_input(clf, args.model, info)
     _check_model_channels(clf, info, args.test)
     ev = evaluation(clf, X, y)
     ev.pop("predictions")
