@@ -181,9 +181,9 @@ def _load_predictor(path, engine="auto"):
 
 def _auto_engine(engine) -> bool:
     """Whether the engine is ours to choose from the input's size (``auto``, ``$LIGHTWAVES_ENGINE`` unset)."""
-    from .runtime import ENGINE_ENV
+    from .runtime import requested_engine
 
-    return engine == "auto" and not os.environ.get(ENGINE_ENV, "").strip()
+    return requested_engine(engine) == "auto"
 
 
 def _predictor_before_reading(path, engine="auto"):

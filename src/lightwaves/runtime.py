@@ -32,16 +32,23 @@ ENGINES = ("auto", "numba", "numpy")
 ENGINE_ENV = "LIGHTWAVES_ENGINE"
 
 
-def resolve_engine(engine=None) -> str:
-    """``"numba"`` or ``"numpy"`` for ``engine`` (None or ``"auto"``: ``$LIGHTWAVES_ENGINE`` if set, else
-    numba when it can be imported, else numpy); ``ValueError`` for an unknown name, ``ImportError`` if
-    ``"numba"`` is asked for and cannot be imported."""
+def requested_engine(engine=None) -> str:
+    """The engine asked for: ``engine``, or for None and ``"auto"`` the ``$LIGHTWAVES_ENGINE`` override
+    (``"auto"`` when it is unset); ``ValueError`` for an unknown name."""
     if engine is None or engine == "auto":
         engine = os.environ.get(ENGINE_ENV, "").strip() or "auto"
         if engine not in ENGINES:
             raise ValueError(f"{ENGINE_ENV} must be one of {list(ENGINES)}, got {engine!r}")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
+    return engine
+
+
+def resolve_engine(engine=None) -> str:
+    """``"numba"`` or ``"numpy"`` for ``engine`` (None or ``"auto"``: ``$LIGHTWAVES_ENGINE`` if set, else
+    numba when it can be imported, else numpy); ``ValueError`` for an unknown name, ``ImportError`` if
+    ``"numba"`` is asked for and cannot be imported."""
+    engine = requested_engine(engine)
     if engine == "numpy":
         return engine
     try:
@@ -282,5 +289,5 @@ def labels_from_scores(scores, classes) -> np.ndarray:
     return classes[np.argmax(scores, axis=1)]
 
 
-__all__ = ["ENGINES", "ENGINE_ENV", "InferenceState", "Predictor", "resolve_engine", "kernels", "check_finite", "decision_scores", "labels_from_scores",
+__all__ = ["ENGINES", "ENGINE_ENV", "InferenceState", "Predictor", "requested_engine", "resolve_engine", "kernels", "check_finite", "decision_scores", "labels_from_scores",
            "feature_weights", "probabilities"]
