@@ -74,6 +74,9 @@ CONFIGS = {
                 dict(variant="MR", pooling="multirocket", rocket_budget=5000)),
     "mr-20k": ("MR (budget 20,000)", dict(variant="MR", rocket_budget=20_000)),
     # more features than the default's 500: what an accuracy-first setting would buy
+    "paper-mp": ("paper L1L2 + MultiRocket pooling", dict(variant="L1L2", pooling="multirocket")),
+    "paper-diff": ("paper L1L2 + diff", dict(variant="L1L2", diff=True)),
+    "paper-mp-diff": ("paper L1L2 + MP + diff", dict(variant="L1L2", pooling="multirocket", diff=True)),
     "mr-750": ("MR, 750 features", dict(variant="MR", n_features=750)),
     "mr-1000": ("MR, 1,000 features", dict(variant="MR", n_features=1000)),
 }

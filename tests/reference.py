@@ -1,4 +1,6 @@
-"""A slow, plain-numpy LightWaveS transform written straight from ../shared/golden/README.md.
+"""A slow, plain-numpy LightWaveS transform written straight from ../shared/golden/README.md (the paper's
+four features per level) and the definitions of MultiRocket's mpv and mipv and of the first difference
+(see ``lightwaves._plan``).
 
 Used only by the tests, as an independent oracle for inputs the golden file does not cover.
 """
@@ -15,25 +17,40 @@ KERNELS = np.array(
 def conv(x, w, d):
     n = len(x)
     xp = np.concatenate([np.zeros(4 * d), x, np.zeros(4 * d)])
-    z = np.array([sum(w[j] * xp[t + j * d] for j in range(9)) for t in range(n)])
+    z = np.array([sum(w[j] * xp[t + j * d] for j in range(9)) for t in range(n)], dtype=float)
     return z / d**1.5
 
 
-def four(z):
+def level(z):
+    """The six features of one level's output z: ppv, max|z|, longest positive run / m, min|z|, mean of
+    the positive values (0 if none) and mean 0-based index of the positive values / m (-1 if none).
+    An empty z has features 0, 0, 0, 0, 0, -1."""
     m = len(z)
+    if m == 0:
+        return [0.0, 0.0, 0.0, 0.0, 0.0, -1.0]
     best = run = 0
     for v in z:
         run = run + 1 if v > 0 else 0
         best = max(best, run)
-    return [np.mean(z > 0), np.abs(z).max(), best / m, np.abs(z).min()]
+    positive = [t for t in range(m) if z[t] > 0]
+    mpv = sum(z[t] for t in positive) / len(positive) if positive else 0.0
+    mipv = sum(positive) / len(positive) / m if positive else -1.0
+    return [len(positive) / m, np.abs(z).max(), best / m, np.abs(z).min(), mpv, mipv]
 
 
-def features(x, k, d):
-    """The eight features (L1 ppv, max, lspv, min, then L2) of one channel, kernel row k, dilation d."""
+def features(x, k, d, diff=False):
+    """The twelve features (L1 ppv, max, lspv, min, mpv, mipv, then the same of L2) of one channel
+    (already standardised), kernel row k, dilation d; of its first difference x[t+1] - x[t] if ``diff``.
+
+    Level 1 convolves the series (divided by d**1.5); level 2 convolves |level 1| taken at every other
+    position (0, 2, 4, ...) with the same kernel and dilation (so it is divided by d**1.5 twice)."""
     w = KERNELS[k]
-    z1 = conv(np.asarray(x, dtype=float), w, d)
+    x = np.asarray(x, dtype=float)
+    if diff:
+        x = np.array([x[t + 1] - x[t] for t in range(len(x) - 1)], dtype=float)
+    z1 = conv(x, w, d)
     z2 = conv(np.abs(z1)[::2], w, d)
-    return np.array(four(z1) + four(z2))
+    return np.array(level(z1) + level(z2))
 
 
 def rocket_feature(case, channels, diff, k, d, valid, bias, pool):

@@ -144,6 +144,19 @@ def test_fit_predict_evaluate_info_in_process(capsys, tmp_path, bm):
     assert out.count("/L1/") == 30  # the feature list
 
 
+def test_fit_pooling_and_diff_options(capsys, tmp_path, bm):
+    model = tmp_path / "m.lwz"
+    code, _, err = run(capsys, "fit", "aeon:BasicMotions:train", "-o", model, "--n-features", "40",
+                       "--variant", "L1L2", "--pooling", "multirocket", "--diff", "--quiet")
+    assert code == 0 and err == ""
+    clf = load(model)
+    assert clf.get_params()["pooling"] == "multirocket" and clf.get_params()["diff"] is True
+    names = clf.feature_names_
+    assert any("/diff/" in n for n in names) and any(n.endswith(("/mpv", "/mipv")) for n in names)
+    code, out, _ = run(capsys, "predict", model, "aeon:BasicMotions:test")
+    assert code == 0 and [r[1] for r in list(csv.reader(io.StringIO(out)))[1:]] == clf.predict(bm[2]).tolist()
+
+
 def test_predict_chunked_progress_matches(capsys, tmp_path, bm, bm_model_file, monkeypatch):
     _, _, Xt, _ = bm
     np.savez(tmp_path / "t.npz", X=Xt)

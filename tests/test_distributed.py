@@ -182,12 +182,14 @@ def test_scan_k_larger_than_candidates_and_variant(client, distinct):
     X, y = make_data(n_channels=3)
     slots = check_variant("L2")
     k = 5000  # more than the usable candidates (3 x 2016 minus the constant channel's)
+    assert len(DIL) * 84 * len(slots) == 2016
     coll, mean, inv_sd, ref = serial_scan(X, y, k=k, slots=slots, distinct=distinct)
     got = lwd.scan_channels_dask(
         coll, y, 3, mean, inv_sd, DIL, slots, k, n_shards=2, client=client, distinct=distinct
     )
     assert_same(got, ref)
-    assert len(got[0]) <= got[2] <= 2 * 6 * 84 * 4  # the constant channel has no usable candidate
+    # the constant channel has no usable candidate
+    assert len(got[0]) <= got[2] <= 2 * len(DIL) * 84 * len(slots)
     if not distinct:
         assert len(got[0]) == got[2]  # every usable one is kept
 
@@ -220,12 +222,14 @@ def test_fit_identical_to_serial(client, n_channels):
     np.testing.assert_array_equal(dask.decision_function(Xt), serial.decision_function(Xt))
 
 
-@pytest.mark.parametrize("variant", ["L1L2+MR", "MR"])
-def test_families_fit_identical_to_serial(client, variant):
+@pytest.mark.parametrize("variant, options", [("L1L2+MR", {}), ("MR", {}),
+                                              ("L1L2", dict(pooling="multirocket", diff=True))])
+def test_families_fit_identical_to_serial(client, variant, options):
     """The paper family's candidates are scored on the cluster by channel shards, the MiniRocket
-    family's computed there by convolution shards: the model is the serial one, bit for bit."""
+    family's computed there by convolution shards: the model is the serial one, bit for bit (also
+    with MultiRocket's operators and the first-difference series in the paper's family)."""
     X, y = make_data(n_channels=6)
-    params = dict(variant=variant, n_features=20, rocket_budget=300, random_state=0)
+    params = dict(variant=variant, n_features=20, rocket_budget=300, random_state=0, **options)
     serial = LightWaveSClassifier(**params).fit(X, y)
     with client.as_current():
         dask = LightWaveSClassifier(backend="dask", **params).fit(X, y)

@@ -41,6 +41,7 @@ VARIANTS = {
     "L1": dict(variant="L1"),
     "L2": dict(variant="L2"),
     "L1L2": dict(variant="L1L2"),
+    "L1L2-multirocket-diff": dict(variant="L1L2", pooling="multirocket", diff=True),
     "MR-ppv": dict(variant="MR", rocket_budget=2000),
     "MR-multirocket-diff": dict(variant="MR", pooling="multirocket", diff=True, rocket_budget=2000),
     "L1L2+MR-multirocket-diff": dict(variant="L1L2+MR", pooling="multirocket", diff=True, rocket_budget=2000),
@@ -145,9 +146,17 @@ def test_c_predictions_equal_python(dataset, key, tmp_path):
     check_parity(clf, Xt, tmp_path)
 
 
-def test_sanitizers_on_every_code_path(tmp_path):
-    clf, Xt = fitted("JapaneseVowels", "L1L2+MR-multirocket-diff")
-    assert {int(p) for p in clf.transformer_.rocket_.pool} == {0, 1, 2, 3}
+@pytest.mark.parametrize("dataset, key", [("JapaneseVowels", "L1L2+MR-multirocket-diff"),
+                                          ("BasicMotions", "L1L2-multirocket-diff")])
+def test_sanitizers_on_every_code_path(dataset, key, tmp_path):
+    clf, Xt = fitted(dataset, key)
+    t = clf.transformer_
+    if t.rocket_.n_features:
+        assert {int(p) for p in t.rocket_.pool} == {0, 1, 2, 3}
+    else:  # the paper family's first differences and MultiRocket operators, at both levels
+        names = t.feature_names_
+        assert any("/diff/" in n for n in names) and any(n.endswith(("/mpv", "/mipv")) for n in names)
+        assert {1, 2} <= set(t.features_[:, 3].tolist())
     check_parity(clf, Xt, tmp_path, float32_too=False, flags=SANITIZE)
 
 

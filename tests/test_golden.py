@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
+from lightwaves import _numpy_kernels
 from lightwaves._kernels import kernel_weights, transform_triples
-from lightwaves._plan import block_ids, dilations_for, plan_for_ids
+from lightwaves._plan import VARIANT_SLOTS, block_ids, dilations_for, plan_for_ids
 from lightwaves._validation import check_collection
 
 from .conftest import GOLDEN
@@ -24,15 +25,20 @@ def test_kernel_order_matches_golden(golden):
 
 @pytest.mark.parametrize("n", [1, 8, 9, 10, 29, 51, 100, 101])
 @pytest.mark.parametrize("n_jobs", [1, 2])
-def test_features_match_golden(golden, n, n_jobs):
+@pytest.mark.parametrize("engine", ["numba", "numpy"])
+def test_features_match_golden(golden, n, n_jobs, engine):
     X = golden[f"X_{n}"]
     expected = golden[f"F_{n}"]  # (case, channel, kernel, dilation, feature)
     dil = dilations_for(32)
-    ids = block_ids(np.arange(X.shape[1]), len(dil), np.arange(8))
+    # the paper's eight features: slots 0-3 (L1 ppv, max, lspv, min) and 6-9 (the same of L2)
+    slots = VARIANT_SLOTS["L1L2"]
+    np.testing.assert_array_equal(slots, [0, 1, 2, 3, 6, 7, 8, 9])
+    ids = block_ids(np.arange(X.shape[1]), len(dil), slots)
     coll = check_collection(X)
     C = X.shape[1]
-    got = transform_triples(coll, np.zeros(C), np.ones(C), plan_for_ids(ids, dil), n_jobs=n_jobs)
-    # our id order is (channel, dilation, kernel, feature)
+    run = transform_triples if engine == "numba" else _numpy_kernels.transform_triples
+    got = run(coll, np.zeros(C), np.ones(C), plan_for_ids(ids, dil), n_jobs=n_jobs)
+    # our id order is (channel, representation (raw only here), dilation, kernel, feature)
     got = got.reshape(X.shape[0], C, len(dil), 84, 8).transpose(0, 1, 3, 2, 4)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-4)
     # PPV and longest-run fractions are exact counts

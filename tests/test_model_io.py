@@ -470,3 +470,64 @@ def test_save_replaces_and_keeps_mode(bm_model, tmp_path):
     assert (os.stat(target).st_mode & 0o777) == 0o640
     load(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.lwz"]
+
+
+# ------------------------------------------------------------------ feature-id layouts
+def _stored_ids(path):
+    with zipfile.ZipFile(path) as zf, zf.open("arrays/feature_ids.npy") as f:
+        return np.load(f, allow_pickle=False)
+
+
+def test_paper_features_are_stored_in_the_first_layout(bm_model, bm_model_file):
+    """A model of the paper's features is written as older lightwaves wrote it (format version 1, ids
+    ``((channel * n_dil + dil) * 84 + kernel) * 8 + 4 * level + feature``) and read back in the current
+    layout, so files move both ways between versions."""
+    from lightwaves._plan import decode, from_layout1, to_layout1
+
+    ids = bm_model.transformer_.feature_ids_
+    stored = _stored_ids(bm_model_file)
+    assert read_manifest(bm_model_file)["format_version"] == 1
+    n_dil = len(bm_model.transformer_.dilations_)
+    channel, _, dil, kernel, slot = decode(ids, n_dil)
+    expected = ((channel * n_dil + dil) * 84 + kernel) * 8 + 4 * (slot // 6) + slot % 6
+    np.testing.assert_array_equal(stored, expected)
+    assert not np.array_equal(stored, ids)
+    np.testing.assert_array_equal(to_layout1(ids, n_dil), stored)
+    np.testing.assert_array_equal(from_layout1(stored, n_dil), ids)
+    np.testing.assert_array_equal(load(bm_model_file).transformer_.feature_ids_, ids)
+
+
+def test_first_difference_and_multirocket_features_roundtrip(bm, tmp_path):
+    """Features the first layout has no id for are written in the current layout, as format version 3,
+    and load (classifier and predictor, both engines) with the same bits."""
+    from lightwaves.model_io import load_predictor
+
+    X, y, Xt, _ = bm
+    clf = fit_small(X, y, n_features=60, variant="L1L2", pooling="multirocket", diff=True)
+    names = clf.transformer_.feature_names_
+    assert any("/diff/" in n for n in names) and any(n.endswith(("/mpv", "/mipv")) for n in names)
+    path = tmp_path / "mp.lwz"
+    save(clf, path)
+    assert read_manifest(path)["format_version"] == 3 == FORMAT_VERSION
+    np.testing.assert_array_equal(_stored_ids(path), clf.transformer_.feature_ids_)
+    loaded = load(path)
+    np.testing.assert_array_equal(loaded.transformer_.feature_names_, names)
+    assert _same_bits(loaded.decision_function(Xt), clf.decision_function(Xt))
+    for engine in ("numba", "numpy"):
+        pred = load_predictor(path, engine=engine)
+        assert _same_bits(pred.decision_function(Xt), clf.decision_function(Xt))
+        assert _same_bits(pred.predict_proba(Xt), clf.predict_proba(Xt))
+
+
+def test_current_layout_ids_out_of_range_are_refused(bm, tmp_path):
+    from lightwaves._plan import n_ids
+
+    X, y, _, _ = bm
+    clf = fit_small(X, y, n_features=20, variant="L1", pooling="multirocket", diff=True)
+    save(clf, tmp_path / "m.lwz")
+    assert read_manifest(tmp_path / "m.lwz")["format_version"] == 3
+    ids = clf.transformer_.feature_ids_.copy()
+    ids[0] = n_ids(X.shape[1], len(clf.transformer_.dilations_))
+    rewrite_model(tmp_path / "m.lwz", tmp_path / "bad.lwz", replace={"arrays/feature_ids.npy": npy(ids)})
+    with pytest.raises(ModelFileError, match="feature ids out of range"):
+        load(tmp_path / "bad.lwz")

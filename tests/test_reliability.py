@@ -268,22 +268,26 @@ def test_max_dilation_no_larger_than_the_series_can_use():
 def test_large_dilations_cost_only_the_series_length():
     """Dilations beyond the series read only padding: the kernel clamps them (same bits, bounded memory)."""
     from lightwaves._kernels import transform_triples
-    from lightwaves._plan import block_ids, plan_for_ids
+    from lightwaves._plan import block_ids, paper_slots, plan_for_ids
     from lightwaves._validation import check_collection
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(1, 1, 13))
     coll = check_collection(x)
     dil = 2 ** np.arange(21, dtype=np.int64)
-    ids = block_ids(np.array([0]), len(dil), np.arange(8))
+    # every feature (six per level, two levels) of the series and of its first difference (length 12)
+    ids = block_ids(np.array([0]), len(dil), paper_slots("L1L2", "multirocket", diff=True))
     F = transform_triples(coll, np.zeros(1), np.ones(1), plan_for_ids(ids, dil))
-    F = F.reshape(len(dil), 84, 8)
-    for di in (3, 4, 10, 20):  # 8 < 13 <= 16: from dilation 16 on, only the centre tap reads data
-        for k in (0, 41, 83):
-            np.testing.assert_allclose(F[di, k], reference_features(x[0, 0], k, dil[di]), rtol=1e-10, atol=1e-300)
-    # ppv and run do not depend on the dilation once it exceeds the series
-    exact = F[:, :, [0, 2, 4, 6]]
-    assert np.array_equal(exact[4:], np.broadcast_to(exact[4], exact[4:].shape))
+    F = F.reshape(2, len(dil), 84, 12)  # representation, dilation, kernel, slot
+    for rep in (0, 1):
+        for di in (3, 4, 10, 20):  # 8 < 12, 13 <= 16: from dilation 16 on, only the centre tap reads data
+            for k in (0, 41, 83):
+                np.testing.assert_allclose(
+                    F[rep, di, k], reference_features(x[0, 0], k, dil[di], diff=bool(rep)), rtol=1e-10, atol=1e-300
+                )
+    # ppv, run and mean index of positive values do not depend on the dilation once it exceeds the series
+    exact = F[:, :, :, [0, 2, 5, 6, 8, 11]]
+    assert np.array_equal(exact[:, 4:], np.broadcast_to(exact[:, 4:5], exact[:, 4:].shape))
 
 
 def test_model_file_with_huge_max_dilation_is_refused(tmp_path, small_model):

@@ -5,7 +5,7 @@ import pytest
 from sklearn.feature_selection import f_classif
 
 from lightwaves import selection
-from lightwaves._plan import dilations_for, VARIANT_SLOTS
+from lightwaves._plan import decode, dilations_for, VARIANT_SLOTS
 from lightwaves._validation import check_collection
 from lightwaves.selection import anova_f, merge_top, mrmr, scan_channels
 
@@ -92,7 +92,8 @@ def test_scan_does_not_depend_on_blocks_or_shards(monkeypatch):
     np.testing.assert_array_equal(ids, big[0])
     np.testing.assert_array_equal(scores, big[1])
     # the informative channel leads the ranking
-    assert ids[0] // (6 * 84 * 8) == 2
+    assert ids[0] // (2 * 6 * 84 * 12) == 2  # (channel, representation, dilation, kernel, slot)
+    assert decode(ids[:1], 6)[0][0] == 2
 
 
 def test_scan_memory_is_bounded_by_the_block(monkeypatch):
@@ -103,7 +104,7 @@ def test_scan_memory_is_bounded_by_the_block(monkeypatch):
     X = rng.normal(size=(30, 40, 50))
     y = np.repeat([0, 1, 2], 10)
     coll = check_collection(X)
-    per_channel = 30 * 6 * 84 * 8 * 8  # bytes of one channel's candidates
+    per_channel = 30 * 6 * 84 * len(VARIANT_SLOTS["L1L2"]) * 8  # bytes of one channel's candidates
     tracemalloc.start()
     _scan(coll, y, 100, 2 * per_channel, monkeypatch)
     _, peak = tracemalloc.get_traced_memory()

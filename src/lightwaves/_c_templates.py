@@ -103,8 +103,10 @@ static const lw_table lw_coef[LW_N_OUT][LW_N_FEATURES] = {@COEF@};
 static const double lw_intercept[LW_N_OUT] = {@INTERCEPT@};
 
 #if LW_N_TRIPLES > 0
-/* paper family: (channel, dilation, kernel) triples sorted by channel then dilation; the features of
-   triple j are lw_tf_col/lw_tf_slot[lw_tri_fstart[j] .. lw_tri_fstart[j + 1]) */
+/* paper family: (channel, dilation, kernel) triples sorted by channel, series (lw_tri_diff: 1 for the
+   first difference of the standardised channel), then dilation; the features of triple j are
+   lw_tf_col/lw_tf_slot[lw_tri_fstart[j] .. lw_tri_fstart[j + 1]), slots 0-5 level 1 (ppv, max, lspv,
+   min, mpv, mipv) and 6-11 level 2 */
 #define LW_N_DIL @N_DIL@
 static const int lw_dil[LW_N_DIL] = {@DIL@};
 static const double lw_dil_scale[LW_N_DIL] = {@DIL_SCALE@};   /* 1 / d^1.5 */
@@ -112,9 +114,11 @@ static const double lw_dil_scale[LW_N_DIL] = {@DIL_SCALE@};   /* 1 / d^1.5 */
 static const double lw_dil_scale2[LW_N_DIL] = {@DIL_SCALE2@};  /* its square */
 #endif
 static const unsigned short lw_tri_sel[LW_N_TRIPLES] = {@TRI_SEL@};
+static const unsigned char lw_tri_diff[LW_N_TRIPLES] = {@TRI_DIFF@};
 static const unsigned char lw_tri_dil[LW_N_TRIPLES] = {@TRI_DIL@};
 static const unsigned char lw_tri_kernel[LW_N_TRIPLES] = {@TRI_KERNEL@};
-static const unsigned char lw_tri_needs[LW_N_TRIPLES] = {@TRI_NEEDS@};  /* 1: L1 run, 2: level 2, 4: L2 run, 8: L1 ppv/max/min */
+static const unsigned char lw_tri_needs[LW_N_TRIPLES] = {@TRI_NEEDS@};  /* 1: L1 run, 2: level 2, 4: L2 run, 8: L1 ppv/max/min,
+                                                                           16: L1 mpv/mipv, 32: L2 mpv/mipv */
 static const unsigned short lw_tri_fstart[LW_N_TRIPLES + 1] = {@TRI_FSTART@};
 static const unsigned short lw_tf_col[@N_PAPER@] = {@TF_COL@};
 static const unsigned char lw_tf_slot[@N_PAPER@] = {@TF_SLOT@};
@@ -332,6 +336,22 @@ static int lw_count_above(const lw_real *restrict z, int lo, int hi, double b)
 #endif
 
 #if LW_N_TRIPLES > 0
+/* mean of the positive z * scale (0 if none) and mean index of the positive z / m (-1 if none) of
+   z[0..m) into out[0..2): sums in order t = 0, 1, ... (as _kernels._positive_means) */
+static void lw_means(const lw_real *restrict z, int m, double scale, double *out)
+{
+    int t, cnt = 0;
+    double s = 0.0, si = 0.0;
+    for (t = 0; t < m; ++t)
+        if (z[t] > 0.0) {
+            ++cnt;
+            s += z[t];
+            si += t;
+        }
+    out[0] = cnt ? s / (double)cnt * scale : 0.0;
+    out[1] = cnt ? si / (double)cnt / (double)m : -1.0;
+}
+
 /* ppv, max|z| * scale, longest positive run / m (0 unless with_run), min|z| * scale into out[0..4) */
 static void lw_four(int pos, lw_real mx, lw_real mn, int run, int m, double scale, double *out)
 {
@@ -465,41 +485,58 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
     (void)off;
 #if LW_N_TRIPLES > 0
     {
-        const int m = (n + 1) / 2;
-        lw_real *u = z + n, *up = u + m, *acc2 = up + 3 * m, *z2 = acc2 + m;
-        int prev_s = -1, prev_d = -1;
-        double v[8];
+        const int mmax = (n + 1) / 2;
+        lw_real *u = z + n, *up = u + mmax, *acc2 = up + 3 * mmax, *z2 = acc2 + mmax;
+        int prev_s = -1, prev_r = -1, prev_d = -1, nr = n;
+        double v[12];
         (void)u;
         (void)up;
         (void)acc2;
         (void)z2;
         for (j = 0; j < LW_N_TRIPLES; ++j) {
-            const int di = lw_tri_dil[j], d_true = lw_dil[di], d = d_true < n ? d_true : n;
+            const int di = lw_tri_dil[j], d_true = lw_dil[di], need = lw_tri_needs[j];
             const unsigned char *kp = lw_kpos[lw_tri_kernel[j]];
-            const int need = lw_tri_needs[j], c = lw_taps(kp, n, d, off);
-            int pos, run = 0;
+            int pos, run = 0, d, m, c;
             lw_real mx, mn;
-            if (lw_tri_sel[j] != prev_s) {
+            if (lw_tri_sel[j] != prev_s || lw_tri_diff[j] != prev_r) {
                 lw_standardise(x, n, lw_tri_sel[j], xs, 0);
+                nr = n;
+                if (lw_tri_diff[j]) {  /* the first difference, in place (as Python) */
+                    for (t = 0; t < n - 1; ++t)
+                        xs[t] = xs[t + 1] - xs[t];
+                    nr = n - 1;
+                }
                 prev_s = lw_tri_sel[j];
+                prev_r = lw_tri_diff[j];
                 prev_d = -1;
             }
+            if (nr == 0) {  /* the difference of a single time point: an empty series */
+                for (k = 0; k < 12; ++k)
+                    v[k] = k % 6 == 5 ? -1.0 : 0.0;
+                goto gather;
+            }
+            d = d_true < nr ? d_true : nr;
+            m = (nr + 1) / 2;
+            (void)m;  /* used by level 2 only */
+            c = lw_taps(kp, nr, d, off);
             if (d != prev_d) {
-                px = lw_pad(xs, n, 4 * d < n ? 4 * d : n, xp);
-                lw_nine_tap(px, n, d, acc);
+                px = lw_pad(xs, nr, 4 * d < nr ? 4 * d : nr, xp);
+                lw_nine_tap(px, nr, d, acc);
                 prev_d = d;
             }
-            if (LW_HAS_L2 && !(need & 9))  /* level 2 only: see below */
+            if (LW_HAS_L2 && !(need & 25))  /* level 2 only: see below */
                 goto level2;
-            lw_convolve(px, n, off, c, acc, z);
+            lw_convolve(px, nr, off, c, acc, z);
             if (need & 8) {  /* a level-1 feature other than the run is used */
-                lw_extremes(z, n, &pos, &mx, &mn);
+                lw_extremes(z, nr, &pos, &mx, &mn);
                 if (need & 1)
-                    run = lw_longest_above(z, n, 0.0);
-                lw_four(pos, mx, mn, run, n, lw_dil_scale[di], v);
+                    run = lw_longest_above(z, nr, 0.0);
+                lw_four(pos, mx, mn, run, nr, lw_dil_scale[di], v);
             } else if (need & 1) {
-                v[2] = (double)lw_longest_above(z, n, 0.0) / (double)n;
+                v[2] = (double)lw_longest_above(z, nr, 0.0) / (double)nr;
             }
+            if (need & 16)
+                lw_means(z, nr, lw_dil_scale[di], v + 4);
         level2:
 #if LW_HAS_L2
             if (need & 2) {
@@ -508,19 +545,22 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
                 int c2;
                 for (t = 0; t < pad2; ++t)
                     up[t] = pu[m + t] = 0.0;
-                if (need & 9) {
+                if (need & 25) {
                     for (t = 0; t < m; ++t)
                         pu[t] = fabs(z[2 * t]);
                 } else {
-                    lw_convolve_even_abs(px, n, off, c, acc, pu);
+                    lw_convolve_even_abs(px, nr, off, c, acc, pu);
                 }
                 lw_nine_tap(pu, m, d2, acc2);
                 c2 = lw_taps(kp, m, d2, off);
                 lw_convolve(pu, m, off, c2, acc2, z2);
                 lw_extremes(z2, m, &pos, &mx, &mn);
-                lw_four(pos, mx, mn, need & 4 ? lw_longest_above(z2, m, 0.0) : 0, m, lw_dil_scale2[di], v + 4);
+                lw_four(pos, mx, mn, need & 4 ? lw_longest_above(z2, m, 0.0) : 0, m, lw_dil_scale2[di], v + 6);
+                if (need & 32)
+                    lw_means(z2, m, lw_dil_scale2[di], v + 10);
             }
 #endif
+        gather:
             for (q = lw_tri_fstart[j]; q < lw_tri_fstart[j + 1]; ++q)
                 F[lw_tf_col[q]] = v[lw_tf_slot[q]];
         }

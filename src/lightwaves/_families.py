@@ -41,20 +41,21 @@ FAMILY_DEFAULTS = {"selection": "auto", "pooling": "ppv", "diff": False, "rocket
 
 def check_family_params(params: dict) -> np.ndarray:
     """Check ``variant`` and the family parameters of an estimator's ``params``; return the paper
-    family's feature slots (none for ``"MR"``)."""
+    family's extended feature slots (see :func:`lightwaves._plan.paper_slots`; none for ``"MR"``)."""
     import numbers
 
-    from ._plan import check_variant
+    from ._plan import paper_slots
     from ._rocket_family import check_pooling
 
     paper, _ = parse_variant(params.get("variant"))
-    slots = check_variant(paper) if paper is not None else np.empty(0, dtype=np.int64)
     selection = params.get("selection", "auto")
     if not isinstance(selection, str) or selection not in SELECTIONS:
         raise ValueError(f"selection must be one of {SELECTIONS}, got {selection!r}")
     check_pooling(params.get("pooling", "ppv"))
     if not isinstance(params.get("diff", False), (bool, np.bool_)):
         raise ValueError(f"diff must be True or False, got {params.get('diff')!r}")
+    slots = (paper_slots(paper, params.get("pooling", "ppv"), bool(params.get("diff", False)))
+             if paper is not None else np.empty(0, dtype=np.int64))
     budget = params.get("rocket_budget", 10_000)
     if isinstance(budget, bool) or not isinstance(budget, numbers.Integral) or not 84 <= budget <= 10**6:
         raise ValueError(f"rocket_budget must be an integer from 84 to 10**6, got {budget!r}")
@@ -100,10 +101,12 @@ def describe_features(feature_ids, dilations, rocket):
 
 
 def feature_kind(row) -> str:
-    """The feature name of a table row: ppv, max, lspv, min (paper) or ppv, mpv, mipv, lspv (level 0)."""
-    from ._kernel_spec import POOLS
+    """The feature name of a table row: ppv, max, lspv, min, mpv, mipv (paper's family, levels 1 and 2)
+    or ppv, mpv, mipv, lspv (level 0)."""
+    from ._kernel_spec import FEATURE_CODES, LEVEL_FEATURES, POOLS
 
-    return POOLS[int(row[4]) - 4] if int(row[3]) == 0 else ["ppv", "max", "lspv", "min"][int(row[4])]
+    code = int(row[4])
+    return POOLS[code - 4] if int(row[3]) == 0 else LEVEL_FEATURES[FEATURE_CODES.index(code)]
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,23 @@ import numpy as np
 #: Positions of the three weight-2 taps of the 84 kernels, in ``itertools.combinations`` order.
 KERNEL_POSITIONS = np.array(list(itertools.combinations(range(9), 3)), dtype=np.int64)
 N_KERNELS = KERNEL_POSITIONS.shape[0]
-#: Features of one level, in output order.
-LEVEL_FEATURES = ("ppv", "max", "lspv", "min")
+#: Features of one level of the paper's family, in slot order: the paper's four, then MultiRocket's
+#: mean of positive values and mean of indices of positive values (``pooling="multirocket"``).
+LEVEL_FEATURES = ("ppv", "max", "lspv", "min", "mpv", "mipv")
+#: The paper's four features of a level.
+PAPER_FEATURES = 4
 FEATURES_PER_TRIPLE = 2 * len(LEVEL_FEATURES)
+#: Series representations of the paper's family: the standardised channel, and its first difference.
+REPRESENTATIONS = ("raw", "diff")
 #: Bit flags of what a triple needs beyond level-1 ppv/max/min.
 NEED_L1_RUN = 1
 NEED_L2 = 2
 NEED_L2_RUN = 4
+NEED_L1_MEANS = 16
+NEED_L2_MEANS = 32
+#: ``features_`` table code of each paper-family feature (MultiRocket's operators share the
+#: MiniRocket family's codes ``4 + operator``: 5 mpv, 6 mipv).
+FEATURE_CODES = (0, 1, 2, 3, 5, 6)
 #: Pooling operators of the MiniRocket family, in id order (see :mod:`lightwaves._rocket_kernels`).
 POOLS = ("ppv", "mpv", "mipv", "lspv")
 #: A series whose values reach this bound could overflow in a convolution (the kernels' absolute weights

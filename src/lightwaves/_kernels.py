@@ -1,15 +1,16 @@
 """Numba kernels of the LightWaveS transform.
 
 Everything that touches time points lives here. The transform is organised around *triples*
-``(channel, dilation, kernel)``: one triple yields the four level-1 features and, optionally, the four
-level-2 features of one channel convolved with one MiniRocket kernel at one dilation. The training
+``(channel, dilation, kernel)`` (of the standardised channel or of its first difference): one triple
+yields the level-1 features and, optionally, the level-2 features of one series convolved with one
+MiniRocket kernel at one dilation (see :mod:`lightwaves._plan` for the twelve slots). The training
 transform (all triples of a block of channels) and the inference transform (only the selected triples)
 run the very same per-case function, so a feature has bit-for-bit the same value in both.
 
 Convolution, as in Dempster's MiniRocket: a kernel has weight 2 at three of nine taps and -1 elsewhere, so
 ``z = 3 * (x_a + x_b + x_c) - sum_j x_j`` where the nine-tap sum is shared by all 84 kernels of a
 dilation. The output is not divided by ``d**1.5`` inside the loops: PPV and the longest positive run do
-not depend on a positive scale, and max/min |z| are rescaled once at the end (level 2 by ``d**-3``
+not depend on a positive scale, and max/min |z| and the mean of positive values are rescaled once at the end (level 2 by ``d**-3``
 because its input is already scaled once).
 """
 
@@ -26,11 +27,16 @@ from ._kernel_spec import (  # noqa: F401 - re-exported: the kernels' public con
     KERNEL_POSITIONS,
     LEVEL_FEATURES,
     N_KERNELS,
+    NEED_L1_MEANS,
     NEED_L1_RUN,
     NEED_L2,
+    NEED_L2_MEANS,
     NEED_L2_RUN,
     kernel_weights,
 )
+
+#: Offset of the level-2 features in a triple's row of features.
+_L2 = len(LEVEL_FEATURES)
 
 # Serialises every call of a ``parallel=True`` function: numba's default (workqueue) threading layer
 # must not be entered from several Python threads at once.
@@ -168,10 +174,14 @@ def _longest_positive_run(z, m):
 
 @njit(cache=True)
 def _four_features(z, m, scale, out, o, with_run):
-    """PPV, max|z|, longest positive run / m, min|z| of ``z[:m]``, written to ``out[o:o+4]``.
+    """PPV, max|z|, longest positive run / m, min|z| of ``z[:m]``, written to ``out[o:o+4]`` (all 0 for
+    an empty output).
 
     The run (the one feature that cannot be vectorised) is skipped unless ``with_run``.
     """
+    if m == 0:
+        out[o : o + 4] = 0.0
+        return
     pos, mx, mn = _abs_extremes(z, m)
     out[o] = pos / m
     out[o + 1] = mx * scale
@@ -180,17 +190,35 @@ def _four_features(z, m, scale, out, o, with_run):
 
 
 @njit(cache=True)
-def _case_triples(data, start, n, mean, inv_sd, tc, td, tk, tneed, positions, buf):
-    """All triple features of one case, into ``buf`` of shape (n_triples, 8).
+def _positive_means(z, m, scale, out, o):
+    """MultiRocket's mean of positive values (times ``scale``; 0 if none) and mean index of positive
+    values / m (-1 if none) of ``z[:m]``, written to ``out[o:o+2]``. Sums run in order t = 0, 1, ..."""
+    cnt = 0
+    s = 0.0
+    si = 0.0
+    for t in range(m):
+        v = z[t]
+        if v > 0.0:
+            cnt += 1
+            s += v
+            si += t
+    out[o] = s / cnt * scale if cnt else 0.0
+    out[o + 1] = si / cnt / m if cnt else -1.0
 
-    ``data[start + c*n : start + (c+1)*n]`` is channel ``c`` of the case. ``tneed`` flags what each
-    triple needs: ``NEED_L1_RUN`` (level-1 longest run), ``NEED_L2`` (level 2), ``NEED_L2_RUN``. Triples must be sorted by
-    (channel, dilation) so the padded series and the nine-tap sum are built once per pair.
+
+@njit(cache=True)
+def _case_triples(data, start, n, mean, inv_sd, tc, tr, td, tk, tneed, positions, buf):
+    """All triple features of one case, into ``buf`` of shape (n_triples, 12).
+
+    ``data[start + c*n : start + (c+1)*n]`` is channel ``c`` of the case; ``tr`` is 1 where a triple
+    reads the first difference of its standardised channel (n - 1 values). ``tneed`` flags what each
+    triple needs: ``NEED_L1_RUN`` (level-1 longest run), ``NEED_L2`` (level 2), ``NEED_L2_RUN``,
+    ``NEED_L1_MEANS`` / ``NEED_L2_MEANS`` (mpv and mipv). Triples must be sorted by (channel,
+    representation, dilation) so the padded series and the nine-tap sum are built once per group.
     """
     n_triples = tc.shape[0]
     if n_triples == 0:
         return
-    m = (n + 1) // 2
     # A tap more than n - 1 samples from the centre reads only padding, so a dilation d >= n gives the
     # same z as dilation n (bit for bit: the same values are summed in the same order). Clamping the
     # dilation used for indexing keeps memory and time bounded by the series length for any dilation.
@@ -198,38 +226,54 @@ def _case_triples(data, start, n, mean, inv_sd, tc, td, tk, tneed, positions, bu
     for j in range(n_triples):
         if td[j] > maxd:
             maxd = td[j]
-    maxd = min(maxd, n)
+    maxd = min(maxd, max(n, 1))
+    m_max = (n + 1) // 2
+    xs = np.empty(max(n, 1))
     xp = np.zeros(n + 8 * maxd)
-    up = np.zeros(m + 8 * min(maxd, m))
-    acc = np.empty(n)
-    z1 = np.empty(n)
-    acc2 = np.empty(m)
-    z2 = np.empty(m)
+    up = np.zeros(m_max + 8 * min(maxd, max(m_max, 1)))
+    acc = np.empty(max(n, 1))
+    z1 = np.empty(max(n, 1))
+    acc2 = np.empty(max(m_max, 1))
+    z2 = np.empty(max(m_max, 1))
     prev_c = -1
+    prev_r = -1
     prev_d = -1
+    nr = n
     for j in range(n_triples):
         c = tc[j]
+        r = tr[j]
         d_true = td[j]
-        d = min(d_true, n)
-        if c != prev_c or d != prev_d:
-            pad = 4 * d
-            xp[: n + 8 * d] = 0.0
+        if c != prev_c or r != prev_r:
             src = data[start + c * n : start + (c + 1) * n]
-            dst = xp[pad : pad + n]
             mu = mean[c]
             isd = inv_sd[c]
             for t in range(n):
-                dst[t] = (src[t] - mu) * isd
-            _nine_tap_sum(xp, n, d, acc)
+                xs[t] = (src[t] - mu) * isd
+            nr = n
+            if r:
+                for t in range(n - 1):
+                    xs[t] = xs[t + 1] - xs[t]
+                nr = max(n - 1, 0)
+            prev_d = -1
+        d = min(d_true, max(nr, 1))
+        if c != prev_c or r != prev_r or d != prev_d:
+            pad = 4 * d
+            xp[: nr + 8 * d] = 0.0
+            xp[pad : pad + nr] = xs[:nr]
+            _nine_tap_sum(xp, nr, d, acc)
             prev_c = c
+            prev_r = r
             prev_d = d
+        m = (nr + 1) // 2
         scale = 1.0 / (d_true * np.sqrt(d_true))
         pos = positions[tk[j]]
-        _convolve(xp, n, d, pos, acc, z1)
+        _convolve(xp, nr, d, pos, acc, z1)
         need = tneed[j]
-        _four_features(z1, n, scale, buf[j], 0, need & NEED_L1_RUN)
+        _four_features(z1, nr, scale, buf[j], 0, need & NEED_L1_RUN)
+        if need & NEED_L1_MEANS:
+            _positive_means(z1, nr, scale, buf[j], 4)
         if need & NEED_L2:
-            d2 = min(d, m)
+            d2 = min(d, max(m, 1))
             pad = 4 * d2
             up[: m + 8 * d2] = 0.0
             dst = up[pad : pad + m]
@@ -237,27 +281,29 @@ def _case_triples(data, start, n, mean, inv_sd, tc, td, tk, tneed, positions, bu
                 dst[s2] = abs(z1[2 * s2])
             _nine_tap_sum(up, m, d2, acc2)
             _convolve(up, m, d2, pos, acc2, z2)
-            _four_features(z2, m, scale * scale, buf[j], 4, need & NEED_L2_RUN)
+            _four_features(z2, m, scale * scale, buf[j], _L2, need & NEED_L2_RUN)
+            if need & NEED_L2_MEANS:
+                _positive_means(z2, m, scale * scale, buf[j], _L2 + 4)
 
 
 @njit(cache=True)
-def _one_case(data, offsets, lengths, i, mean, inv_sd, tc, td, tk, tneed, positions, gt, gf, out):
-    buf = np.zeros((tc.shape[0], 8))
-    _case_triples(data, offsets[i], lengths[i], mean, inv_sd, tc, td, tk, tneed, positions, buf)
+def _one_case(data, offsets, lengths, i, mean, inv_sd, tc, tr, td, tk, tneed, positions, gt, gf, out):
+    buf = np.zeros((tc.shape[0], FEATURES_PER_TRIPLE))
+    _case_triples(data, offsets[i], lengths[i], mean, inv_sd, tc, tr, td, tk, tneed, positions, buf)
     for q in range(gt.shape[0]):
         out[i, q] = buf[gt[q], gf[q]]
 
 
 @njit(cache=True)
-def _transform_serial(data, offsets, lengths, mean, inv_sd, tc, td, tk, tneed, positions, gt, gf, out):
+def _transform_serial(data, offsets, lengths, mean, inv_sd, tc, tr, td, tk, tneed, positions, gt, gf, out):
     for i in range(offsets.shape[0]):
-        _one_case(data, offsets, lengths, i, mean, inv_sd, tc, td, tk, tneed, positions, gt, gf, out)
+        _one_case(data, offsets, lengths, i, mean, inv_sd, tc, tr, td, tk, tneed, positions, gt, gf, out)
 
 
 @njit(cache=True, parallel=True)
-def _transform_parallel(data, offsets, lengths, mean, inv_sd, tc, td, tk, tneed, positions, gt, gf, out):
+def _transform_parallel(data, offsets, lengths, mean, inv_sd, tc, tr, td, tk, tneed, positions, gt, gf, out):
     for i in prange(offsets.shape[0]):
-        _one_case(data, offsets, lengths, i, mean, inv_sd, tc, td, tk, tneed, positions, gt, gf, out)
+        _one_case(data, offsets, lengths, i, mean, inv_sd, tc, tr, td, tk, tneed, positions, gt, gf, out)
 
 
 @njit(cache=True)
@@ -341,7 +387,7 @@ def transform_triples(coll, mean, inv_sd, plan, n_jobs=1, out=None):
     if out is None:
         out = np.empty((n, plan.gather_triple.shape[0]))
     args = (
-        coll.data, coll.offsets, coll.lengths, mean, inv_sd, plan.channel, plan.dilation,
+        coll.data, coll.offsets, coll.lengths, mean, inv_sd, plan.channel, plan.diff, plan.dilation,
         plan.kernel, plan.needs, KERNEL_POSITIONS, plan.gather_triple, plan.gather_feature, out,
     )
     return run_over_cases(_transform_serial, _transform_parallel, args, n, n_jobs)

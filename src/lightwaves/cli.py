@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--out", "-o", required=True, metavar="MODEL", help="model file to write (.lwz)")
     f.add_argument("--variant", choices=["MR", "L1L2", "L1", "L2", "L1L2+MR"], default="MR",
                    help="the MiniRocket family (MR), or the paper's scattering levels (default MR)")
+    f.add_argument("--pooling", choices=["ppv", "multirocket"], default="ppv",
+                   help="multirocket: add MultiRocket's pooling operators (mpv, mipv; lspv for MR) to each "
+                        "family's candidates (default ppv: each family's own)")
+    f.add_argument("--diff", action="store_true",
+                   help="also draw candidates from the first-difference series, as MultiRocket")
     f.add_argument("--n-features", type=int, default=500, metavar="K", help="features kept (default 500)")
     f.add_argument("--n-candidates", type=int, default=None, metavar="M",
                    help="candidates kept by ANOVA before selection (default: 3*K for L1/L2/L1L2, every "
@@ -263,7 +268,8 @@ def cmd_fit(args):
     X, y, info = _read(args.train, labels=args.labels, require_labels=True)
     use_dask = args.workers is not None or args.scheduler is not None
     clf = LightWaveSClassifier(
-        variant=args.variant, n_features=args.n_features, n_candidates=args.n_candidates,
+        variant=args.variant, pooling=args.pooling, diff=args.diff, n_features=args.n_features,
+        n_candidates=args.n_candidates,
         max_cases=args.max_cases, max_dilation=args.max_dilation, random_state=args.seed,
         n_jobs=args.n_jobs, backend="dask" if use_dask else "serial", progress=not args.quiet,
     )

@@ -229,7 +229,7 @@ def c_sources(parts: dict, *, float64: bool, max_length: int) -> dict:
         _check_range("dilations", dil_values, 2**31 - 1)
         subs.update(
             N_DIL=str(len(dil_values)), DIL=_ints(dil_values), DIL_SCALE=_doubles(scale),
-            DIL_SCALE2=_doubles([s * s for s in scale.tolist()]), TRI_SEL=_ints(position[plan.channel]),
+            DIL_SCALE2=_doubles([s * s for s in scale.tolist()]), TRI_SEL=_ints(position[plan.channel]), TRI_DIFF=_ints(plan.diff),
             TRI_DIL=_ints(dil_index.ravel()), TRI_KERNEL=_ints(plan.kernel), TRI_NEEDS=_ints(plan.needs | np.where(l1_used, 8, 0)),
             TRI_FSTART=_ints(fstart), TF_COL=_ints(order), TF_SLOT=_ints(plan.gather_feature[order]),
         )

@@ -39,7 +39,10 @@ from ._io import atomic_open, check_input_file, npy_header, npy_nbytes
 from ._rocket_family import ARRAY_SPEC as ROCKET_ARRAY_SPEC
 
 FORMAT_NAME = "lightwaves-model"
-FORMAT_VERSION = 2  # 2: may hold MiniRocket-family arrays; models without them are still written as 1
+#: 2: may hold MiniRocket-family arrays; 3: paper-family feature ids in the current layout (see
+#: :mod:`lightwaves._plan`), for features the first layout has no id for (first differences, mpv,
+#: mipv). A model is written with the lowest version that holds it, so older lightwaves read it.
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 ARRAY_DIR = "arrays/"
 MAX_MANIFEST_BYTES = 16 * 2**20
@@ -244,12 +247,18 @@ def save(clf, path, metadata=None) -> None:
                              "appropriate arguments before saving it.")
     members = {}
     described = {}
+    from ._plan import to_layout1
+
     rocket = getattr(clf.transformer_, "rocket_", None)
     family = {f"rocket_{k}": v for k, v in rocket.to_arrays().items()} if rocket is not None and \
         rocket.n_features else {}
+    layout1 = to_layout1(clf.transformer_.feature_ids_, len(clf.transformer_.dilations_))
     for name, (attr, _kinds, _ndim) in (*_ARRAYS.items(), *((n, (None, None, None)) for n in family)):
         try:
-            value = family[name] if name in family else _getattr_path(clf, attr)
+            if name == "feature_ids" and layout1 is not None:
+                value = layout1
+            else:
+                value = family[name] if name in family else _getattr_path(clf, attr)
         except AttributeError:
             raise ValueError(f"the classifier has no attribute {attr}; is it fitted?") from None
         a = np.asarray(value)
@@ -276,7 +285,7 @@ def save(clf, path, metadata=None) -> None:
     meta["saved"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     manifest = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION if family else 1,
+        "format_version": 3 if layout1 is None else 2 if family else 1,
         "library_version": __version__,
         "estimator": "LightWaveSClassifier",
         "params": _params_entry(clf),
@@ -586,7 +595,7 @@ def _load_parts(path):
         _temperature(path, manifest)
     except (KeyError, TypeError) as e:
         raise _fail(path, f"the manifest is incomplete ({type(e).__name__}: {e})") from None
-    _check_consistency(path, arrays, classes, n_channels, params, dilations_for)
+    _check_consistency(path, arrays, classes, n_channels, params, dilations_for, manifest["format_version"])
     return manifest, arrays, classes, params
 
 
@@ -716,8 +725,10 @@ def load(path):
     return clf
 
 
-def _check_consistency(path, arrays, classes, n_channels, params, dilations_for):
+def _check_consistency(path, arrays, classes, n_channels, params, dilations_for, version):
     """Shapes and values that must agree for the model to make sense.
+
+    Feature ids of format versions 1 and 2 (the first layout) are converted to the current layout.
 
     The MiniRocket-family arrays (if any) are replaced by one ``RocketFeatures`` under ``"rocket"``.
     """
@@ -764,8 +775,12 @@ def _check_consistency(path, arrays, classes, n_channels, params, dilations_for)
     if not np.array_equal(arrays["dilations"], expected_dil):
         raise _fail(path, "dilations do not match max_dilation")
     ids = arrays["feature_ids"]
-    from ._kernel_spec import FEATURES_PER_TRIPLE, N_KERNELS
+    from ._kernel_spec import N_KERNELS
+    from ._plan import from_layout1, n_ids
 
-    n_total = n_channels * len(expected_dil) * N_KERNELS * FEATURES_PER_TRIPLE
+    layout1 = version < 3
+    n_total = n_channels * len(expected_dil) * N_KERNELS * 8 if layout1 else n_ids(n_channels, len(expected_dil))
     if n_paper and (ids.min() < 0 or ids.max() >= n_total or len(np.unique(ids)) != n_paper):
         raise _fail(path, "feature ids out of range or repeated")
+    if layout1:
+        arrays["feature_ids"] = from_layout1(ids, len(expected_dil))

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from ._deps import require
+from ._kernel_spec import FEATURE_CODES, LEVEL_FEATURES, POOLS
 
-LEVEL_FEATURES = ("ppv", "max", "lspv", "min")
 #: Files that :func:`write_report` writes into its directory.
 REPORT_FILES = ("index.html", "channel_importance.png", "dilations_levels.png", "confusion_matrix.png",
                 "accuracy_vs_latency.png")
@@ -84,9 +84,9 @@ def _plot_channels(clf, path):
 
 #: (level in ``features_``, legend, colour, names of the feature codes) of each family
 _FAMILIES = (
-    (1, "level 1", "tab:blue", {j: n for j, n in enumerate(LEVEL_FEATURES)}),
-    (2, "level 2", "tab:green", {j: n for j, n in enumerate(LEVEL_FEATURES)}),
-    (0, "MiniRocket family", "tab:purple", {4 + j: n for j, n in enumerate(("ppv", "mpv", "mipv", "lspv"))}),
+    (1, "level 1", "tab:blue", dict(zip(FEATURE_CODES, LEVEL_FEATURES))),
+    (2, "level 2", "tab:green", dict(zip(FEATURE_CODES, LEVEL_FEATURES))),
+    (0, "MiniRocket family", "tab:purple", {4 + j: n for j, n in enumerate(POOLS)}),
 )
 
 

@@ -79,9 +79,14 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         (:func:`lightwaves.selection.detach`), or at random (seeded; a baseline). ``"auto"``: mRMR for
         the paper's variants (which are then exactly the paper's), detachment with the MiniRocket family.
     pooling : {"ppv", "multirocket"}, default="ppv"
-        Pooling operators of the MiniRocket family: PPV only, or MultiRocket's PPV, MPV, MIPV, LSPV.
+        Pooling operators. ``"ppv"``: each family's own, the MiniRocket family's PPV and the paper's
+        four features. ``"multirocket"``: MultiRocket's PPV, MPV (mean of positive values), MIPV (mean
+        index of positive values) and LSPV (longest positive run) for the MiniRocket family; the paper
+        family adds MPV and MIPV (bias 0) to the four features of each of its levels.
     diff : bool, default=False
-        Add MiniRocket-family candidates on the first-difference series (as MultiRocket).
+        Also draw candidates from the first-difference series of each family (as MultiRocket): of the
+        channel combinations for the MiniRocket family, of each standardised channel for the paper's.
+        The paper's variants are exactly the paper's with ``pooling="ppv"`` and ``diff=False``.
     rocket_budget : int, default=10000
         (kernel, dilation, bias) triples of the MiniRocket family per series representation (as
         MiniRocket's ``num_features``); the family has ``rocket_budget`` x operators x (1 + diff)
@@ -104,9 +109,10 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         Ids of the selected features, in mRMR order (see :mod:`lightwaves._plan`).
     features_ : ndarray of shape (n_features_out_, 5)
         One row per selected feature: channel, kernel, dilation, level (1 or 2), feature
-        (0 ppv, 1 max, 2 lspv, 3 min).
+        (0 ppv, 1 max, 2 lspv, 3 min, 5 mpv, 6 mipv).
     feature_names_ : ndarray of str (dtype object)
-        Readable names, e.g. ``"ch3/k17/d8/L2/ppv"``; ``get_feature_names_out()`` returns the same.
+        Readable names, e.g. ``"ch3/k17/d8/L2/ppv"`` (``"ch3/diff/k17/d8/L1/mpv"`` on the first
+        difference); ``get_feature_names_out()`` returns the same.
     feature_scores_ : ndarray
         ANOVA F-scores of the selected features.
     selected_channels_ : ndarray of int
