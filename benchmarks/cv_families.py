@@ -77,6 +77,9 @@ CONFIGS = {
     "paper-mp": ("paper L1L2 + MultiRocket pooling", dict(variant="L1L2", pooling="multirocket")),
     "paper-diff": ("paper L1L2 + diff", dict(variant="L1L2", diff=True)),
     "paper-mp-diff": ("paper L1L2 + MP + diff", dict(variant="L1L2", pooling="multirocket", diff=True)),
+    "paper-sfd": ("paper L1L2, SFD", dict(variant="L1L2", selection="detach")),
+    "paper-mp-diff-sfd": ("paper L1L2 + MP + diff, SFD", dict(variant="L1L2", pooling="multirocket", diff=True,
+                                                             selection="detach")),
     "mr-750": ("MR, 750 features", dict(variant="MR", n_features=750)),
     "mr-1000": ("MR, 1,000 features", dict(variant="MR", n_features=1000)),
 }
