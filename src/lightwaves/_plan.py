@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._kernel_spec import (
+    FEATURE_CODES,
     FEATURES_PER_TRIPLE,
     LEVEL_FEATURES,
     N_KERNELS,
@@ -204,8 +205,6 @@ def feature_names(ids: np.ndarray, dilations: np.ndarray) -> list[str]:
 def feature_table(ids: np.ndarray, dilations: np.ndarray) -> np.ndarray:
     """``(n, 5)`` int array: channel, kernel, dilation, level (1 or 2), feature (0 ppv, 1 max, 2 lspv,
     3 min, 5 mpv, 6 mipv: :data:`~lightwaves._kernel_spec.FEATURE_CODES`)."""
-    from ._kernel_spec import FEATURE_CODES
-
     channel, _, dil_idx, kernel, slot = decode(ids, len(dilations))
     code = np.asarray(FEATURE_CODES, dtype=np.int64)[slot % _PER_LEVEL]
     return np.stack([channel, kernel, dilations[dil_idx], 1 + slot // _PER_LEVEL, code], axis=1)
