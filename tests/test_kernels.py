@@ -112,7 +112,7 @@ def test_features_finite_deterministic_and_thread_invariant(X):
     assert (F[:, ~frac] >= 0).all()
 
 
-unequal_cases = st.integers(1, 3).flatmap(
+unequal_cases = st.integers(1, 2).flatmap(
     lambda c: st.lists(
         st.integers(1, 80).flatmap(
             lambda n: hnp.arrays(
@@ -125,7 +125,7 @@ unequal_cases = st.integers(1, 3).flatmap(
 )
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=12, deadline=None)  # the numpy engine loops over 2,016 triples in Python
 @given(cases=unequal_cases)
 def test_engines_bitwise_equal_on_every_extended_slot(cases):
     """numba (1 and 2 threads) and numpy give the same bits for all 24 slots; the ranges of the features."""
