@@ -46,7 +46,8 @@ CONFIGS = {
     "mr-sfd-s10": ("MR, SFD 10% steps", dict(variant="MR", bias_cases=1, selection="detach", detach_step=0.1)),
     "mr-mp5k-sfd": ("MR + MP (budget 5,000), SFD", dict(variant="MR", bias_cases=1, selection="detach",
                                                           pooling="multirocket", rocket_budget=5000)),
-    "both-mp-sfd": ("paper + MR + MP, SFD", dict(variant="L1L2+MR", bias_cases=1, selection="detach",
+    # since 2026-11-30 (fifth session) pooling and diff apply to the paper's family too
+    "both-mp-sfd": ("paper + MR, both with MP, SFD", dict(variant="L1L2+MR", bias_cases=1, selection="detach",
                                                   pooling="multirocket", rocket_budget=2500)),
     "mr-20k-sfd": ("MR (budget 20,000), SFD", dict(variant="MR", bias_cases=1, rocket_budget=20_000)),
     "mr-5k-sfd": ("MR (budget 5,000), SFD", dict(variant="MR", bias_cases=1, rocket_budget=5000)),
