@@ -9,9 +9,9 @@ run the very same per-case function, so a feature has bit-for-bit the same value
 
 Convolution, as in Dempster's MiniRocket: a kernel has weight 2 at three of nine taps and -1 elsewhere, so
 ``z = 3 * (x_a + x_b + x_c) - sum_j x_j`` where the nine-tap sum is shared by all 84 kernels of a
-dilation. The output is not divided by ``d**1.5`` inside the loops: PPV and the longest positive run do
-not depend on a positive scale, and max/min |z| and the mean of positive values are rescaled once at the end (level 2 by ``d**-3``
-because its input is already scaled once).
+dilation. The output is not divided by ``d**1.5`` inside the loops: PPV, the longest positive run and the
+mean index of positive values do not depend on a positive scale; max/min |z| and the mean of positive
+values are rescaled once at the end (level 2 by ``d**-3`` because its input is already scaled once).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from ._kernel_spec import (  # noqa: F401 - re-exported: the kernels' public con
     NEED_L2,
     NEED_L2_MEANS,
     NEED_L2_RUN,
+    PAPER_FEATURES,
     kernel_weights,
 )
 
@@ -254,15 +255,15 @@ def _case_triples(data, start, n, mean, inv_sd, tc, tr, td, tk, tneed, positions
                 for t in range(n - 1):
                     xs[t] = xs[t + 1] - xs[t]
                 nr = max(n - 1, 0)
+            prev_c = c
+            prev_r = r
             prev_d = -1
         d = min(d_true, max(nr, 1))
-        if c != prev_c or r != prev_r or d != prev_d:
+        if d != prev_d:
             pad = 4 * d
             xp[: nr + 8 * d] = 0.0
             xp[pad : pad + nr] = xs[:nr]
             _nine_tap_sum(xp, nr, d, acc)
-            prev_c = c
-            prev_r = r
             prev_d = d
         m = (nr + 1) // 2
         scale = 1.0 / (d_true * np.sqrt(d_true))
@@ -271,7 +272,7 @@ def _case_triples(data, start, n, mean, inv_sd, tc, tr, td, tk, tneed, positions
         need = tneed[j]
         _four_features(z1, nr, scale, buf[j], 0, need & NEED_L1_RUN)
         if need & NEED_L1_MEANS:
-            _positive_means(z1, nr, scale, buf[j], 4)
+            _positive_means(z1, nr, scale, buf[j], PAPER_FEATURES)
         if need & NEED_L2:
             d2 = min(d, max(m, 1))
             pad = 4 * d2
@@ -283,7 +284,7 @@ def _case_triples(data, start, n, mean, inv_sd, tc, tr, td, tk, tneed, positions
             _convolve(up, m, d2, pos, acc2, z2)
             _four_features(z2, m, scale * scale, buf[j], _L2, need & NEED_L2_RUN)
             if need & NEED_L2_MEANS:
-                _positive_means(z2, m, scale * scale, buf[j], _L2 + 4)
+                _positive_means(z2, m, scale * scale, buf[j], _L2 + PAPER_FEATURES)
 
 
 @njit(cache=True)
