@@ -155,6 +155,24 @@ def test_fit_pooling_and_diff_options(capsys, tmp_path, bm):
     assert any("/diff/" in n for n in names) and any(n.endswith(("/mpv", "/mipv")) for n in names)
     code, out, _ = run(capsys, "predict", model, "aeon:BasicMotions:test")
     assert code == 0 and [r[1] for r in list(csv.reader(io.StringIO(out)))[1:]] == clf.predict(bm[2]).tolist()
+    code, out, _ = run(capsys, "info", model, "--json")
+    features = json.loads(out)["features"]
+    assert code == 0 and [f["name"] for f in features] == list(names)
+    assert [f["diff"] for f in features] == ["/diff/" in n for n in names] and any(f["diff"] for f in features)
+    assert {f["feature"] for f in features} >= {"mpv"}
+
+
+def test_info_json_marks_first_difference_features_of_the_minirocket_family(capsys, tmp_path, bm):
+    X, y, _, _ = bm
+    from lightwaves import LightWaveSClassifier
+    from lightwaves.model_io import save
+
+    clf = LightWaveSClassifier(n_features=40, rocket_budget=500, diff=True, random_state=0).fit(X, y)
+    save(clf, tmp_path / "mr.lwz")
+    code, out, _ = run(capsys, "info", tmp_path / "mr.lwz", "--json")
+    features = json.loads(out)["features"]
+    assert code == 0 and [f["diff"] for f in features] == ["/diff/" in n for n in clf.feature_names_]
+    assert 0 < sum(f["diff"] for f in features) < len(features)
 
 
 def test_predict_chunked_progress_matches(capsys, tmp_path, bm, bm_model_file, monkeypatch):

@@ -100,6 +100,17 @@ def describe_features(feature_ids, dilations, rocket):
     return names, table, channels
 
 
+def reads_first_difference(feature_ids, dilations, rocket) -> np.ndarray:
+    """Whether each feature of a fitted selection (paper features first, as :func:`describe_features`)
+    reads the first-difference series (``diff=True``): the one attribute its table row does not hold."""
+    from ._plan import decode
+
+    paper = decode(feature_ids, len(dilations))[1] == 1
+    if rocket is None or not rocket.n_features:
+        return paper
+    return np.concatenate([paper, np.asarray(rocket.diff)[rocket.feature_conv] != 0])
+
+
 def feature_kind(row) -> str:
     """The feature name of a table row: ppv, max, lspv, min, mpv, mipv (paper's family, levels 1 and 2)
     or ppv, mpv, mipv, lspv (level 0)."""

@@ -407,19 +407,20 @@ def cmd_evaluate(args):
 
 def model_info(path) -> dict:
     """Everything ``lightwaves info`` shows, as a JSON-serialisable dict (no scikit-learn import)."""
-    from ._families import describe_features, feature_kind
+    from ._families import describe_features, feature_kind, reads_first_difference
     from .model_io import read_model
     from .runtime import feature_weights
 
     m = read_model(path)
     manifest, arrays = m.manifest, m.arrays
     names, table, channels = describe_features(arrays["feature_ids"], arrays["dilations"], arrays.get("rocket"))
+    diff = reads_first_difference(arrays["feature_ids"], arrays["dilations"], arrays.get("rocket"))
     weight = feature_weights(arrays["ridge_coef"])
     features = [
         {"rank": r, "name": n, "channel": int(row[0]), "kernel": int(row[1]), "dilation": int(row[2]),
-         "level": int(row[3]), "feature": feature_kind(row),
+         "level": int(row[3]), "feature": feature_kind(row), "diff": bool(dv),
          "anova_f": float(s), "ridge_weight": float(w)}
-        for r, (n, row, s, w) in enumerate(zip(names, table, arrays["feature_scores"], weight))
+        for r, (n, row, dv, s, w) in enumerate(zip(names, table, diff, arrays["feature_scores"], weight))
     ]
     return {
         "model_file": {k: manifest[k] for k in ("format", "format_version", "library_version")},
