@@ -46,6 +46,8 @@ VARIANT_SLOTS = {
 }
 #: Slots MultiRocket's operators add to a level: mpv, mipv.
 _MEANS = np.arange(PAPER_FEATURES, _PER_LEVEL)
+#: Ids per (channel, dilation, kernel) in the first layout: the paper's four features of two levels.
+_LAYOUT1_SLOTS = 2 * PAPER_FEATURES
 
 
 def check_variant(variant) -> np.ndarray:
@@ -119,8 +121,11 @@ def encode(channel, rep, dil_idx, kernel, slot, n_dilations: int) -> np.ndarray:
     return ((series * n_dilations + dil_idx) * N_KERNELS + kernel) * FEATURES_PER_TRIPLE + slot
 
 
-def n_ids(n_channels: int, n_dilations: int) -> int:
-    """Number of ids of the feature space (every id is in ``[0, n_ids)``)."""
+def n_ids(n_channels: int, n_dilations: int, layout1: bool = False) -> int:
+    """Number of ids of the feature space (every id is in ``[0, n_ids)``), in the current or the first
+    layout."""
+    if layout1:
+        return int(n_channels) * n_dilations * N_KERNELS * _LAYOUT1_SLOTS
     return int(n_channels) * len(REPRESENTATIONS) * n_dilations * N_KERNELS * FEATURES_PER_TRIPLE
 
 
@@ -128,8 +133,8 @@ def from_layout1(ids: np.ndarray, n_dilations: int) -> np.ndarray:
     """Ids of the first layout (model format versions 1 and 2: the paper's eight features per triple,
     slot = 4 * level + feature) in the current layout; the order is kept."""
     ids = np.asarray(ids, dtype=np.int64)
-    old = ids % 8
-    triple = ids // 8
+    old = ids % _LAYOUT1_SLOTS
+    triple = ids // _LAYOUT1_SLOTS
     kernel = triple % N_KERNELS
     rest = triple // N_KERNELS
     return encode(rest // n_dilations, 0, rest % n_dilations, kernel,
@@ -143,7 +148,8 @@ def to_layout1(ids: np.ndarray, n_dilations: int):
     feature = slot % _PER_LEVEL
     if (rep != 0).any() or (feature >= PAPER_FEATURES).any():
         return None
-    return ((channel * n_dilations + dil_idx) * N_KERNELS + kernel) * 8 + (slot // _PER_LEVEL) * 4 + feature
+    triple = (channel * n_dilations + dil_idx) * N_KERNELS + kernel
+    return triple * _LAYOUT1_SLOTS + (slot // _PER_LEVEL) * PAPER_FEATURES + feature
 
 
 def block_ids(channels: np.ndarray, n_dilations: int, slots: np.ndarray) -> np.ndarray:

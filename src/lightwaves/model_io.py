@@ -239,6 +239,7 @@ def save(clf, path, metadata=None) -> None:
         If the file cannot be written (an existing file is then left untouched).
     """
     from . import __version__
+    from ._plan import to_layout1
 
     if not hasattr(clf, "coef_") or not hasattr(clf, "transformer_"):
         from sklearn.exceptions import NotFittedError
@@ -247,8 +248,6 @@ def save(clf, path, metadata=None) -> None:
                              "appropriate arguments before saving it.")
     members = {}
     described = {}
-    from ._plan import to_layout1
-
     rocket = getattr(clf.transformer_, "rocket_", None)
     family = {f"rocket_{k}": v for k, v in rocket.to_arrays().items()} if rocket is not None and \
         rocket.n_features else {}
@@ -285,7 +284,7 @@ def save(clf, path, metadata=None) -> None:
     meta["saved"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     manifest = {
         "format": FORMAT_NAME,
-        "format_version": 3 if layout1 is None else 2 if family else 1,
+        "format_version": FORMAT_VERSION if layout1 is None else 2 if family else 1,
         "library_version": __version__,
         "estimator": "LightWaveSClassifier",
         "params": _params_entry(clf),
@@ -775,11 +774,10 @@ def _check_consistency(path, arrays, classes, n_channels, params, dilations_for,
     if not np.array_equal(arrays["dilations"], expected_dil):
         raise _fail(path, "dilations do not match max_dilation")
     ids = arrays["feature_ids"]
-    from ._kernel_spec import N_KERNELS
     from ._plan import from_layout1, n_ids
 
     layout1 = version < 3
-    n_total = n_channels * len(expected_dil) * N_KERNELS * 8 if layout1 else n_ids(n_channels, len(expected_dil))
+    n_total = n_ids(n_channels, len(expected_dil), layout1=layout1)
     if n_paper and (ids.min() < 0 or ids.max() >= n_total or len(np.unique(ids)) != n_paper):
         raise _fail(path, "feature ids out of range or repeated")
     if layout1:
