@@ -46,8 +46,10 @@ def test_wrong_channel_count_at_predict(fitted):
 
 def test_single_class(fitted):
     _, X, _ = fitted
-    with pytest.raises(ValueError, match="single class"):
+    with pytest.raises(ValueError, match=r"y has a single class \(0\.0\); a classifier"):
         LightWaveSClassifier().fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match=r"y has a single class \('walk'\); a classifier"):
+        LightWaveSClassifier().fit(X, np.array(["walk"] * len(X)))
 
 
 @pytest.mark.parametrize("X", [np.zeros((0, 3, 10)), [], np.zeros((5, 0, 10))])

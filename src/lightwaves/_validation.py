@@ -346,9 +346,8 @@ def check_labels(y, n_cases: int, name: str = "y") -> np.ndarray:
                              f" all strings")
     classes = np.unique(y)
     if len(classes) < 2:
-        raise ValueError(
-            f"{name} has a single class ({classes[0]!r}); a classifier needs at least two classes"
-        )
+        label = classes[0].item() if isinstance(classes[0], np.generic) else classes[0]  # 0, not np.int64(0)
+        raise ValueError(f"{name} has a single class ({label!r}); a classifier needs at least two classes")
     return y
 
 
