@@ -2,9 +2,9 @@
 
 Each idea changes one step of the default's fit: the candidate pool (PPV over parts of a convolution's
 output; QUANT-style interval quantiles of the series pooled with the MiniRocket-family pool), the
-training cases (augmented copies), the number of features kept, or the candidates detachment starts from
-(near-duplicates thinned). The library does not offer these features, so this script computes them itself
-next to the library's own pool (``lightwaves._rocket_family.fit_pool`` and the kernels' ``conv_output``:
+training cases (augmented copies), the number of features kept, the candidates detachment starts from
+(near-duplicates thinned), or how the final ridge scales the features. The library does not offer these
+features, so this script computes them itself next to the library's own pool (``lightwaves._rocket_family.fit_pool`` and the kernels' ``conv_output``:
 internals, on purpose, as a prototype of features that are not there yet). ``default`` is the library's
 default fit, step by step (pool, ANOVA order with affine copies dropped, detachment to 500, ridge over
 ``logspace(-3, 3, 10)`` with the leave-one-out alpha, here scikit-learn's ``RidgeClassifierCV``): it gives
@@ -14,7 +14,7 @@ the same CV mean as ``benchmarks/cv_families.py --configs mr --seeds 3`` (0.908)
 Folds are those of cv_families.py (stratified, shuffled with seed 0, on the training splits; the test splits
 are never read); each (fold, seed) draws one pool that every idea shares.
 
-    .venv/bin/python benchmarks/cv_pool_ideas.py [--ideas default,regions,quant,augment,fewer,thin]
+    .venv/bin/python benchmarks/cv_pool_ideas.py [--ideas default,regions,quant,augment,fewer,scale,thin]
         [--datasets NATOPS,ACSF1] [--seeds 3] [--out benchmarks/results/cv_pool_ideas.md]
 """
 
@@ -178,19 +178,22 @@ def thinned(C, cols, conv_of, threshold):
     return cols[keep]
 
 
-def accuracy(Ftr, ytr, Fte, yte):
+def accuracy(Ftr, ytr, Fte, yte, power=1.0):
+    """Test accuracy of the ridge on the features centred and divided by their standard deviation to
+    ``power`` (1: standardised, the library's choice; 0: the features' own scale)."""
     mu, sd = Ftr.mean(axis=0), Ftr.std(axis=0)
     sd[sd == 0] = 1.0
+    sd **= power
     ridge = RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)).fit((Ftr - mu) / sd, ytr)
     return float(np.mean(ridge.predict((Fte - mu) / sd) == yte))
 
 
-def detach_and_score(ctx, Ctr, Cte, codes=None, y=None, k=K, cols=None):
+def detach_and_score(ctx, Ctr, Cte, codes=None, y=None, k=K, cols=None, power=1.0):
     codes = ctx["codes"] if codes is None else codes
     y = ctx["y_train"] if y is None else y
     cols = ranked(Ctr, codes, ctx["n_classes"]) if cols is None else cols
     chosen = cols[selection.detach(Ctr[:, cols], codes, ctx["n_classes"], k)]
-    return accuracy(Ctr[:, chosen], y, Cte[:, chosen], ctx["y_test"])
+    return accuracy(Ctr[:, chosen], y, Cte[:, chosen], ctx["y_test"], power)
 
 
 def default_pool(ctx):
@@ -242,6 +245,8 @@ IDEAS = {
     },
     "fewer": {f"{k} features": (lambda k: lambda ctx: detach_and_score(ctx, *default_pool(ctx)[1:], k=k))(k)
               for k in (300, 200, 100)},
+    "scale": {f"final ridge on features / sd ** {p}": (lambda p: lambda ctx: detach_and_score(
+        ctx, *default_pool(ctx)[1:], power=p))(p) for p in (0.0, 0.5, 1.5)},
     "thin": {f"near-duplicates > {t} dropped": (lambda t: lambda ctx: with_thinning(ctx, t))(t)
              for t in (0.999, 0.99, 0.95)},
 }
