@@ -88,6 +88,19 @@ CONFIGS = {
 UNIVARIATE = ("ArrowHead", "GunPoint", "ItalyPowerDemand", "ACSF1", "OSULeaf")
 
 
+def table_head(first: str, columns) -> list[str]:
+    """The header and rule lines of a markdown table."""
+    return [f"| {first} | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
+
+
+def write_report(out: Path, lines) -> None:
+    """Print the report and write it to ``out``."""
+    text = "\n".join(lines) + "\n"
+    print("\n" + text)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+
+
 def load_training_sets(datasets_dir: Path, only=None):
     """(name, X, y, X for MiniRocket) of every training split; the last is equal length."""
     from aeon.datasets import load_classification, load_from_ts_file
@@ -165,8 +178,7 @@ def main(argv=None):
         "",
         "Mean CV accuracy:",
         "",
-        "| dataset | " + " | ".join(label[m] for m in methods) + " |",
-        "|---|" + "---|" * len(methods),
+        *table_head("dataset", [label[m] for m in methods]),
     ]
     for name in names:
         lines.append(f"| {name} | " + " | ".join(f"{np.mean(acc[name, m]):.3f}" for m in methods) + " |")
@@ -180,15 +192,10 @@ def main(argv=None):
                        f"worst {d.min():+.3f}")
         lines.append("| wins/ties/losses vs MiniRocket (±0.005) | " + " | ".join(row) + " |")
     lines += ["", "Median fit time per fold (s; the first fit of a method includes numba compilation when its"
-              " cache is cold):", "",
-              "| dataset | " + " | ".join(label[m] for m in methods) + " |",
-              "|---|" + "---|" * len(methods)]
+              " cache is cold):", "", *table_head("dataset", [label[m] for m in methods])]
     for name in names:
         lines.append(f"| {name} | " + " | ".join(f"{np.median(fit_s[name, m]):.2f}" for m in methods) + " |")
-    text = "\n".join(lines) + "\n"
-    print("\n" + text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+    write_report(args.out, lines)
 
 
 if __name__ == "__main__":

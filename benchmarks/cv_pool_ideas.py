@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 from cv_distinct import take  # benchmarks/ is on sys.path when this script runs
-from cv_families import load_training_sets
+from cv_families import load_training_sets, table_head, write_report
 from numba import njit
 from sklearn.linear_model import RidgeClassifierCV
 from sklearn.model_selection import StratifiedKFold
@@ -289,8 +289,7 @@ def main(argv=None):
         + f"` (the folds of cv_families.py; seeds 0..{args.seeds - 1} averaged; 500 features unless the label "
         f"says otherwise; {time.perf_counter() - start:.0f} s).",
         "",
-        "| variant | CV mean | largest gains and losses against the default |",
-        "|---|---|---|",
+        *table_head("variant", ["CV mean", "largest gains and losses against the default"]),
     ]
     means = {v: np.mean([np.mean(acc[n, v]) for n in names]) for v in variants}
     base = next(iter(variants))
@@ -298,17 +297,10 @@ def main(argv=None):
         d = sorted(((np.mean(acc[n, v]) - np.mean(acc[n, base]), n) for n in names), key=lambda t: t[0])
         moves = [f"{n} {x:+.3f}" for x, n in d[::-1][:2] + d[:2] if abs(x) >= 0.005] if v != base else []
         lines.append(f"| {v} | {means[v]:.3f} | {', '.join(dict.fromkeys(moves))} |")
-    lines += [
-        "",
-        "| dataset | " + " | ".join(variants) + " |",
-        "|---|" + "---|" * len(variants),
-    ]
+    lines += ["", *table_head("dataset", list(variants))]
     lines += [f"| {n} | " + " | ".join(f"{np.mean(acc[n, v]):.3f}" for v in variants) + " |" for n in names]
     lines.append("| **mean** | " + " | ".join(f"**{means[v]:.3f}**" for v in variants) + " |")
-    text = "\n".join(lines) + "\n"
-    print("\n" + text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+    write_report(args.out, lines)
 
 
 if __name__ == "__main__":
