@@ -81,7 +81,8 @@ CONFIGS = {
     "paper-sfd": ("paper L1L2, SFD", dict(variant="L1L2", selection="detach")),
     "paper-mp-diff-sfd": ("paper L1L2 + MP + diff, SFD", dict(variant="L1L2", pooling="multirocket", diff=True,
                                                              selection="detach")),
-    "mr-copies": ("MR, affine copies kept (distinct_candidates=False)", dict(variant="MR", distinct_candidates=False)),
+    "mr-copies": ("MR, affine copies kept (distinct_candidates=False)",
+                  dict(variant="MR", distinct_candidates=False)),
     "mr-750": ("MR, 750 features", dict(variant="MR", n_features=750)),
     "mr-1000": ("MR, 1,000 features", dict(variant="MR", n_features=1000)),
 }
