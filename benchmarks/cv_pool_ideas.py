@@ -4,8 +4,9 @@ Each idea changes one step of the default's fit: the candidate pool (PPV over pa
 output; QUANT-style interval quantiles of the series pooled with the MiniRocket-family pool), the
 training cases (augmented copies), the number of features kept, the candidates detachment starts from
 (near-duplicates thinned), or how the final ridge scales the features. The library does not offer these
-features, so this script computes them itself next to the library's own pool (``lightwaves._rocket_family.fit_pool`` and the kernels' ``conv_output``:
-internals, on purpose, as a prototype of features that are not there yet). ``default`` is the library's
+features, so this script computes them itself next to the library's own pool
+(``lightwaves._rocket_family.fit_pool`` and the kernels' ``conv_output``: internals, on purpose, as a
+prototype of features that are not there yet). ``default`` is the library's
 default fit, step by step (pool, ANOVA order with affine copies dropped, detachment to 500, ridge over
 ``logspace(-3, 3, 10)`` with the leave-one-out alpha, here scikit-learn's ``RidgeClassifierCV``): it gives
 the same CV mean as ``benchmarks/cv_families.py --configs mr --seeds 3`` (0.908), per dataset within 0.002
