@@ -1,9 +1,10 @@
 """Prototypes of accuracy ideas for the default model (variant="MR"), cross-validated on training splits only.
 
 Each idea changes one step of the default's fit: the candidate pool (PPV over parts of a convolution's
-output; QUANT-style interval quantiles of the series pooled with the MiniRocket-family pool), the
-training cases (augmented copies), the number of features kept, the candidates detachment starts from
-(near-duplicates thinned), or how the final ridge scales the features. The library does not offer these
+output; the paper's second level on the family's convolutions; QUANT-style interval quantiles of the
+series pooled with the MiniRocket-family pool), the training cases (augmented copies), the number of
+features kept, the candidates detachment starts from (near-duplicates thinned), or how the final ridge
+scales the features. The library does not offer these
 features, so this script computes them itself next to the library's own pool
 (``lightwaves._rocket_family.fit_pool`` and the kernels' ``conv_output``: internals, on purpose, as a
 prototype of features that are not there yet). ``default`` is the library's
@@ -15,7 +16,7 @@ the same CV mean as ``benchmarks/cv_families.py --configs mr --seeds 3`` (0.908)
 Folds are those of cv_families.py (stratified, shuffled with seed 0, on the training splits; the test splits
 are never read); each (fold, seed) draws one pool that every idea shares.
 
-    .venv/bin/python benchmarks/cv_pool_ideas.py [--ideas default,regions,quant,augment,fewer,scale,thin]
+    .venv/bin/python benchmarks/cv_pool_ideas.py [--ideas default,regions,scatter,quant,augment,fewer,scale,thin]
         [--datasets NATOPS,ACSF1] [--seeds 3] [--out benchmarks/results/cv_pool_ideas.md]
 """
 
@@ -35,7 +36,8 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 
 from lightwaves import selection
-from lightwaves._rocket_family import fit_pool, plan_for
+from lightwaves._kernel_spec import KERNEL_POSITIONS
+from lightwaves._rocket_family import fit_pool, plan_for, quantiles
 from lightwaves._rocket_kernels import conv_output, transform_rocket
 from lightwaves._validation import CaseSource, channel_stats_chunks
 
@@ -81,6 +83,65 @@ def region_candidates(ctx, budget, regions):
                     pool.combo_channels, pool.diff, pool.dilation, pool.kernel, start, pool.bias,
                     pool.valid[start[:-1]], parts, F)
         out.append(F)
+    return out
+
+
+@njit(cache=True)
+def _conv9(x, d, pos, out):
+    """MiniRocket's kernel (weights 2 at ``pos``, -1 elsewhere) at dilation ``d``, zero padded."""
+    n = x.shape[0]
+    for t in range(n):
+        s = 0.0
+        for i in range(9):
+            idx = t + (i - 4) * d
+            if 0 <= idx < n:
+                s += 2.0 * x[idx] if i == pos[0] or i == pos[1] or i == pos[2] else -x[idx]
+        out[t] = s
+
+
+@njit(cache=True)
+def _level2(data, start, n, mean, inv_sd, channels, diff, d, kernel, pos):
+    """The paper's second level on a MiniRocket-family convolution: |z| decimated by 2, convolved again
+    with the same kernel and dilation."""
+    u = np.abs(conv_output(data, start, n, mean, inv_sd, channels, diff, d, kernel)[::2])
+    w = np.empty(u.shape[0])
+    _conv9(u, d, pos, w)
+    return w
+
+
+@njit(cache=True)
+def _level2_ppv(data, offsets, lengths, mean, inv_sd, coff, cch, cdiff, cd, ck, bias_start, bias, out):
+    for i in range(offsets.shape[0]):
+        for j in range(ck.shape[0]):
+            w = _level2(data, offsets[i], lengths[i], mean, inv_sd, cch[coff[j] : coff[j + 1]], cdiff[j], cd[j],
+                        ck[j], KERNEL_POSITIONS[ck[j]])
+            for q in range(bias_start[j], bias_start[j + 1]):
+                cnt = 0
+                for t in range(w.shape[0]):
+                    cnt += w[t] > bias[q]
+                out[i, q] = cnt / w.shape[0] if w.shape[0] else 0.0
+
+
+def scatter_candidates(ctx, budget):
+    """The MR pool at ``budget`` and as many second-level PPVs: per convolution, the same number of biases
+    at golden-ratio quantiles of the second-level outputs of 5 random training cases."""
+    pool = fit_pool(ctx["train"], ctx["mean"], ctx["inv_sd"], budget=budget, seed=ctx["seed"], bias_cases=5)
+    plan, tr = plan_for(pool), ctx["train"]
+    first = [transform_rocket(c, ctx["mean"], ctx["inv_sd"], plan) for c in (tr, ctx["test"])]
+    start = np.zeros(pool.n_convolutions + 1, np.int64)
+    np.cumsum(np.bincount(pool.feature_conv, minlength=pool.n_convolutions), out=start[1:])
+    q, bias, rng = quantiles(int(start[-1])), np.empty(int(start[-1])), np.random.RandomState(ctx["seed"])
+    for j in range(pool.n_convolutions):
+        outs = [_level2(tr.data, tr.offsets[c], tr.lengths[c], ctx["mean"], ctx["inv_sd"], pool.combo(j),
+                        pool.diff[j], pool.dilation[j], pool.kernel[j], KERNEL_POSITIONS[pool.kernel[j]])
+                for c in rng.permutation(tr.n_cases)[:5]]
+        bias[start[j] : start[j + 1]] = np.quantile(np.concatenate(outs), q[start[j] : start[j + 1]])
+    out = []
+    for coll, F in zip((tr, ctx["test"]), first):
+        G = np.empty((coll.n_cases, int(start[-1])))
+        _level2_ppv(coll.data, coll.offsets, coll.lengths, ctx["mean"], ctx["inv_sd"], pool.combo_offsets,
+                    pool.combo_channels, pool.diff, pool.dilation, pool.kernel, start, bias, G)
+        out.append(np.hstack([F, G]))
     return out
 
 
@@ -237,6 +298,10 @@ IDEAS = {
         "PPV + halves' PPV (30,000)": lambda ctx: detach_and_score(ctx, *region_candidates(ctx, 10_000, "halves")),
         "PPV + halves' PPV (10,000)": lambda ctx: detach_and_score(ctx, *region_candidates(ctx, 3_336, "halves")),
         "PPV + thirds' PPV (10,000)": lambda ctx: detach_and_score(ctx, *region_candidates(ctx, 2_520, "thirds")),
+    },
+    "scatter": {
+        "+ second-level PPV (10,000 + 10,000)": lambda ctx: detach_and_score(ctx, *scatter_candidates(ctx, 10_000)),
+        "+ second-level PPV (5,000 + 5,000)": lambda ctx: detach_and_score(ctx, *scatter_candidates(ctx, 5_000)),
     },
     "quant": {"MR pool + QUANT-style quantiles": with_quant},
     "augment": {
