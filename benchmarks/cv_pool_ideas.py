@@ -1,17 +1,16 @@
 """Prototypes of accuracy ideas for the default model (variant="MR"), cross-validated on training splits only.
 
 Each idea changes one step of the default's fit: the candidate pool (PPV over parts of a convolution's
-output; the paper's second level on the family's convolutions; QUANT-style interval quantiles of the
-series pooled with the MiniRocket-family pool), the training cases (augmented copies), the number of
-features kept, the candidates detachment starts from (near-duplicates thinned), or how the final ridge
-scales the features. The library does not offer these
-features, so this script computes them itself next to the library's own pool
-(``lightwaves._rocket_family.fit_pool`` and the kernels' ``conv_output``: internals, on purpose, as a
-prototype of features that are not there yet). ``default`` is the library's
-default fit, step by step (pool, ANOVA order with affine copies dropped, detachment to 500, ridge over
-``logspace(-3, 3, 10)`` with the leave-one-out alpha, here scikit-learn's ``RidgeClassifierCV``): it gives
-the same CV mean as ``benchmarks/cv_families.py --configs mr --seeds 3`` (0.908), per dataset within 0.002
-(one prediction of Libras and of RacketSports differ; the library's ridge solves from moments).
+output; the paper's second level on the family's convolutions; QUANT-style interval quantiles of the series
+pooled with the MiniRocket-family pool), the training cases (augmented copies), the number of features kept,
+the candidates detachment starts from (near-duplicates thinned), or how the final ridge scales the features.
+The library does not offer these features, so this script computes them itself next to the library's own
+pool (``lightwaves._rocket_family.fit_pool``, the kernels' ``conv_output`` and convolution: internals, on
+purpose, as a prototype of features that are not there yet). ``default`` is the library's default fit, step
+by step (pool, ANOVA order with affine copies dropped, detachment to 500, ridge over ``logspace(-3, 3, 10)``
+with the leave-one-out alpha, here scikit-learn's ``RidgeClassifierCV``): it gives the same CV mean as
+``benchmarks/cv_families.py --configs mr --seeds 3`` (0.908), per dataset within 0.002 (one prediction of
+Libras and of RacketSports differ; the library's ridge solves from moments).
 
 Folds are those of cv_families.py (stratified, shuffled with seed 0, on the training splits; the test splits
 are never read); each (fold, seed) draws one pool that every idea shares.
@@ -36,7 +35,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 
 from lightwaves import selection
-from lightwaves._kernel_spec import KERNEL_POSITIONS
+from lightwaves._kernels import KERNEL_POSITIONS, convolve, nine_tap_sum
 from lightwaves._rocket_family import fit_pool, plan_for, quantiles
 from lightwaves._rocket_kernels import conv_output, transform_rocket
 from lightwaves._validation import CaseSource, channel_stats_chunks
@@ -72,7 +71,7 @@ def _region_ppv(data, offsets, lengths, mean, inv_sd, coff, cch, cdiff, cd, ck, 
 
 
 def region_candidates(ctx, budget, regions):
-    pool = fit_pool(ctx["train"], ctx["mean"], ctx["inv_sd"], budget=budget, seed=ctx["seed"], bias_cases=5)
+    pool = pool_of(ctx, budget)
     parts = np.array(REGIONS[regions], dtype=np.float64)
     start = np.zeros(pool.n_convolutions + 1, np.int64)
     np.cumsum(np.bincount(pool.feature_conv, minlength=pool.n_convolutions), out=start[1:])
@@ -87,25 +86,17 @@ def region_candidates(ctx, budget, regions):
 
 
 @njit(cache=True)
-def _conv9(x, d, pos, out):
-    """MiniRocket's kernel (weights 2 at ``pos``, -1 elsewhere) at dilation ``d``, zero padded."""
-    n = x.shape[0]
-    for t in range(n):
-        s = 0.0
-        for i in range(9):
-            idx = t + (i - 4) * d
-            if 0 <= idx < n:
-                s += 2.0 * x[idx] if i == pos[0] or i == pos[1] or i == pos[2] else -x[idx]
-        out[t] = s
-
-
-@njit(cache=True)
 def _level2(data, start, n, mean, inv_sd, channels, diff, d, kernel, pos):
     """The paper's second level on a MiniRocket-family convolution: |z| decimated by 2, convolved again
-    with the same kernel and dilation."""
+    with the same kernel and dilation (the library's zero-padded convolution)."""
     u = np.abs(conv_output(data, start, n, mean, inv_sd, channels, diff, d, kernel)[::2])
-    w = np.empty(u.shape[0])
-    _conv9(u, d, pos, w)
+    m = u.shape[0]
+    xp = np.zeros(m + 8 * d)
+    xp[4 * d : 4 * d + m] = u
+    acc = np.empty(m)
+    w = np.empty(m)
+    nine_tap_sum(xp, m, d, acc)
+    convolve(xp, m, d, pos, acc, w)
     return w
 
 
@@ -125,9 +116,8 @@ def _level2_ppv(data, offsets, lengths, mean, inv_sd, coff, cch, cdiff, cd, ck, 
 def scatter_candidates(ctx, budget):
     """The MR pool at ``budget`` and as many second-level PPVs: per convolution, the same number of biases
     at golden-ratio quantiles of the second-level outputs of 5 random training cases."""
-    pool = fit_pool(ctx["train"], ctx["mean"], ctx["inv_sd"], budget=budget, seed=ctx["seed"], bias_cases=5)
-    plan, tr = plan_for(pool), ctx["train"]
-    first = [transform_rocket(c, ctx["mean"], ctx["inv_sd"], plan) for c in (tr, ctx["test"])]
+    pool, *first = pool_values(ctx, budget)
+    tr = ctx["train"]
     start = np.zeros(pool.n_convolutions + 1, np.int64)
     np.cumsum(np.bincount(pool.feature_conv, minlength=pool.n_convolutions), out=start[1:])
     q, bias, rng = quantiles(int(start[-1])), np.empty(int(start[-1])), np.random.RandomState(ctx["seed"])
@@ -214,15 +204,6 @@ def augmented(ctx, kind):
 
 
 # ---------------------------------------------------------------------------------------- selection and fit
-def ranked(C, codes, n_classes):
-    """Usable columns in ANOVA order, affine copies dropped: what the library's fit hands detachment."""
-    scores = selection.anova_f(C, codes, n_classes)
-    usable = np.flatnonzero(np.isfinite(scores))
-    order = usable[selection.rank_order(usable, scores[usable])]
-    _, first = np.unique(selection.column_keys(C[:, order]), return_index=True)
-    return order[np.sort(first)]
-
-
 def thinned(C, cols, conv_of, threshold):
     """``cols`` (ANOVA order) without any column whose |correlation| with a better one of the same
     convolution exceeds ``threshold``."""
@@ -250,50 +231,66 @@ def accuracy(Ftr, ytr, Fte, yte, power=1.0):
     return float(np.mean(ridge.predict((Fte - mu) / sd) == yte))
 
 
-def detach_and_score(ctx, Ctr, Cte, codes=None, y=None, k=K, cols=None, power=1.0):
+def ranked(C, codes, n_classes):
+    """Usable columns in ANOVA order, affine copies dropped: what the library's fit hands detachment."""
+    return selection.ranked_columns(C, codes, n_classes)[0]
+
+
+def detached(ctx, C, codes=None, k=K, cols=None):
+    """The columns of ``C`` detachment keeps (from ``cols``, default :func:`ranked`)."""
     codes = ctx["codes"] if codes is None else codes
+    cols = ranked(C, codes, ctx["n_classes"]) if cols is None else cols
+    return cols[selection.detach(C[:, cols], codes, ctx["n_classes"], k)]
+
+
+def detach_and_score(ctx, Ctr, Cte, codes=None, y=None, k=K, cols=None, power=1.0):
+    chosen = detached(ctx, Ctr, codes, k, cols)
     y = ctx["y_train"] if y is None else y
-    cols = ranked(Ctr, codes, ctx["n_classes"]) if cols is None else cols
-    chosen = cols[selection.detach(Ctr[:, cols], codes, ctx["n_classes"], k)]
     return accuracy(Ctr[:, chosen], y, Cte[:, chosen], ctx["y_test"], power)
 
 
-def default_pool(ctx):
-    if "pool" not in ctx:
-        pool = fit_pool(ctx["train"], ctx["mean"], ctx["inv_sd"], budget=10_000, seed=ctx["seed"], bias_cases=5)
+def pool_of(ctx, budget):
+    """The MiniRocket-family pool at ``budget`` of this (fold, seed), drawn once."""
+    key = ("pool", budget)
+    if key not in ctx:
+        ctx[key] = fit_pool(ctx["train"], ctx["mean"], ctx["inv_sd"], budget=budget, seed=ctx["seed"], bias_cases=5)
+    return ctx[key]
+
+
+def pool_values(ctx, budget=10_000):
+    """``(pool, train values, test values)`` at ``budget``, computed once; 10,000 is the default's pool."""
+    key = ("values", budget)
+    if key not in ctx:
+        pool = pool_of(ctx, budget)
         plan = plan_for(pool)
-        ctx["pool"] = (pool, *(transform_rocket(c, ctx["mean"], ctx["inv_sd"], plan) for c in (ctx["train"],
-                                                                                                 ctx["test"])))
-    return ctx["pool"]
+        ctx[key] = (pool, *(transform_rocket(c, ctx["mean"], ctx["inv_sd"], plan) for c in (ctx["train"], ctx["test"])))
+    return ctx[key]
 
 
 def with_augmented(ctx, kind, select_on_copies):
-    pool, Ctr, Cte = default_pool(ctx)
+    pool, Ctr, Cte = pool_values(ctx)
     A = transform_rocket(augmented(ctx, kind), ctx["mean"], ctx["inv_sd"], plan_for(pool))
     codes2, y2 = np.tile(ctx["codes"], 2), np.tile(ctx["y_train"], 2)
     both = np.vstack([Ctr, A])
-    if select_on_copies:
-        return detach_and_score(ctx, both, Cte, codes2, y2)
-    cols = ranked(Ctr, ctx["codes"], ctx["n_classes"])
-    chosen = cols[selection.detach(Ctr[:, cols], ctx["codes"], ctx["n_classes"], K)]
+    chosen = detached(ctx, both, codes2) if select_on_copies else detached(ctx, Ctr)
     return accuracy(both[:, chosen], y2, Cte[:, chosen], ctx["y_test"])
 
 
 def with_quant(ctx):
-    _, Ctr, Cte = default_pool(ctx)
+    _, Ctr, Cte = pool_values(ctx)
     Qtr, Qte = quant_candidates(ctx)
     return detach_and_score(ctx, np.hstack([Ctr, Qtr]), np.hstack([Cte, Qte]))
 
 
 def with_thinning(ctx, threshold):
-    pool, Ctr, Cte = default_pool(ctx)
+    pool, Ctr, Cte = pool_values(ctx)
     cols = thinned(Ctr, ranked(Ctr, ctx["codes"], ctx["n_classes"]), pool.feature_conv, threshold)
     return detach_and_score(ctx, Ctr, Cte, cols=cols)
 
 
 #: idea -> {column label: function of the (fold, seed) context giving its CV accuracy}
 IDEAS = {
-    "default": {"default (MR)": lambda ctx: detach_and_score(ctx, *default_pool(ctx)[1:])},
+    "default": {"default (MR)": lambda ctx: detach_and_score(ctx, *pool_values(ctx)[1:])},
     "regions": {
         "PPV + halves' PPV (30,000)": lambda ctx: detach_and_score(ctx, *region_candidates(ctx, 10_000, "halves")),
         "PPV + halves' PPV (10,000)": lambda ctx: detach_and_score(ctx, *region_candidates(ctx, 3_336, "halves")),
@@ -309,10 +306,10 @@ IDEAS = {
         "+ sliced copies (ridge only)": lambda ctx: with_augmented(ctx, "slice", False),
         "+ noisy copies (selection and ridge)": lambda ctx: with_augmented(ctx, "noise", True),
     },
-    "fewer": {f"{k} features": (lambda k: lambda ctx: detach_and_score(ctx, *default_pool(ctx)[1:], k=k))(k)
+    "fewer": {f"{k} features": (lambda k: lambda ctx: detach_and_score(ctx, *pool_values(ctx)[1:], k=k))(k)
               for k in (300, 200, 100)},
     "scale": {f"final ridge on features / sd ** {p}": (lambda p: lambda ctx: detach_and_score(
-        ctx, *default_pool(ctx)[1:], power=p))(p) for p in (0.0, 0.5, 1.5)},
+        ctx, *pool_values(ctx)[1:], power=p))(p) for p in (0.0, 0.5, 1.5)},
     "thin": {f"near-duplicates > {t} dropped": (lambda t: lambda ctx: with_thinning(ctx, t))(t)
              for t in (0.999, 0.99, 0.95)},
 }

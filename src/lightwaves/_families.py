@@ -147,7 +147,7 @@ def rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, *, pooling, diff,
     :func:`lightwaves.distributed.rocket_features_dask`, which gives the same bits).
     """
     from ._rocket_kernels import transform_rocket
-    from .selection import anova_f, column_keys, rank_order
+    from .selection import ranked_columns
 
     pool = fit_pool(coll, mean, inv_sd, budget=budget, pooling=pooling, diff=diff, seed=seed,
                     bias_cases=bias_cases)
@@ -155,15 +155,10 @@ def rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, *, pooling, diff,
         C = transform_rocket(coll, mean, inv_sd, rocket_plan_for(pool), n_jobs=n_jobs)
     else:
         C = features(coll, mean, inv_sd, pool)
-    scores = anova_f(C, codes, n_classes)
-    usable = np.flatnonzero(np.isfinite(scores))
-    order = usable[rank_order(usable, scores[usable])]
-    if distinct:
-        _, first = np.unique(column_keys(C[:, order]), return_index=True)
-        order = order[np.sort(first)]
+    order, scores, n_usable = ranked_columns(C, codes, n_classes, distinct)
     if m is not None:
         order = order[:m]
-    return pool.subset(order), np.ascontiguousarray(C[:, order]), scores[order], len(usable)
+    return pool.subset(order), np.ascontiguousarray(C[:, order]), scores[order], n_usable
 
 
 def select_pooled(coll, codes, n_classes, mean, inv_sd, k, m, *, scan, dilations, paper, rocket, selection,

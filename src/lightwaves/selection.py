@@ -106,6 +106,22 @@ def rank_order(ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
     return np.lexsort((ids, -scores))
 
 
+def ranked_columns(C: np.ndarray, codes: np.ndarray, n_classes: int, distinct: bool = True):
+    """The usable columns of ``C`` in ANOVA rank order (descending F, ties by position), and the scores.
+
+    Returns ``(order, scores, n_usable)``: ``scores`` are every column's F-scores (``-inf`` for a
+    constant column) and ``n_usable`` how many columns are not constant. With ``distinct``, only the best
+    of each group of affine copies (same :func:`column_keys`) stays in ``order``.
+    """
+    scores = anova_f(C, codes, n_classes)
+    usable = np.flatnonzero(np.isfinite(scores))
+    order = usable[rank_order(usable, scores[usable])]
+    if distinct:
+        _, first = np.unique(column_keys(C[:, order]), return_index=True)
+        order = order[np.sort(first)]
+    return order, scores, len(usable)
+
+
 #: Fingerprints quantise standardised columns (unit norm) to this many steps per unit.
 KEY_QUANTUM = 1e7
 
