@@ -2,8 +2,12 @@
 
 Each idea changes one step of the default's fit: the candidate pool (PPV over parts of a convolution's
 output; the paper's second level on the family's convolutions; QUANT-style interval quantiles of the series
-pooled with the MiniRocket-family pool), the training cases (augmented copies), the number of features kept,
-the candidates detachment starts from (near-duplicates thinned), or how the final ridge scales the features.
+pooled with the MiniRocket-family pool; ROCKET-style max, min and argmax of each convolution; principal
+components of the channels, or the channels negated, among the channels combinations draw from), the training
+cases (augmented copies), the number of features kept, the candidates detachment starts from (near-duplicates
+thinned), or how the final ridge scales the features. (The principal components became the library's
+``components`` option; this prototype standardises them by their measured spread and signs them as the SVD
+does, so its draws differ from the library's.)
 The library does not offer these features, so this script computes them itself next to the library's own
 pool (``lightwaves._rocket_family.fit_pool``, the kernels' ``conv_output`` and convolution: internals, on
 purpose, as a prototype of features that are not there yet). ``default`` is the library's default fit, step
@@ -15,7 +19,8 @@ Libras and of RacketSports differ; the library's ridge solves from moments).
 Folds are those of cv_families.py (stratified, shuffled with seed 0, on the training splits; the test splits
 are never read); each (fold, seed) draws one pool that every idea shares.
 
-    .venv/bin/python benchmarks/cv_pool_ideas.py [--ideas default,regions,scatter,quant,augment,fewer,scale,thin]
+    .venv/bin/python benchmarks/cv_pool_ideas.py [--ideas default,regions,scatter,quant,augment,fewer,scale,thin,
+        extremes,components,components-all,signs]
         [--datasets NATOPS,ACSF1] [--seeds 3] [--out benchmarks/results/cv_pool_ideas.md]
 """
 
@@ -180,6 +185,64 @@ def quant_candidates(ctx):
     return out
 
 
+@njit(cache=True)
+def _extremes(data, offsets, lengths, mean, inv_sd, coff, cch, cdiff, cd, ck, valid, out):
+    """ROCKET-style pooling of every convolution over its pooled region: max, min and the argmax's
+    relative position (bias-free, so one of each per convolution)."""
+    for i in range(offsets.shape[0]):
+        for j in range(ck.shape[0]):
+            z = conv_output(data, offsets[i], lengths[i], mean, inv_sd, cch[coff[j] : coff[j + 1]], cdiff[j], cd[j],
+                            ck[j])
+            m = z.shape[0]
+            lo, hi = (4 * cd[j], m - 4 * cd[j]) if valid[j] and m > 8 * cd[j] else (0, m)
+            if hi <= lo:
+                out[i, 3 * j : 3 * j + 3] = 0.0
+                continue
+            seg = z[lo:hi]
+            a = np.argmax(seg)
+            out[i, 3 * j] = seg[a]
+            out[i, 3 * j + 1] = seg.min()
+            out[i, 3 * j + 2] = a / (hi - lo)
+
+
+def extremes_candidates(ctx, budget=10_000):
+    """The MR pool plus max, min and argmax position of each of its convolutions."""
+    pool, *first = pool_values(ctx, budget)
+    start = np.zeros(pool.n_convolutions + 1, np.int64)
+    np.cumsum(np.bincount(pool.feature_conv, minlength=pool.n_convolutions), out=start[1:])
+    out = []
+    for coll, F in zip((ctx["train"], ctx["test"]), first):
+        G = np.empty((coll.n_cases, 3 * pool.n_convolutions))
+        _extremes(coll.data, coll.offsets, coll.lengths, ctx["mean"], ctx["inv_sd"], pool.combo_offsets,
+                  pool.combo_channels, pool.diff, pool.dilation, pool.kernel, pool.valid[start[:-1]], G)
+        out.append(np.hstack([F, G]))
+    return out
+
+
+def with_components(ctx, keep_raw, budget=10_000, cap=8, signs=False):
+    """The MR pool drawn over learned channels: the principal components of the standardised channels
+    (fitted on the training fold's time points), after the raw channels (``keep_raw``) or instead of them.
+    Univariate sets have nothing to rotate, so they score the default."""
+    tr, te = ctx["train"], ctx["test"]
+    if tr.n_channels < 2:
+        return detach_and_score(ctx, *pool_values(ctx)[1:])
+    std = [[(x - ctx["mean"][:, None]) * ctx["inv_sd"][:, None] for x in cases(c)] for c in (tr, te)]
+    _, _, Vt = np.linalg.svd(np.hstack(std[0]).T, full_matrices=False)
+    W = Vt[: min(tr.n_channels, cap)] if keep_raw else Vt
+    if signs:  # no learning: every channel negated, so combinations draw signed sums
+        W = -np.diag(np.sqrt(np.hstack(std[0]).var(axis=1)))
+    colls = []
+    for raw, s in zip((cases(tr), cases(te)), std):
+        xs = [np.vstack([x, W @ z]) if keep_raw else W @ z for x, z in zip(raw, s)]
+        X = np.stack(xs) if len({x.shape[1] for x in xs}) == 1 else xs
+        colls.append(CaseSource(X).chunk(0, len(xs)))
+    mean, sd = channel_stats_chunks(lambda: iter([colls[0]]))
+    pool = fit_pool(colls[0], mean, 1.0 / sd, budget=budget, seed=ctx["seed"], bias_cases=5)
+    plan = plan_for(pool)
+    Ctr, Cte = (transform_rocket(c, mean, 1.0 / sd, plan) for c in colls)
+    return detach_and_score(ctx, Ctr, Cte)
+
+
 def cases(coll):
     return [coll.data[s : s + coll.n_channels * n].reshape(coll.n_channels, n)
             for s, n in zip(coll.offsets, coll.lengths)]
@@ -310,6 +373,19 @@ IDEAS = {
               for k in (300, 200, 100)},
     "scale": {f"final ridge on features / sd ** {p}": (lambda p: lambda ctx: detach_and_score(
         ctx, *pool_values(ctx)[1:], power=p))(p) for p in (0.0, 0.5, 1.5)},
+    "extremes": {"+ max, min, argmax of each convolution": lambda ctx: detach_and_score(
+        ctx, *extremes_candidates(ctx))},
+    "components": {
+        "channels + principal components": lambda ctx: with_components(ctx, True),
+        "principal components instead of channels": lambda ctx: with_components(ctx, False),
+    },
+    "components-all": {
+        "channels + all principal components": lambda ctx: with_components(ctx, True, cap=10**6),
+        "channels + 4 principal components": lambda ctx: with_components(ctx, True, cap=4),
+    },
+    "signs": {
+        "channels and their negatives (signed sums)": lambda ctx: with_components(ctx, True, signs=True),
+    },
     "thin": {f"near-duplicates > {t} dropped": (lambda t: lambda ctx: with_thinning(ctx, t))(t)
              for t in (0.999, 0.99, 0.95)},
 }

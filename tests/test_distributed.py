@@ -222,12 +222,13 @@ def test_fit_identical_to_serial(client, n_channels):
     np.testing.assert_array_equal(dask.decision_function(Xt), serial.decision_function(Xt))
 
 
-@pytest.mark.parametrize("variant, options", [("L1L2+MR", {}), ("MR", {}),
+@pytest.mark.parametrize("variant, options", [("L1L2+MR", {}), ("MR", {}), ("MR", dict(components=6)),
                                               ("L1L2", dict(pooling="multirocket", diff=True))])
 def test_families_fit_identical_to_serial(client, variant, options):
     """The paper family's candidates are scored on the cluster by channel shards, the MiniRocket
     family's computed there by convolution shards: the model is the serial one, bit for bit (also
-    with MultiRocket's operators and the first-difference series in the paper's family)."""
+    with MultiRocket's operators and the first-difference series in the paper's family, and with
+    principal components among the MiniRocket family's channels)."""
     X, y = make_data(n_channels=6)
     params = dict(variant=variant, n_features=20, rocket_budget=300, random_state=0, **options)
     serial = LightWaveSClassifier(**params).fit(X, y)

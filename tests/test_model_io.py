@@ -508,7 +508,7 @@ def test_first_difference_and_multirocket_features_roundtrip(bm, tmp_path):
     assert any("/diff/" in n for n in names) and any(n.endswith(("/mpv", "/mipv")) for n in names)
     path = tmp_path / "mp.lwz"
     save(clf, path)
-    assert read_manifest(path)["format_version"] == 3 == FORMAT_VERSION
+    assert read_manifest(path)["format_version"] == 3 < FORMAT_VERSION  # 4 only with principal components
     np.testing.assert_array_equal(_stored_ids(path), clf.transformer_.feature_ids_)
     loaded = load(path)
     np.testing.assert_array_equal(loaded.transformer_.feature_names_, names)

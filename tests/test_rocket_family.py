@@ -9,8 +9,17 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from lightwaves import LightWaveSClassifier, LightWaveSTransformer, load
-from lightwaves._rocket_family import RocketFeatures, fit_dilations, fit_pool, plan_for, quantiles
-from lightwaves._rocket_kernels import conv_output, transform_rocket
+from lightwaves._numpy_kernels import project_components as project_numpy
+from lightwaves._rocket_family import (
+    RocketFeatures,
+    family_input,
+    fit_components,
+    fit_dilations,
+    fit_pool,
+    plan_for,
+    quantiles,
+)
+from lightwaves._rocket_kernels import conv_output, project_components, transform_rocket
 from lightwaves._validation import check_collection
 from lightwaves.model_io import ModelFileError, load_predictor, read_manifest
 from lightwaves.selection import _ridge_importance, detach
@@ -350,6 +359,7 @@ def test_tampered_family_arrays_are_refused(mr_model, tmp_path):
 @pytest.mark.parametrize("param,value", [
     ("variant", "rocket"), ("selection", "anova"), ("pooling", "max"), ("diff", 1), ("rocket_budget", 0),
     ("detach_step", 1.0), ("bias_cases", 0), ("bias_cases", 2.5), ("bias_cases", True),
+    ("components", -1), ("components", 2.5), ("components", True),
 ])
 def test_bad_parameters(param, value):
     X, y = make_data()
@@ -403,3 +413,118 @@ def test_values_too_large_are_reported_not_pooled(mr_data, mr_model):
     Xb[1, int(mr_model.selected_channels_[0]), :] = 1.7e308
     with pytest.raises(ValueError, match="too large.*case 1"):
         mr_model.predict(Xb)
+
+
+# ----------------------------------------------------------------------------------- principal components
+def test_components_are_whitened_principal_directions():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 4, 30))
+    X[:, 2] = X[:, 0] + 0.1 * X[:, 2]  # correlated channels: a dominant direction
+    X[:, 3] = 5.0  # constant: standardises to 0, weight 0 in every component
+    coll = check_collection(X)
+    mean = X.transpose(1, 0, 2).reshape(4, -1).mean(axis=1)
+    sd = X.transpose(1, 0, 2).reshape(4, -1).std(axis=1)
+    sd[sd == 0] = 1.0
+    W = fit_components(coll, mean, 1 / sd, 8)
+    assert W.shape == (3, 4)  # the constant channel adds no component
+    S = ((X - mean[None, :, None]) / sd[None, :, None]).transpose(1, 0, 2).reshape(4, -1)
+    Z = W @ S
+    np.testing.assert_allclose(Z @ Z.T / S.shape[1], np.eye(3), atol=1e-9)  # unit variance, uncorrelated
+    assert (np.abs(Z).var(axis=1)[:-1] >= 0).all() and np.allclose(W[:, 3], 0)
+    assert (W[np.arange(3), np.abs(W).argmax(axis=1)] > 0).all()  # signed: largest weight positive
+    assert fit_components(coll, mean, 1 / sd, 0).shape == (0, 4)
+    one = check_collection(X[:, :1])
+    assert fit_components(one, mean[:1], 1 / sd[:1], 8).shape == (0, 1)  # univariate: nothing to rotate
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 4), st.lists(st.integers(1, 12), min_size=1, max_size=4), st.data())
+def test_projection_engines_agree_bitwise(C, P, lengths, data):
+    """The numba and numpy projections are the same products summed in the same order; the zero weights
+    they skip change nothing; rows not asked for stay 0."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    cases = [rng.normal(size=(C, n)) * 10 ** rng.uniform(-3, 3) for n in lengths]
+    coll = check_collection(cases)
+    W = rng.normal(size=(P, C)) * (rng.random((P, C)) < 0.7)
+    rows = np.flatnonzero(rng.random(P) < 0.6).astype(np.int64)
+    mean, inv_sd = rng.normal(size=C), rng.uniform(0.1, 3, C)
+    a, ma, sa = family_input(coll, mean, inv_sd, W, rows, project_components)
+    b, mb, sb = family_input(coll, mean, inv_sd, W, rows, project_numpy)
+    assert a.data.tobytes() == b.data.tobytes() and a.n_channels == C + P
+    np.testing.assert_array_equal(ma, np.r_[mean, np.zeros(P)])
+    np.testing.assert_array_equal(sa, np.r_[inv_sd, np.ones(P)])
+    for i, x in enumerate(cases):
+        n = x.shape[1]
+        ext = a.data[a.offsets[i] : a.offsets[i] + (C + P) * n].reshape(C + P, n)
+        np.testing.assert_array_equal(ext[:C], x)
+        want = W @ ((x - mean[:, None]) * inv_sd[:, None])
+        want[np.setdiff1d(np.arange(P), rows)] = 0.0
+        np.testing.assert_allclose(ext[C:], want, rtol=1e-9, atol=1e-9 * (1 + np.abs(want).max()))
+
+
+@pytest.fixture(scope="module")
+def pc_model():
+    X, y = make_data(n_cases=36, n_channels=5, length=40, informative=(1, 3))
+    X[:, 4] = X[:, 1] - X[:, 3]  # a difference of channels: what a signed component can read
+    return X, y, LightWaveSClassifier(**dict(MR, components=5)).fit(X, y)
+
+
+def test_components_fit_equals_predict_on_every_path(pc_model, tmp_path):
+    """With components the features the ridge was fitted on are the transform's, bit for bit: for
+    any n_jobs, engine, batch, input of the selected channels only, and after a model-file round trip
+    (format version 4)."""
+    X, y, clf = pc_model
+    t = clf.transformer_
+    assert t.rocket_.n_components == 4 and len(t.inference_state_.component_rows)  # channel 4 is dependent
+    assert any("pc" in name for name in clf.feature_names_)
+    F = t.transform(X)
+    np.testing.assert_array_equal(LightWaveSTransformer(**dict(MR, components=5)).fit_transform(X, y), F)
+    d = clf.decision_function(X)
+    np.testing.assert_array_equal(LightWaveSClassifier(**dict(MR, components=5), n_jobs=2).fit(X, y)
+                                  .decision_function(X), d)
+    np.testing.assert_array_equal(clf.decision_function(X[3:4]), d[3:4])
+    path = tmp_path / "pc.lwz"
+    clf.save(path)
+    assert read_manifest(path)["format_version"] == 4
+    loaded = load(path)
+    assert loaded.get_params()["components"] == 5
+    np.testing.assert_array_equal(loaded.decision_function(X), d)
+    for engine in ("numba", "numpy"):
+        pred = load_predictor(path, engine=engine)
+        np.testing.assert_array_equal(pred.decision_function(X), d)
+        np.testing.assert_array_equal(pred.decision_function(X[:, pred.selected_channels_]), d)
+
+
+def test_models_without_components_keep_their_format(mr_model, tmp_path):
+    """No components, no new array: MR files stay version 2, and one written before the parameter
+    existed loads with components=0 and predicts exactly as saved."""
+    X = make_data(n_cases=36, n_channels=6, length=45, informative=(1, 4))[0]
+    mr_model.save(tmp_path / "mr.lwz")
+    m = read_manifest(tmp_path / "mr.lwz")
+    assert m["format_version"] == 2 and "rocket_components" not in m["arrays"]
+    rewrite_model(tmp_path / "mr.lwz", tmp_path / "old.lwz", edit_manifest=lambda m: m["params"].pop("components"))
+    old = load(tmp_path / "old.lwz")
+    assert old.get_params()["components"] == 0
+    np.testing.assert_array_equal(old.decision_function(X), mr_model.decision_function(X))
+    uni = LightWaveSClassifier(**dict(MR, components=4)).fit(X[:, :1], np.arange(36) % 3)
+    assert uni.transformer_.rocket_.n_components == 0  # univariate: nothing to rotate
+
+
+def test_tampered_components_are_refused(pc_model, tmp_path):
+    _, _, clf = pc_model
+    path = tmp_path / "pc.lwz"
+    clf.save(path)
+    W = clf.transformer_.rocket_.components
+    bad = W.copy()
+    bad[0, 0] = np.nan
+    for value, match in ((W[:, :-1], "components have an inconsistent shape"), (bad, "rocket_components contains NaN")):
+        rewrite_model(path, tmp_path / "t.lwz", replace={"arrays/rocket_components.npy": npy(value)})
+        with pytest.raises(ModelFileError, match=match):
+            load(tmp_path / "t.lwz")
+
+
+def test_export_refuses_components_with_a_clear_error(pc_model, tmp_path):
+    from lightwaves.export_c import export_c
+
+    with pytest.raises(ValueError, match="principal components"):
+        export_c(pc_model[2], tmp_path / "c")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._rocket_family import RocketFeatures, empty, fit_pool
+from ._rocket_family import RocketFeatures, empty, family_input, fit_components, fit_pool
 from ._rocket_family import plan_for as rocket_plan_for
 
 # The numba kernels and the selection are imported by the functions that fit, so that reading a model
@@ -36,7 +36,7 @@ SELECTIONS = ("auto", "mrmr", "detach", "random")
 #: Parameters of the families, with the values a model file written before a parameter existed was
 #: fitted with (model_io fills them in). The estimators' defaults can differ: ``bias_cases`` is 5.
 FAMILY_DEFAULTS = {"selection": "auto", "pooling": "ppv", "diff": False, "rocket_budget": 10_000,
-                   "detach_step": 0.3, "bias_cases": 1}
+                   "detach_step": 0.3, "bias_cases": 1, "components": 0}
 
 
 def check_family_params(params: dict) -> np.ndarray:
@@ -65,6 +65,9 @@ def check_family_params(params: dict) -> np.ndarray:
     bias_cases = params.get("bias_cases", 1)
     if isinstance(bias_cases, bool) or not isinstance(bias_cases, numbers.Integral) or not 1 <= bias_cases <= 10**4:
         raise ValueError(f"bias_cases must be an integer from 1 to 10000, got {bias_cases!r}")
+    components = params.get("components", 0)
+    if isinstance(components, bool) or not isinstance(components, numbers.Integral) or not 0 <= components <= 10**4:
+        raise ValueError(f"components must be an integer from 0 to 10000, got {components!r}")
     return slots
 
 
@@ -138,8 +141,11 @@ class PooledSelection:
 
 
 def rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, *, pooling, diff, budget, distinct, seed,
-                      n_jobs, features=None, bias_cases=1):
+                      n_jobs, features=None, bias_cases=1, components=0):
     """The MiniRocket-family pool, its candidate matrix and ANOVA scores, usable columns only.
+
+    With ``components``, that many principal components of the channels (see
+    :func:`lightwaves._rocket_family.fit_components`) join the channels the combinations draw from.
 
     With ``m``, only the ``m`` best by F-score (ties by position; with ``distinct``, the best of each
     group of affine copies) are kept. Columns come back in rank order. ``features(coll, mean, inv_sd,
@@ -149,8 +155,10 @@ def rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, *, pooling, diff,
     from ._rocket_kernels import transform_rocket
     from .selection import ranked_columns
 
+    W = fit_components(coll, mean, inv_sd, components)
+    coll, mean, inv_sd = family_input(coll, mean, inv_sd, W)
     pool = fit_pool(coll, mean, inv_sd, budget=budget, pooling=pooling, diff=diff, seed=seed,
-                    bias_cases=bias_cases)
+                    bias_cases=bias_cases, components=W)
     if features is None:
         C = transform_rocket(coll, mean, inv_sd, rocket_plan_for(pool), n_jobs=n_jobs)
     else:
@@ -163,7 +171,7 @@ def rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, *, pooling, diff,
 
 def select_pooled(coll, codes, n_classes, mean, inv_sd, k, m, *, scan, dilations, paper, rocket, selection,
                   pooling, diff, budget, step, distinct, seed, n_jobs, rocket_features=None,
-                  bias_cases=1) -> PooledSelection:
+                  bias_cases=1, components=0) -> PooledSelection:
     """Candidates of the paper family (if ``paper``) and the MiniRocket family (if ``rocket``), and the
     ``k`` features ``selection`` keeps.
 
@@ -188,7 +196,7 @@ def select_pooled(coll, codes, n_classes, mean, inv_sd, k, m, *, scan, dilations
     if use_rocket:
         rocket, R, s, n = rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, pooling=pooling,
                                             diff=diff, budget=budget, distinct=distinct, seed=seed,
-                                            bias_cases=bias_cases,
+                                            bias_cases=bias_cases, components=components,
                                             n_jobs=n_jobs, features=rocket_features)
         blocks.append(R)
         scores.append(s)

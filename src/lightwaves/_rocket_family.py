@@ -17,11 +17,17 @@ a bias, the pooled region, a pooling operator). :func:`fit_pool` draws the pool 
 
 Channels are standardised with the training statistics before they are summed (MiniRocket sums raw
 channels), so a combination is not dominated by the channel with the largest scale.
+
+With ``components=P`` (:func:`fit_components`) the combinations draw from ``C + P`` channels: the ``C``
+standardised channels and ``P`` learned ones, the leading principal components of the standardised
+channels over the training time points, scaled to unit variance (channel ``C + p`` is component ``p``).
+A component is a fixed weighted sum of every channel; it is computed once per case
+(:func:`family_input`), before the convolutions that read it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,7 +42,10 @@ ARRAY_SPEC = {
     "feature_conv": ("i", 1),
     "feature_spec": ("i", 2),
     "feature_bias": ("f", 1),
+    "components": ("f", 2),
 }
+#: Rows of ``components`` are dropped when their variance is below this share of the largest one.
+COMPONENT_RTOL = 1e-10
 
 
 def check_pooling(pooling) -> tuple:
@@ -53,7 +62,8 @@ class RocketFeatures:
     (standardised), first-differences the sum if ``diff[j]``, and convolves it with kernel ``kernel[j]``
     at dilation ``dilation[j]``. Feature ``q`` pools convolution ``feature_conv[q]`` with operator
     ``pool[q]`` (see :data:`lightwaves._rocket_kernels.POOLS`) against ``bias[q]``, over the valid part
-    of the output if ``valid[q]``.
+    of the output if ``valid[q]``. ``components`` is ``(P, C)``: a combination's channel ``C + p`` is
+    ``components[p] @ (standardised channels)`` (``P = 0``: combinations read only the ``C`` channels).
     """
 
     combo_offsets: np.ndarray
@@ -65,10 +75,25 @@ class RocketFeatures:
     bias: np.ndarray
     valid: np.ndarray
     pool: np.ndarray
+    components: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def n_features(self) -> int:
         return int(self.feature_conv.shape[0])
+
+    @property
+    def n_components(self) -> int:
+        return int(self.components.shape[0])
+
+    def used_components(self) -> np.ndarray:
+        """Sorted components read by at least one feature (empty without components)."""
+        if not self.n_components:
+            return np.empty(0, dtype=np.int64)
+        C = self.components.shape[1]
+        used = np.unique(self.feature_conv)
+        parts = [self.combo(j) for j in used]
+        ch = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+        return ch[ch >= C] - C
 
     @property
     def n_convolutions(self) -> int:
@@ -79,7 +104,12 @@ class RocketFeatures:
         """Sorted channels read by at least one feature."""
         used = np.unique(self.feature_conv)
         parts = [self.combo_channels[self.combo_offsets[j] : self.combo_offsets[j + 1]] for j in used]
-        return np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+        ch = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+        if not self.n_components:
+            return ch
+        C = self.components.shape[1]
+        read = np.flatnonzero((self.components[self.used_components()] != 0).any(axis=0))
+        return np.union1d(ch[ch < C], read)
 
     def combo(self, j: int) -> np.ndarray:
         return self.combo_channels[self.combo_offsets[j] : self.combo_offsets[j + 1]]
@@ -96,12 +126,12 @@ class RocketFeatures:
             combo_channels=np.concatenate(combos).astype(np.int64) if combos else np.empty(0, np.int64),
             kernel=self.kernel[used], dilation=self.dilation[used], diff=self.diff[used],
             feature_conv=conv.ravel().astype(np.int64), bias=self.bias[idx], valid=self.valid[idx],
-            pool=self.pool[idx],
+            pool=self.pool[idx], components=self.components,
         )
 
     # -------------------------------------------------------------- model files
     def to_arrays(self) -> dict:
-        """Plain arrays for a model file (see :data:`ARRAY_SPEC`)."""
+        """Plain arrays for a model file (see :data:`ARRAY_SPEC`; ``components`` only if there are some)."""
         return {
             "combo_offsets": self.combo_offsets,
             "combo_channels": self.combo_channels,
@@ -109,6 +139,7 @@ class RocketFeatures:
             "feature_conv": self.feature_conv,
             "feature_spec": np.stack([self.valid, self.pool], axis=1).astype(np.int64),
             "feature_bias": self.bias,
+            **({"components": self.components} if self.n_components else {}),
         }
 
     @classmethod
@@ -117,6 +148,11 @@ class RocketFeatures:
         off, ch, conv = (np.asarray(a[k], dtype=np.int64) for k in ("combo_offsets", "combo_channels", "conv"))
         fconv, spec = np.asarray(a["feature_conv"], np.int64), np.asarray(a["feature_spec"], np.int64)
         bias = np.asarray(a["feature_bias"], dtype=np.float64)
+        comps = np.asarray(a.get("components", np.zeros((0, n_channels))), dtype=np.float64)  # older files: none
+        if comps.ndim != 2 or (comps.shape[0] and comps.shape[1] != n_channels):
+            raise ValueError("MiniRocket-family components have an inconsistent shape")
+        if not np.isfinite(comps).all():
+            raise ValueError("MiniRocket-family components must be finite")
         n_conv = conv.shape[0] if conv.ndim == 2 else -1
         k = fconv.shape[0]
         if (
@@ -125,7 +161,7 @@ class RocketFeatures:
             or spec.shape != (k, 2) or bias.shape != (k,)
         ):
             raise ValueError("MiniRocket-family arrays have inconsistent shapes")
-        if ch.size and (ch.min() < 0 or ch.max() >= n_channels):
+        if ch.size and (ch.min() < 0 or ch.max() >= n_channels + comps.shape[0]):
             raise ValueError("MiniRocket-family channel out of range")
         kernel, dilation, diff = conv.T
         if ((kernel < 0) | (kernel >= N_KERNELS) | (dilation < 1) | ((diff != 0) & (diff != 1))).any():
@@ -139,15 +175,17 @@ class RocketFeatures:
             raise ValueError("MiniRocket-family biases must be finite")
         return cls(off, ch, np.ascontiguousarray(kernel), np.ascontiguousarray(dilation),
                    np.ascontiguousarray(diff), fconv, bias, np.ascontiguousarray(valid),
-                   np.ascontiguousarray(pool))
+                   np.ascontiguousarray(pool), np.ascontiguousarray(comps))
 
     # -------------------------------------------------------------- descriptions
     def names(self) -> list[str]:
-        """Readable names such as ``"mr/ch0+3/k17/d8/diff/valid/ppv>0.125"``."""
+        """Readable names such as ``"mr/ch0+3/k17/d8/diff/valid/ppv>0.125"`` (``ch0+pc2``: channel 0 plus
+        principal component 2)."""
         out = []
+        C = self.components.shape[1] if self.n_components else None
         for q in range(self.n_features):
             j = int(self.feature_conv[q])
-            chans = "+".join(str(c) for c in self.combo(j).tolist())
+            chans = "+".join(str(c) if C is None or c < C else f"pc{c - C}" for c in self.combo(j).tolist())
             parts = [f"mr/ch{chans}", f"k{self.kernel[j]}", f"d{self.dilation[j]}"]
             if self.diff[j]:
                 parts.append("diff")
@@ -157,8 +195,9 @@ class RocketFeatures:
         return out
 
     def table(self) -> np.ndarray:
-        """``(n, 5)`` rows like :func:`lightwaves._plan.feature_table`: first channel of the combination,
-        kernel, dilation, level 0 (this family), 4 + pooling operator."""
+        """``(n, 5)`` rows like :func:`lightwaves._plan.feature_table`: first channel of the combination
+        (``C + p`` for principal component ``p``), kernel, dilation, level 0 (this family), 4 + pooling
+        operator."""
         j = self.feature_conv
         first = self.combo_channels[self.combo_offsets[j]] if self.n_features else np.empty(0, np.int64)
         return np.stack([first, self.kernel[j], self.dilation[j], np.zeros_like(j), 4 + self.pool],
@@ -255,13 +294,60 @@ def quantiles(n: int) -> np.ndarray:
     return (np.arange(1, n + 1) * ((np.sqrt(5) + 1) / 2)) % 1
 
 
-def fit_pool(coll, mean, inv_sd, budget=10_000, pooling="ppv", diff=False, seed=0, bias_cases=1) -> RocketFeatures:
+def fit_components(coll, mean, inv_sd, n: int) -> np.ndarray:
+    """Weights ``(P, C)`` of the ``P <= n`` leading principal components of the standardised channels of
+    the training collection ``coll`` (over all its time points), each scaled to unit variance and signed so
+    that its largest weight is positive. None (``(0, C)``) for ``n = 0`` or a single channel; components
+    without variance are dropped."""
+    C = coll.n_channels
+    if n <= 0 or C < 2:
+        return np.zeros((0, C))
+    from ._rocket_kernels import channel_covariance  # numba: only fitting needs it
+
+    lam, vec = np.linalg.eigh(channel_covariance(coll.data, coll.offsets, coll.lengths, C, mean, inv_sd))
+    order = np.argsort(-lam, kind="stable")[: min(int(n), C)]
+    lam, vec = lam[order], vec[:, order]
+    keep = lam > COMPONENT_RTOL * max(float(lam[0]), 0.0)
+    lam, vec = lam[keep], vec[:, keep]
+    vec = vec * np.where(vec[np.argmax(np.abs(vec), axis=0), np.arange(vec.shape[1])] < 0, -1.0, 1.0)
+    return np.ascontiguousarray((vec / np.sqrt(lam)).T)
+
+
+def family_input(coll, mean, inv_sd, components, rows=None, project=None):
+    """``(coll, mean, inv_sd)`` as the family's kernels read them: the input itself without components,
+    else the cases with the components ``rows`` (default all; others 0) after their channels.
+
+    ``components`` holds one weight per channel of ``coll`` (``(P, coll.n_channels)``); components come out
+    standardised already (mean 0, inverse sd 1 in the returned statistics). ``project`` is an engine's
+    ``project_components`` (default numba's); both give the same bits.
+    """
+    P = components.shape[0]
+    if P == 0:
+        return coll, mean, inv_sd
+    from ._validation import Collection
+
+    if project is None:
+        from ._rocket_kernels import project_components as project
+    C = coll.n_channels
+    rows = np.arange(P, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
+    lengths = np.asarray(coll.lengths, dtype=np.int64)
+    offsets = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1] * (C + P), out=offsets[1:])
+    data = np.empty(int(lengths.sum()) * (C + P))
+    project(coll.data, coll.offsets, lengths, C, mean, inv_sd, np.ascontiguousarray(components, dtype=np.float64),
+            rows, data, offsets)
+    return (Collection(data, offsets, lengths, C + P), np.concatenate([mean, np.zeros(P)]),
+            np.concatenate([inv_sd, np.ones(P)]))
+
+
+def fit_pool(coll, mean, inv_sd, budget=10_000, pooling="ppv", diff=False, seed=0, bias_cases=1,
+             components=None) -> RocketFeatures:
     """Draw a MiniRocket-family candidate pool from the training collection ``coll``.
 
     Parameters
     ----------
     coll : Collection
-        Training cases (all channels).
+        Training cases (all channels; with ``components``, as :func:`family_input` extends them).
     mean, inv_sd : ndarray of shape (coll.n_channels,)
         Channel standardisation.
     budget : int
@@ -275,6 +361,8 @@ def fit_pool(coll, mean, inv_sd, budget=10_000, pooling="ppv", diff=False, seed=
     bias_cases : int
         Training cases (distinct, at most all of them) whose outputs, pooled, give a convolution's bias
         quantiles; 1 is MiniRocket's rule and draws exactly what it always drew.
+    components : ndarray of shape (P, C) or None
+        The weights :func:`fit_components` fitted (``coll`` then has ``C + P`` channels); None: none.
 
     Returns
     -------
@@ -327,6 +415,7 @@ def fit_pool(coll, mean, inv_sd, budget=10_000, pooling="ppv", diff=False, seed=
         feature_conv=np.repeat(np.arange(len(kern), dtype=np.int64), per_conv),
         bias=np.repeat(biases, len(pools)), valid=np.repeat(np.asarray(valid, dtype=np.int64), per_conv),
         pool=np.tile(pools, int(n_bias.sum())),
+        components=np.zeros((0, C)) if components is None else np.asarray(components, dtype=np.float64),
     )
 
 

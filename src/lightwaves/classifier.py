@@ -34,7 +34,7 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     variant, n_features, n_candidates, max_cases, max_dilation, random_state, n_jobs, backend, progress, \
-    distinct_candidates, selection, pooling, diff, rocket_budget, detach_step, bias_cases
+    distinct_candidates, selection, pooling, diff, rocket_budget, detach_step, bias_cases, components
         As in :class:`~lightwaves.LightWaveSTransformer`.
     alphas : array-like or None, default=None
         Ridge regularisation grid; None means ``np.logspace(-3, 3, 10)``.
@@ -86,6 +86,7 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         rocket_budget=10_000,
         detach_step=0.3,
         bias_cases=5,
+        components=0,
         alphas=None,
     ):
         self.variant = variant
@@ -104,6 +105,7 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         self.rocket_budget = rocket_budget
         self.detach_step = detach_step
         self.bias_cases = bias_cases
+        self.components = components
         self.alphas = alphas
 
     def _make_transformer(self) -> LightWaveSTransformer:

@@ -194,6 +194,9 @@ def c_sources(parts: dict, *, float64: bool, max_length: int) -> dict:
         raise ValueError(f"cannot export: the linear model has shape {coef.shape}, expected {(n_out, k)}")
     if k < 1:
         raise ValueError("cannot export a model without features")
+    if len(state.component_rows):
+        raise ValueError("cannot export this model to C yet: its features read principal components of the "
+                         "channels (components > 0); refit with components=0 to export it")
     _check_range("the number of features", [k], _USHORT)
 
     sel = np.asarray(state.selected_channels, dtype=np.int64)

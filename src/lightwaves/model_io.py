@@ -42,7 +42,7 @@ FORMAT_NAME = "lightwaves-model"
 #: 2: may hold MiniRocket-family arrays; 3: paper-family feature ids in the current layout (see
 #: :mod:`lightwaves._plan`), for features the first layout has no id for (first differences, mpv,
 #: mipv). A model is written with the lowest version that holds it, so older lightwaves read it.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 ARRAY_DIR = "arrays/"
 MAX_MANIFEST_BYTES = 16 * 2**20
@@ -73,6 +73,8 @@ _ARRAYS = {
 _ROCKET_ARRAYS = {f"rocket_{k}": (f"transformer_.rocket_ ({k})", kinds, ndim)
                   for k, (kinds, ndim) in ROCKET_ARRAY_SPEC.items()}
 _ALL_ARRAYS = {**_ARRAYS, **_ROCKET_ARRAYS}
+#: Family arrays only models with principal components have (then format version 4).
+_COMPONENT_ARRAYS = {"rocket_components"}
 
 _CLASS_KINDS = {"U": "str", "S": "str", "i": "int", "u": "int", "f": "float", "b": "bool"}
 
@@ -284,7 +286,7 @@ def save(clf, path, metadata=None) -> None:
     meta["saved"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     manifest = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION if layout1 is None else 2 if family else 1,
+        "format_version": 4 if _COMPONENT_ARRAYS & set(family) else 3 if layout1 is None else 2 if family else 1,
         "library_version": __version__,
         "estimator": "LightWaveSClassifier",
         "params": _params_entry(clf),
@@ -416,8 +418,10 @@ def _read_zip(path, zf):
             " Upgrade lightwaves to load it",
         )
     described = manifest.get("arrays")
-    family = set(_ROCKET_ARRAYS) if version >= 2 and isinstance(described, dict) and \
+    family = set(_ROCKET_ARRAYS) - _COMPONENT_ARRAYS if version >= 2 and isinstance(described, dict) and \
         set(_ROCKET_ARRAYS) & set(described) else set()
+    if family and version >= 4:
+        family |= _COMPONENT_ARRAYS & set(described)
     if not isinstance(described, dict) or set(described) != set(_ARRAYS) | family:
         missing = sorted(set(_ARRAYS) - set(described or {})) if isinstance(described, dict) else "all"
         raise _fail(path, f"the manifest's array list is invalid (missing: {missing})")
@@ -553,7 +557,7 @@ def _decode_classes(path, entry):
 PARAM_NAMES = frozenset({
     "variant", "n_features", "n_candidates", "max_cases", "max_dilation", "random_state", "n_jobs",
     "backend", "progress", "distinct_candidates", "alphas", "selection", "pooling", "diff",
-    "rocket_budget", "detach_step", "bias_cases",
+    "rocket_budget", "detach_step", "bias_cases", "components",
 })
 
 

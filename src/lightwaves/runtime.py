@@ -21,6 +21,7 @@ import numpy as np
 
 from ._kernel_spec import NEED_L2
 from ._plan import plan_for_ids
+from ._rocket_family import family_input
 from ._rocket_family import plan_for as rocket_plan_for
 from ._validation import check_collection, check_dask_shape, is_dask_array
 
@@ -61,8 +62,8 @@ def resolve_engine(engine=None) -> str:
 
 
 def kernels(engine=None) -> SimpleNamespace:
-    """The functions of an engine: ``transform_triples``, ``transform_rocket``, ``linear_scores``
-    (imported on first use, so the numpy engine never imports numba)."""
+    """The functions of an engine: ``transform_triples``, ``transform_rocket``, ``linear_scores``,
+    ``project_components`` (imported on first use, so the numpy engine never imports numba)."""
     name = resolve_engine(engine)
     if name not in _KERNELS:
         _KERNELS[name] = _load_kernels(name)
@@ -77,12 +78,12 @@ def _load_kernels(name: str) -> SimpleNamespace:
         from . import _numpy_kernels as k
 
         return SimpleNamespace(transform_triples=k.transform_triples, transform_rocket=k.transform_rocket,
-                               linear_scores=k.linear_scores)
+                               linear_scores=k.linear_scores, project_components=k.project_components)
     from ._kernels import linear_scores, transform_triples
-    from ._rocket_kernels import transform_rocket
+    from ._rocket_kernels import project_components, transform_rocket
 
     return SimpleNamespace(transform_triples=transform_triples, transform_rocket=transform_rocket,
-                           linear_scores=linear_scores)
+                           linear_scores=linear_scores, project_components=project_components)
 
 
 class InferenceState:
@@ -132,11 +133,20 @@ class InferenceState:
             ),
         }
         self._rocket_plans = None
+        self._components = None  # input channel count -> component weights over those channels
+        self.component_rows = np.empty(0, dtype=np.int64)
         if self._rocket is not None:
+            P = self._rocket.n_components
+            # components follow the input's channels: channel C + p of the model is position len(input) + p
+            position_ext = np.concatenate([position, len(sel) + np.arange(P, dtype=np.int64)])
             self._rocket_plans = {
                 self.n_channels_in: rocket_plan_for(self._rocket),
-                len(sel): rocket_plan_for(self._rocket, channel_position=position),
+                len(sel): rocket_plan_for(self._rocket, channel_position=position_ext),
             }
+            self.component_rows = self._rocket.used_components()
+            if len(self.component_rows):
+                W = self._rocket.components
+                self._components = {self.n_channels_in: W, len(sel): np.ascontiguousarray(W[:, sel])}
 
     @property
     def n_convolutions(self) -> int:
@@ -174,7 +184,11 @@ class InferenceState:
         if plan.channel.shape[0] or self._rocket_plans is None:
             parts.append(self._kernels.transform_triples(coll, mean, inv_sd, plan, n_jobs=n_jobs))
         if self._rocket_plans is not None:
-            parts.append(self._kernels.transform_rocket(coll, mean, inv_sd, self._rocket_plans[coll.n_channels],
+            rcoll, rmean, rinv = coll, mean, inv_sd
+            if self._components is not None:  # the components the features read, after the channels
+                rcoll, rmean, rinv = family_input(coll, mean, inv_sd, self._components[coll.n_channels],
+                                                  self.component_rows, self._kernels.project_components)
+            parts.append(self._kernels.transform_rocket(rcoll, rmean, rinv, self._rocket_plans[coll.n_channels],
                                                         n_jobs=n_jobs))
         return check_finite(parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1))
 

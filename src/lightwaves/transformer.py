@@ -97,6 +97,12 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         Training cases whose convolution outputs, pooled, give each MiniRocket-family convolution's bias
         quantiles (drawn at random per convolution, seeded; all of them when there are fewer). 1 is
         MiniRocket's rule (one case); 5 was chosen by cross-validation (``docs/accuracy.md``).
+    components : int, default=0
+        Learned channels for the MiniRocket family: the leading principal components of the
+        standardised channels (fitted on the training time points, each scaled to unit variance) join
+        the channels its combinations are drawn from, as channels ``n_channels_in_ + p`` (named
+        ``pc<p>``). At most ``min(components, n_channels)``; none for univariate data. A component reads
+        every channel, and is computed once per case before the convolutions. See ``docs/accuracy.md``.
 
     With ``selection="detach"`` or ``"random"``, ``n_candidates`` is an optional ANOVA prefilter of the
     MiniRocket family (None: every candidate) and the paper family's pool size (None: ``3 * n_features``).
@@ -147,6 +153,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         rocket_budget=10_000,
         detach_step=0.3,
         bias_cases=5,
+        components=0,
     ):
         self.variant = variant
         self.n_features = n_features
@@ -164,6 +171,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         self.rocket_budget = rocket_budget
         self.detach_step = detach_step
         self.bias_cases = bias_cases
+        self.components = components
 
     # ------------------------------------------------------------------ parameters
     def _check_params(self):
@@ -222,7 +230,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
                 scan=lambda m_paper: self._scan(scoll, scodes, len(classes), mean, inv_sd, dil, slots, m_paper),
                 dilations=dil, paper=paper is not None, rocket=rocket, selection=selection, pooling=self.pooling,
                 diff=bool(self.diff), budget=int(self.rocket_budget), step=float(self.detach_step),
-                bias_cases=int(self.bias_cases),
+                bias_cases=int(self.bias_cases), components=int(self.components),
                 distinct=self.distinct_candidates, seed=check_random_state(self.random_state).randint(2**31 - 1),
                 n_jobs=self.n_jobs, rocket_features=self._rocket_features(),
             )
