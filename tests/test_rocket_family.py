@@ -476,7 +476,10 @@ def test_components_fit_equals_predict_on_every_path(pc_model, tmp_path):
     X, y, clf = pc_model
     t = clf.transformer_
     assert t.rocket_.n_components == 4 and len(t.inference_state_.component_rows)  # channel 4 is dependent
-    assert any("pc" in name for name in clf.feature_names_)
+    names = list(clf.feature_names_)
+    assert any("+pc" in n or n.startswith("mr/pc") for n in names) and not any("chpc" in n for n in names)
+    reads = t.feature_channels()  # components read every channel they weigh: model channels only
+    assert all(r.max() < 5 for r in reads) and any(len(r) == 5 for r in reads)
     F = t.transform(X)
     np.testing.assert_array_equal(LightWaveSTransformer(**dict(MR, components=5)).fit_transform(X, y), F)
     d = clf.decision_function(X)

@@ -162,7 +162,7 @@ def rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, *, pooling, diff,
     if features is None:
         C = transform_rocket(coll, mean, inv_sd, rocket_plan_for(pool), n_jobs=n_jobs)
     else:
-        C = features(coll, mean, inv_sd, pool)
+        C = features(coll, mean, inv_sd, pool.over_components())
     order, scores, n_usable = ranked_columns(C, codes, n_classes, distinct)
     if m is not None:
         order = order[:m]

@@ -27,7 +27,7 @@ A component is a fixed weighted sum of every channel; it is computed once per ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -111,6 +111,23 @@ class RocketFeatures:
         read = np.flatnonzero((self.components[self.used_components()] != 0).any(axis=0))
         return np.union1d(ch[ch < C], read)
 
+    def reads(self, j: int) -> np.ndarray:
+        """Sorted channels convolution ``j`` reads: those of its combination, and every channel a
+        component in it weighs."""
+        combo = self.combo(j)
+        if not self.n_components:
+            return np.unique(combo)
+        C = self.components.shape[1]
+        comps = combo[combo >= C] - C
+        return np.union1d(combo[combo < C], np.flatnonzero((self.components[comps] != 0).any(axis=0)))
+
+    def over_components(self) -> "RocketFeatures":
+        """The same features as read from :func:`family_input`'s output, where components are plain
+        channels (no components of their own; ``channels`` then counts them as channels)."""
+        if not self.n_components:
+            return self
+        return replace(self, components=np.zeros((0, sum(self.components.shape))))
+
     def combo(self, j: int) -> np.ndarray:
         return self.combo_channels[self.combo_offsets[j] : self.combo_offsets[j + 1]]
 
@@ -180,13 +197,15 @@ class RocketFeatures:
     # -------------------------------------------------------------- descriptions
     def names(self) -> list[str]:
         """Readable names such as ``"mr/ch0+3/k17/d8/diff/valid/ppv>0.125"`` (``ch0+pc2``: channel 0 plus
-        principal component 2)."""
+        principal component 2; ``pc2``: component 2 alone)."""
         out = []
         C = self.components.shape[1] if self.n_components else None
         for q in range(self.n_features):
             j = int(self.feature_conv[q])
-            chans = "+".join(str(c) if C is None or c < C else f"pc{c - C}" for c in self.combo(j).tolist())
-            parts = [f"mr/ch{chans}", f"k{self.kernel[j]}", f"d{self.dilation[j]}"]
+            combo = self.combo(j).tolist()
+            chans = "+".join(str(c) if C is None or c < C else f"pc{c - C}" for c in combo)
+            parts = [f"mr/ch{chans}" if C is None or combo[0] < C else f"mr/{chans}", f"k{self.kernel[j]}",
+                     f"d{self.dilation[j]}"]
             if self.diff[j]:
                 parts.append("diff")
             parts.append("valid" if self.valid[q] else "full")

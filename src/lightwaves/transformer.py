@@ -330,11 +330,12 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
 
     def feature_channels(self) -> list:
         """The channels each output feature reads, in column order: one channel for the paper's features,
-        the summed combination for the MiniRocket family's (a list of int arrays)."""
+        the summed combination for the MiniRocket family's, with every channel its principal components
+        weigh (a list of int arrays)."""
         check_is_fitted(self, "feature_ids_")
         paper = [np.array([c], dtype=np.int64) for c in self.features_[: len(self.feature_ids_), 0]]
         r = self.rocket_
-        return paper + [r.combo(int(j)) for j in r.feature_conv]
+        return paper + [r.reads(int(j)) for j in r.feature_conv]
 
     # ------------------------------------------------------------------ transforming
     def transform(self, X):
