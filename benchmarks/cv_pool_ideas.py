@@ -219,17 +219,16 @@ def extremes_candidates(ctx, budget=10_000):
     return out
 
 
-def with_components(ctx, keep_raw, budget=10_000, cap=8, signs=False):
-    """The MR pool drawn over learned channels: the principal components of the standardised channels
-    (fitted on the training fold's time points), after the raw channels (``keep_raw``) or instead of them.
-    Univariate sets have nothing to rotate, so they score the default."""
+def component_input(ctx, keep_raw, cap=8, signs=False):
+    """Train and test collections (and their channel statistics) whose channels are the principal
+    components of the standardised channels (fitted on the training fold's time points), after the raw
+    channels (``keep_raw``, at most ``cap`` components) or instead of them (all components); with ``signs``
+    the negated channels instead of components (no learning: combinations then draw signed sums)."""
     tr, te = ctx["train"], ctx["test"]
-    if tr.n_channels < 2:
-        return detach_and_score(ctx, *pool_values(ctx)[1:])
     std = [[(x - ctx["mean"][:, None]) * ctx["inv_sd"][:, None] for x in cases(c)] for c in (tr, te)]
     _, _, Vt = np.linalg.svd(np.hstack(std[0]).T, full_matrices=False)
     W = Vt[: min(tr.n_channels, cap)] if keep_raw else Vt
-    if signs:  # no learning: every channel negated, so combinations draw signed sums
+    if signs:
         W = -np.diag(np.sqrt(np.hstack(std[0]).var(axis=1)))
     colls = []
     for raw, s in zip((cases(tr), cases(te)), std):
@@ -237,10 +236,32 @@ def with_components(ctx, keep_raw, budget=10_000, cap=8, signs=False):
         X = np.stack(xs) if len({x.shape[1] for x in xs}) == 1 else xs
         colls.append(CaseSource(X).chunk(0, len(xs)))
     mean, sd = channel_stats_chunks(lambda: iter([colls[0]]))
-    pool = fit_pool(colls[0], mean, 1.0 / sd, budget=budget, seed=ctx["seed"], bias_cases=5)
+    return colls, mean, 1.0 / sd
+
+
+def component_values(ctx, keep_raw, budget=10_000, cap=8, signs=False, seed_shift=0):
+    colls, mean, inv_sd = component_input(ctx, keep_raw, cap, signs)
+    pool = fit_pool(colls[0], mean, inv_sd, budget=budget, seed=ctx["seed"] + seed_shift, bias_cases=5)
     plan = plan_for(pool)
-    Ctr, Cte = (transform_rocket(c, mean, 1.0 / sd, plan) for c in colls)
-    return detach_and_score(ctx, Ctr, Cte)
+    return [transform_rocket(c, mean, inv_sd, plan) for c in colls]
+
+
+def with_components(ctx, keep_raw, budget=10_000, cap=8, signs=False):
+    """The MR pool drawn over the channels and learned ones (see :func:`component_input`). Univariate sets
+    have nothing to rotate, so they score the default."""
+    if ctx["train"].n_channels < 2:
+        return detach_and_score(ctx, *pool_values(ctx)[1:])
+    return detach_and_score(ctx, *component_values(ctx, keep_raw, budget, cap, signs))
+
+
+def with_component_pool(ctx, budget):
+    """The default pool at ``budget`` next to a second pool of that budget drawn over the components
+    alone (all of them, another seed)."""
+    if ctx["train"].n_channels < 2:
+        return detach_and_score(ctx, *pool_values(ctx)[1:])
+    _, Ctr, Cte = pool_values(ctx, budget)
+    Ptr, Pte = component_values(ctx, False, budget, seed_shift=1)
+    return detach_and_score(ctx, np.hstack([Ctr, Ptr]), np.hstack([Cte, Pte]))
 
 
 def cases(coll):
@@ -382,6 +403,10 @@ IDEAS = {
     "components-all": {
         "channels + all principal components": lambda ctx: with_components(ctx, True, cap=10**6),
         "channels + 4 principal components": lambda ctx: with_components(ctx, True, cap=4),
+    },
+    "component-pool": {
+        "channels pool + components pool (10,000 + 10,000)": lambda ctx: with_component_pool(ctx, 10_000),
+        "channels pool + components pool (5,000 + 5,000)": lambda ctx: with_component_pool(ctx, 5_000),
     },
     "signs": {
         "channels and their negatives (signed sums)": lambda ctx: with_components(ctx, True, signs=True),

@@ -18,15 +18,16 @@ a bias, the pooled region, a pooling operator). :func:`fit_pool` draws the pool 
 Channels are standardised with the training statistics before they are summed (MiniRocket sums raw
 channels), so a combination is not dominated by the channel with the largest scale.
 
-With ``components=P`` (:func:`fit_components`) the combinations draw from ``C + P`` channels: the ``C``
-standardised channels and ``P`` learned ones, the leading principal components of the standardised
-channels over the training time points, scaled to unit variance (channel ``C + p`` is component ``p``).
-A component is a fixed weighted sum of every channel; it is computed once per case
-(:func:`family_input`), before the convolutions that read it.
+With ``components=P`` (:func:`fit_components`) the family has ``P`` learned channels too: the leading
+principal components of the standardised channels over the training time points, scaled to unit variance
+(channel ``C + p`` is component ``p``). Half of the budget then draws combinations of the channels, as
+above, and half combinations of the components. A component is a fixed weighted sum of every channel; it
+is computed once per case (:func:`family_input`), before the convolutions that read it.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -381,30 +382,36 @@ def fit_pool(coll, mean, inv_sd, budget=10_000, pooling="ppv", diff=False, seed=
         Training cases (distinct, at most all of them) whose outputs, pooled, give a convolution's bias
         quantiles; 1 is MiniRocket's rule and draws exactly what it always drew.
     components : ndarray of shape (P, C) or None
-        The weights :func:`fit_components` fitted (``coll`` then has ``C + P`` channels); None: none.
+        The weights :func:`fit_components` fitted (``coll`` then has ``C + P`` channels, as
+        :func:`family_input` extends it); None: none. With ``P > 0`` half of ``budget`` draws combinations
+        of the channels, the other half combinations of the components.
 
     Returns
     -------
     RocketFeatures
-        Ordered by representation, dilation, kernel, bias, operator (candidate ids are positions).
+        Ordered by source (channels, then components), representation, dilation, kernel, bias, operator
+        (candidate ids are positions).
     """
     from ._rocket_kernels import fit_biases  # numba: only fitting draws biases
 
     pools = np.asarray(check_pooling(pooling), dtype=np.int64)
     rng = np.random.RandomState(seed)
-    C = coll.n_channels
+    P = 0 if components is None else int(np.shape(components)[0])
+    C = coll.n_channels - P
     length = int(coll.lengths.max())  # dilations for the longest series (shorter ones pool all of z)
     combos, kern, dil, dif, cases, n_bias, qs, valid = [], [], [], [], [], [], [], []
-    for d_flag in (0, 1) if diff else (0,):
-        dilations, per_dil = fit_dilations(length - d_flag, budget)
+    # combinations of the channels; with components, half the budget draws combinations of components
+    sources = [(0, C, budget)] if P == 0 else [(0, C, budget // 2), (C, P, budget - budget // 2)]
+    for (first, count, b), d_flag in itertools.product(sources, (0, 1) if diff else (0,)):
+        dilations, per_dil = fit_dilations(length - d_flag, b)
         q = quantiles(N_KERNELS * int(per_dil.sum()))
-        n_per = (2 ** rng.uniform(0, np.log2(min(C, 9) + 1), len(dilations) * N_KERNELS)).astype(np.int64)
+        n_per = (2 ** rng.uniform(0, np.log2(min(count, 9) + 1), len(dilations) * N_KERNELS)).astype(np.int64)
         q_start = 0
         for di, d in enumerate(dilations.tolist()):
             nb = int(per_dil[di])
             for k in range(N_KERNELS):
-                # = rng.choice(C, size, replace=False) (legacy RandomState draws it so), without its overhead
-                combos.append(np.sort(rng.permutation(C)[: min(int(n_per[di * N_KERNELS + k]), C)]))
+                # = rng.choice(count, size, replace=False) (legacy RandomState draws it so), without its overhead
+                combos.append(first + np.sort(rng.permutation(count)[: min(int(n_per[di * N_KERNELS + k]), count)]))
                 if bias_cases == 1:
                     cases.append([rng.randint(coll.n_cases)])
                 else:
