@@ -45,6 +45,7 @@ VARIANTS = {
     "MR-ppv": dict(variant="MR", rocket_budget=2000),
     "MR-multirocket-diff": dict(variant="MR", pooling="multirocket", diff=True, rocket_budget=2000),
     "L1L2+MR-multirocket-diff": dict(variant="L1L2+MR", pooling="multirocket", diff=True, rocket_budget=2000),
+    "MR-components": dict(variant="MR", components=4, pooling="multirocket", diff=True, rocket_budget=2000),
 }
 
 
@@ -143,11 +144,14 @@ def load(dataset):
 @pytest.mark.parametrize("dataset", ["BasicMotions", "JapaneseVowels"])
 def test_c_predictions_equal_python(dataset, key, tmp_path):
     clf, Xt = fitted(dataset, key)
+    if key == "MR-components":  # the selected features read principal components
+        assert len(clf.transformer_.inference_state_.components_read()[0])
     check_parity(clf, Xt, tmp_path)
 
 
 @pytest.mark.parametrize("dataset, key", [("JapaneseVowels", "L1L2+MR-multirocket-diff"),
-                                          ("BasicMotions", "L1L2-multirocket-diff")])
+                                          ("BasicMotions", "L1L2-multirocket-diff"),
+                                          ("BasicMotions", "MR-components")])
 def test_sanitizers_on_every_code_path(dataset, key, tmp_path):
     clf, Xt = fitted(dataset, key)
     t = clf.transformer_

@@ -524,10 +524,3 @@ def test_tampered_components_are_refused(pc_model, tmp_path):
         rewrite_model(path, tmp_path / "t.lwz", replace={"arrays/rocket_components.npy": npy(value)})
         with pytest.raises(ModelFileError, match=match):
             load(tmp_path / "t.lwz")
-
-
-def test_export_refuses_components_with_a_clear_error(pc_model, tmp_path):
-    from lightwaves.export_c import export_c
-
-    with pytest.raises(ValueError, match="principal components"):
-        export_c(pc_model[2], tmp_path / "c")

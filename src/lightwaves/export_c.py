@@ -194,9 +194,6 @@ def c_sources(parts: dict, *, float64: bool, max_length: int) -> dict:
         raise ValueError(f"cannot export: the linear model has shape {coef.shape}, expected {(n_out, k)}")
     if k < 1:
         raise ValueError("cannot export a model without features")
-    if len(state.component_rows):
-        raise ValueError("cannot export this model to C yet: its features read principal components of the "
-                         "channels (components > 0); refit with components=0 to export it")
     _check_range("the number of features", [k], _USHORT)
 
     sel = np.asarray(state.selected_channels, dtype=np.int64)
@@ -236,8 +233,14 @@ def c_sources(parts: dict, *, float64: bool, max_length: int) -> dict:
             TRI_DIL=_ints(dil_index.ravel()), TRI_KERNEL=_ints(plan.kernel), TRI_NEEDS=_ints(plan.needs | np.where(l1_used, 8, 0)),
             TRI_FSTART=_ints(fstart), TF_COL=_ints(order), TF_SLOT=_ints(plan.gather_feature[order]),
         )
-    # MiniRocket family: convolutions and the features pooled from each (columns after the paper's)
+    # MiniRocket family: convolutions and the features pooled from each (columns after the paper's); the
+    # components they read come after the selected channels (entry n_sel + k: the k-th component read)
     n_conv = 0 if rplan is None else int(rplan.kernel.shape[0])
+    rows, weights = state.components_read()
+    comp_position = np.full(int(rows.max()) + 1 if len(rows) else 0, -1, dtype=np.int64)
+    comp_position[rows] = len(sel) + np.arange(len(rows))
+    position_ext = np.concatenate([position, comp_position])
+    subs.update(N_COMP=str(len(rows)), COMP_W=_join(["{" + _doubles(w[sel]) + "}" for w in weights], 1))
     subs.update(N_CONV=str(n_conv), N_MR=str(max(n_mr, 1)),
                 N_COMBO=str(max(len(rplan.combo_channels) if n_conv else 0, 1)))
     if n_conv:
@@ -246,7 +249,7 @@ def c_sources(parts: dict, *, float64: bool, max_length: int) -> dict:
         _check_range("pooling operators", rplan.pool, 3)
         subs.update(
             MR_SERIES=_ints(rplan.series_id), MR_COMBO_OFF=_ints(rplan.combo_offsets),
-            MR_COMBO=_ints(position[rplan.combo_channels]), MR_DIFF=_ints(rplan.diff), MR_DIL=_ints(rplan.dilation),
+            MR_COMBO=_ints(position_ext[rplan.combo_channels]), MR_DIFF=_ints(rplan.diff), MR_DIL=_ints(rplan.dilation),
             MR_KERNEL=_ints(rplan.kernel), MR_FSTART=_ints(rplan.feature_start),
             MR_VALID_ONLY=_ints(rplan.valid_only), MF_VALID=_ints(rplan.valid),
             MF_POOL=_ints(rplan.pool), MF_BIAS=_doubles(rplan.bias), MF_COL=_ints(rplan.column + n_paper),

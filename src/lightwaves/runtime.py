@@ -148,6 +148,13 @@ class InferenceState:
                 W = self._rocket.components
                 self._components = {self.n_channels_in: W, len(sel): np.ascontiguousarray(W[:, sel])}
 
+    def components_read(self):
+        """``(rows, weights)``: the principal components the selected features read (sorted) and their
+        weights over every model channel, ``(len(rows), n_channels_in)`` (none: empty)."""
+        if self._components is None:
+            return self.component_rows, np.zeros((0, self.n_channels_in))
+        return self.component_rows, self._components[self.n_channels_in][self.component_rows]
+
     @property
     def n_convolutions(self) -> int:
         """Convolutions computed per case: each selected triple's level 1, the level 2 of those with a
