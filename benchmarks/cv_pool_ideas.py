@@ -10,9 +10,10 @@ thinned), or how the final ridge scales the features. (The principal components 
 does, so its draws differ from the library's.)
 The library does not offer these features, so this script computes them itself next to the library's own
 pool (``lightwaves._rocket_family.fit_pool``, the kernels' ``conv_output`` and convolution: internals, on
-purpose, as a prototype of features that are not there yet). ``default`` is the library's default fit, step
-by step (pool, ANOVA order with affine copies dropped, detachment to 500, ridge over ``logspace(-3, 3, 10)``
-with the leave-one-out alpha, here scikit-learn's ``RidgeClassifierCV``): it gives the same CV mean as
+purpose, as a prototype of features that are not there yet). ``default`` is the library's fit without
+principal components (``components=0``, the default until they became one), step by step (pool, ANOVA
+order with affine copies dropped, detachment to 500, ridge over ``logspace(-3, 3, 10)`` with the
+leave-one-out alpha, here scikit-learn's ``RidgeClassifierCV``): it gives the same CV mean as
 ``benchmarks/cv_families.py --configs mr --seeds 3`` (0.908), per dataset within 0.002 (one prediction of
 Libras and of RacketSports differ; the library's ridge solves from moments).
 

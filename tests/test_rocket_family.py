@@ -305,7 +305,7 @@ def test_model_file_round_trip_bitwise(mr_data, mr_model, tmp_path):
     X, _ = mr_data
     path = tmp_path / "mr.lwz"
     mr_model.save(path)
-    assert read_manifest(path)["format_version"] == 2
+    assert read_manifest(path)["format_version"] == 4  # the default draws principal components too
     d = mr_model.decision_function(X)
     loaded = load(path)
     np.testing.assert_array_equal(loaded.decision_function(X), d)
@@ -315,7 +315,7 @@ def test_model_file_round_trip_bitwise(mr_data, mr_model, tmp_path):
     np.testing.assert_array_equal(pred.decision_function(X), d)
     np.testing.assert_array_equal(pred.decision_function(X[:, pred.selected_channels_]), d)
     members = read_zip(path)
-    assert "arrays/rocket_feature_bias.npy" in members
+    assert "arrays/rocket_feature_bias.npy" in members and "arrays/rocket_components.npy" in members
     assert not any(b"pickle" in name.encode() for name in members)
 
 
@@ -498,10 +498,11 @@ def test_components_fit_equals_predict_on_every_path(pc_model, tmp_path):
         np.testing.assert_array_equal(pred.decision_function(X[:, pred.selected_channels_]), d)
 
 
-def test_models_without_components_keep_their_format(mr_model, tmp_path):
+def test_models_without_components_keep_their_format(mr_data, tmp_path):
     """No components, no new array: MR files stay version 2, and one written before the parameter
     existed loads with components=0 and predicts exactly as saved."""
-    X = make_data(n_cases=36, n_channels=6, length=45, informative=(1, 4))[0]
+    X, y = mr_data
+    mr_model = LightWaveSClassifier(**dict(MR, components=0)).fit(X, y)
     mr_model.save(tmp_path / "mr.lwz")
     m = read_manifest(tmp_path / "mr.lwz")
     assert m["format_version"] == 2 and "rocket_components" not in m["arrays"]

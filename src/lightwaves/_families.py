@@ -66,8 +66,9 @@ def check_family_params(params: dict) -> np.ndarray:
     if isinstance(bias_cases, bool) or not isinstance(bias_cases, numbers.Integral) or not 1 <= bias_cases <= 10**4:
         raise ValueError(f"bias_cases must be an integer from 1 to 10000, got {bias_cases!r}")
     components = params.get("components", 0)
-    if isinstance(components, bool) or not isinstance(components, numbers.Integral) or not 0 <= components <= 10**4:
-        raise ValueError(f"components must be an integer from 0 to 10000, got {components!r}")
+    if components != "auto" and (isinstance(components, bool) or not isinstance(components, numbers.Integral)
+                                 or not 0 <= components <= 10**4):
+        raise ValueError(f"components must be 'auto' or an integer from 0 to 10000, got {components!r}")
     return slots
 
 
@@ -140,6 +141,20 @@ class PooledSelection:
         return int(len(self.feature_ids)) + self.rocket.n_features
 
 
+#: ``components="auto"``: this many principal components (at most the number of channels) for data with at
+#: most :data:`AUTO_COMPONENTS_MAX_CHANNELS` channels, none for more (their cost grows with the square of the
+#: number of channels at fit time, and with channels x components per case at inference).
+AUTO_COMPONENTS = 32
+AUTO_COMPONENTS_MAX_CHANNELS = 64
+
+
+def resolve_components(components, n_channels: int) -> int:
+    """The number of principal components ``components`` asks for on ``n_channels`` channels."""
+    if components == "auto":
+        return AUTO_COMPONENTS if n_channels <= AUTO_COMPONENTS_MAX_CHANNELS else 0
+    return int(components)
+
+
 def rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, *, pooling, diff, budget, distinct, seed,
                       n_jobs, features=None, bias_cases=1, components=0):
     """The MiniRocket-family pool, its candidate matrix and ANOVA scores, usable columns only.
@@ -155,7 +170,7 @@ def rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, *, pooling, diff,
     from ._rocket_kernels import transform_rocket
     from .selection import ranked_columns
 
-    W = fit_components(coll, mean, inv_sd, components)
+    W = fit_components(coll, mean, inv_sd, resolve_components(components, coll.n_channels))
     coll, mean, inv_sd = family_input(coll, mean, inv_sd, W)
     pool = fit_pool(coll, mean, inv_sd, budget=budget, pooling=pooling, diff=diff, seed=seed,
                     bias_cases=bias_cases, components=W)

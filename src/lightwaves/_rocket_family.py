@@ -318,13 +318,16 @@ def fit_components(coll, mean, inv_sd, n: int) -> np.ndarray:
     """Weights ``(P, C)`` of the ``P <= n`` leading principal components of the standardised channels of
     the training collection ``coll`` (over all its time points), each scaled to unit variance and signed so
     that its largest weight is positive. None (``(0, C)``) for ``n = 0`` or a single channel; components
-    without variance are dropped."""
+    without variance are dropped. The covariance goes through BLAS, so its last bits may differ between
+    CPUs; the weights are stored, and a fitted model computes its components in a fixed order."""
     C = coll.n_channels
     if n <= 0 or C < 2:
         return np.zeros((0, C))
-    from ._rocket_kernels import channel_covariance  # numba: only fitting needs it
-
-    lam, vec = np.linalg.eigh(channel_covariance(coll.data, coll.offsets, coll.lengths, C, mean, inv_sd))
+    cov = np.zeros((C, C))
+    for start, length in zip(coll.offsets.tolist(), coll.lengths.tolist()):  # case by case: memory stays flat
+        S = (coll.data[start : start + C * length].reshape(C, length) - mean[:, None]) * inv_sd[:, None]
+        cov += S @ S.T
+    lam, vec = np.linalg.eigh(cov / max(int(np.sum(coll.lengths)), 1))
     order = np.argsort(-lam, kind="stable")[: min(int(n), C)]
     lam, vec = lam[order], vec[:, order]
     keep = lam > COMPONENT_RTOL * max(float(lam[0]), 0.0)

@@ -328,31 +328,6 @@ def project_components(data, offsets, lengths, n_channels, mean, inv_sd, weights
                     out_data[o + t] += w * ((data[base + t] - mu) * isd)
 
 
-@njit(cache=True)
-def channel_covariance(data, offsets, lengths, n_channels, mean, inv_sd):
-    """``(C, C)`` mean product of the standardised channels over every time point of every case, summed
-    in a fixed order (case, time point, channel pair), so it has the same bits on any machine."""
-    cov = np.zeros((n_channels, n_channels))
-    total = 0
-    for i in range(offsets.shape[0]):
-        n = lengths[i]
-        x = np.empty((n, n_channels))
-        for c in range(n_channels):
-            for t in range(n):
-                x[t, c] = (data[offsets[i] + c * n + t] - mean[c]) * inv_sd[c]
-        for t in range(n):
-            for a in range(n_channels):
-                xa = x[t, a]
-                for b in range(a + 1):
-                    cov[a, b] += xa * x[t, b]
-        total += n
-    for a in range(n_channels):
-        for b in range(a + 1):
-            cov[a, b] /= max(total, 1)
-            cov[b, a] = cov[a, b]
-    return cov
-
-
 def transform_rocket(coll, mean, inv_sd, plan, n_jobs=1):
     """Features of ``plan`` (a :class:`lightwaves._rocket_family.RocketPlan`) for every case.
 

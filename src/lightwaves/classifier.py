@@ -86,7 +86,7 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
         rocket_budget=10_000,
         detach_step=0.3,
         bias_cases=5,
-        components=0,
+        components="auto",
         alphas=None,
     ):
         self.variant = variant

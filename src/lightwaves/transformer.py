@@ -97,12 +97,15 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         Training cases whose convolution outputs, pooled, give each MiniRocket-family convolution's bias
         quantiles (drawn at random per convolution, seeded; all of them when there are fewer). 1 is
         MiniRocket's rule (one case); 5 was chosen by cross-validation (``docs/accuracy.md``).
-    components : int, default=0
+    components : "auto" or int, default="auto"
         Learned channels for the MiniRocket family: the leading principal components of the
-        standardised channels (fitted on the training time points, each scaled to unit variance) join
-        the channels its combinations are drawn from, as channels ``n_channels_in_ + p`` (named
-        ``pc<p>``). At most ``min(components, n_channels)``; none for univariate data. A component reads
-        every channel, and is computed once per case before the convolutions. See ``docs/accuracy.md``.
+        standardised channels (fitted on the training time points, each scaled to unit variance), as
+        channels ``n_channels_in_ + p`` (named ``pc<p>``). Half of ``rocket_budget`` then draws
+        combinations of the channels and half combinations of the components. An int asks for at most
+        ``min(components, n_channels)``; ``"auto"`` for 32 on data of at most 64 channels and none on wider
+        data (fitting costs channels² x time points, and a case costs channels x components more to
+        transform); 0 for none, as before 2026-11-30. None on univariate data. Chosen by cross-validation
+        (``docs/accuracy.md``).
 
     With ``selection="detach"`` or ``"random"``, ``n_candidates`` is an optional ANOVA prefilter of the
     MiniRocket family (None: every candidate) and the paper family's pool size (None: ``3 * n_features``).
@@ -153,7 +156,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         rocket_budget=10_000,
         detach_step=0.3,
         bias_cases=5,
-        components=0,
+        components="auto",
     ):
         self.variant = variant
         self.n_features = n_features
@@ -230,7 +233,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
                 scan=lambda m_paper: self._scan(scoll, scodes, len(classes), mean, inv_sd, dil, slots, m_paper),
                 dilations=dil, paper=paper is not None, rocket=rocket, selection=selection, pooling=self.pooling,
                 diff=bool(self.diff), budget=int(self.rocket_budget), step=float(self.detach_step),
-                bias_cases=int(self.bias_cases), components=int(self.components),
+                bias_cases=int(self.bias_cases), components=self.components,
                 distinct=self.distinct_candidates, seed=check_random_state(self.random_state).randint(2**31 - 1),
                 n_jobs=self.n_jobs, rocket_features=self._rocket_features(),
             )
