@@ -202,12 +202,15 @@ def transform_rocket(coll, mean, inv_sd, plan, n_jobs=1):
     return out
 
 
-def project_components(data, offsets, lengths, n_channels, mean, inv_sd, weights, rows, out_data, out_offsets):
+def project_components(data, offsets, lengths, n_channels, mean, inv_sd, weights, rows):
     """:func:`lightwaves._rocket_kernels.project_components`: the same products, summed in the same order."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    out_offsets = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1] * (n_channels + weights.shape[0]), out=out_offsets[1:])
+    out_data = np.zeros(int(lengths.sum()) * (n_channels + weights.shape[0]))
     for i in range(offsets.shape[0]):
         n, src, dst = int(lengths[i]), int(offsets[i]), int(out_offsets[i])
         out_data[dst : dst + n_channels * n] = data[src : src + n_channels * n]
-        out_data[dst + n_channels * n : dst + (n_channels + weights.shape[0]) * n] = 0.0
         for r in np.asarray(rows).tolist():
             acc = np.zeros(n)
             for c in range(n_channels):
@@ -215,6 +218,7 @@ def project_components(data, offsets, lengths, n_channels, mean, inv_sd, weights
                 if w != 0.0:
                     acc = acc + w * ((data[src + c * n : src + (c + 1) * n] - mean[c]) * inv_sd[c])
             out_data[dst + (n_channels + r) * n : dst + (n_channels + r + 1) * n] = acc
+    return out_data, out_offsets
 
 
 def linear_scores(F, coef, intercept) -> np.ndarray:

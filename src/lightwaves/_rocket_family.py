@@ -341,26 +341,32 @@ def family_input(coll, mean, inv_sd, components, rows=None, project=None):
     else the cases with the components ``rows`` (default all; others 0) after their channels.
 
     ``components`` holds one weight per channel of ``coll`` (``(P, coll.n_channels)``); components come out
-    standardised already (mean 0, inverse sd 1 in the returned statistics). ``project`` is an engine's
-    ``project_components`` (default numba's); both give the same bits.
+    standardised already (mean 0, inverse sd 1 in the returned statistics, see :func:`component_stats`).
+    ``project`` is an engine's ``project_components`` (default numba's); both give the same bits.
     """
     P = components.shape[0]
     if P == 0:
         return coll, mean, inv_sd
+    return (with_components(coll, mean, inv_sd, components, rows, project), *component_stats(mean, inv_sd, P))
+
+
+def component_stats(mean, inv_sd, n_components: int):
+    """The channel statistics of :func:`family_input`'s output: the channels', then mean 0 and inverse sd 1
+    for each component (they are standardised when computed)."""
+    return np.concatenate([mean, np.zeros(n_components)]), np.concatenate([inv_sd, np.ones(n_components)])
+
+
+def with_components(coll, mean, inv_sd, components, rows=None, project=None):
+    """The collection of :func:`family_input` (its statistics aside)."""
     from ._validation import Collection
 
     if project is None:
         from ._rocket_kernels import project_components as project
-    C = coll.n_channels
-    rows = np.arange(P, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
-    lengths = np.asarray(coll.lengths, dtype=np.int64)
-    offsets = np.zeros(len(lengths), dtype=np.int64)
-    np.cumsum(lengths[:-1] * (C + P), out=offsets[1:])
-    data = np.empty(int(lengths.sum()) * (C + P))
-    project(coll.data, coll.offsets, lengths, C, mean, inv_sd, np.ascontiguousarray(components, dtype=np.float64),
-            rows, data, offsets)
-    return (Collection(data, offsets, lengths, C + P), np.concatenate([mean, np.zeros(P)]),
-            np.concatenate([inv_sd, np.ones(P)]))
+    P = components.shape[0]
+    rows = np.arange(P, dtype=np.int64) if rows is None else rows
+    data, offsets = project(coll.data, coll.offsets, coll.lengths, coll.n_channels, mean, inv_sd,
+                            components, rows)
+    return Collection(data, offsets, coll.lengths, coll.n_channels + P)
 
 
 def fit_pool(coll, mean, inv_sd, budget=10_000, pooling="ppv", diff=False, seed=0, bias_cases=1,

@@ -305,16 +305,22 @@ def fit_biases(data, offsets, lengths, mean, inv_sd, combo_off, combo_ch, cdiff,
 
 
 @njit(cache=True)
-def project_components(data, offsets, lengths, n_channels, mean, inv_sd, weights, rows, out_data, out_offsets):
-    """Each case's channels, then its components ``rows`` (the others stay 0): component ``r`` is the sum
-    over channels ``c`` (ascending, zero weights skipped) of ``weights[r, c] * standardised channel c``."""
+def project_components(data, offsets, lengths, n_channels, mean, inv_sd, weights, rows):
+    """``(data, offsets)`` of the cases with their components ``rows`` after their channels (other
+    components 0): component ``r`` is the sum over channels ``c`` (ascending, zero weights skipped) of
+    ``weights[r, c] * standardised channel c``."""
     n_rows = weights.shape[0]
+    out_offsets = np.zeros(offsets.shape[0], dtype=np.int64)
+    total = 0
+    for i in range(offsets.shape[0]):
+        out_offsets[i] = total
+        total += lengths[i] * (n_channels + n_rows)
+    out_data = np.zeros(total)
     for i in range(offsets.shape[0]):
         n = lengths[i]
         src = offsets[i]
         dst = out_offsets[i]
         out_data[dst : dst + n_channels * n] = data[src : src + n_channels * n]
-        out_data[dst + n_channels * n : dst + (n_channels + n_rows) * n] = 0.0
         for r in rows:
             o = dst + (n_channels + r) * n
             for c in range(n_channels):
@@ -326,6 +332,7 @@ def project_components(data, offsets, lengths, n_channels, mean, inv_sd, weights
                 base = src + c * n
                 for t in range(n):
                     out_data[o + t] += w * ((data[base + t] - mu) * isd)
+    return out_data, out_offsets
 
 
 def transform_rocket(coll, mean, inv_sd, plan, n_jobs=1):

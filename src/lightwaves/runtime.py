@@ -21,7 +21,7 @@ import numpy as np
 
 from ._kernel_spec import NEED_L2
 from ._plan import plan_for_ids
-from ._rocket_family import family_input
+from ._rocket_family import component_stats, with_components
 from ._rocket_family import plan_for as rocket_plan_for
 from ._validation import check_collection, check_dask_shape, is_dask_array
 
@@ -144,16 +144,20 @@ class InferenceState:
                 len(sel): rocket_plan_for(self._rocket, channel_position=position_ext),
             }
             self.component_rows = self._rocket.used_components()
-            if len(self.component_rows):
+            if len(self.component_rows):  # per input: weights over its channels, and the extended statistics
                 W = self._rocket.components
-                self._components = {self.n_channels_in: W, len(sel): np.ascontiguousarray(W[:, sel])}
+                self._components = {
+                    n_in: (np.ascontiguousarray(w, dtype=np.float64), *component_stats(m, isd, P))
+                    for n_in, w, m, isd in ((self.n_channels_in, W, mean, inv_sd),
+                                            (len(sel), W[:, sel], mean[sel], inv_sd[sel]))
+                }
 
     def components_read(self):
         """``(rows, weights)``: the principal components the selected features read (sorted) and their
         weights over every model channel, ``(len(rows), n_channels_in)`` (none: empty)."""
         if self._components is None:
             return self.component_rows, np.zeros((0, self.n_channels_in))
-        return self.component_rows, self._components[self.n_channels_in][self.component_rows]
+        return self.component_rows, self._components[self.n_channels_in][0][self.component_rows]
 
     @property
     def n_convolutions(self) -> int:
@@ -193,8 +197,9 @@ class InferenceState:
         if self._rocket_plans is not None:
             rcoll, rmean, rinv = coll, mean, inv_sd
             if self._components is not None:  # the components the features read, after the channels
-                rcoll, rmean, rinv = family_input(coll, mean, inv_sd, self._components[coll.n_channels],
-                                                  self.component_rows, self._kernels.project_components)
+                weights, rmean, rinv = self._components[coll.n_channels]
+                rcoll = with_components(coll, mean, inv_sd, weights, self.component_rows,
+                                        self._kernels.project_components)
             parts.append(self._kernels.transform_rocket(rcoll, rmean, rinv, self._rocket_plans[coll.n_channels],
                                                         n_jobs=n_jobs))
         return check_finite(parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1))
