@@ -159,8 +159,9 @@ def rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, *, pooling, diff,
                       n_jobs, features=None, bias_cases=1, components=0):
     """The MiniRocket-family pool, its candidate matrix and ANOVA scores, usable columns only.
 
-    With ``components``, that many principal components of the channels (see
-    :func:`lightwaves._rocket_family.fit_components`) join the channels the combinations draw from.
+    With ``components`` (see :func:`resolve_components`), principal components of the channels are fitted
+    first (:func:`lightwaves._rocket_family.fit_components`) and half of the budget draws combinations of
+    them (:func:`lightwaves._rocket_family.fit_pool`).
 
     With ``m``, only the ``m`` best by F-score (ties by position; with ``distinct``, the best of each
     group of affine copies) are kept. Columns come back in rank order. ``features(coll, mean, inv_sd,

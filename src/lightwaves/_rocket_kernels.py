@@ -305,6 +305,26 @@ def fit_biases(data, offsets, lengths, mean, inv_sd, combo_off, combo_ch, cdiff,
 
 
 @njit(cache=True)
+def _project_case(src, n, n_channels, mean, inv_sd, weights, rows, std, acc, out):
+    """Components ``rows`` of one case (``src``: its channels, flat) into ``out`` (component-major)."""
+    for c in range(n_channels):  # each channel standardised once
+        mu = mean[c]
+        isd = inv_sd[c]
+        for t in range(n):
+            std[c, t] = (src[c * n + t] - mu) * isd
+    for r in rows:
+        acc[:n] = 0.0
+        for c in range(n_channels):
+            w = weights[r, c]
+            if w == 0.0:
+                continue
+            s = std[c]
+            for t in range(n):
+                acc[t] += w * s[t]
+        out[r * n : (r + 1) * n] = acc[:n]
+
+
+@njit(cache=True)
 def project_components(data, offsets, lengths, n_channels, mean, inv_sd, weights, rows):
     """``(data, offsets)`` of the cases with their components ``rows`` after their channels (other
     components 0): component ``r`` is the sum over channels ``c`` (ascending, zero weights skipped) of
@@ -312,26 +332,21 @@ def project_components(data, offsets, lengths, n_channels, mean, inv_sd, weights
     n_rows = weights.shape[0]
     out_offsets = np.zeros(offsets.shape[0], dtype=np.int64)
     total = 0
+    longest = 0
     for i in range(offsets.shape[0]):
         out_offsets[i] = total
         total += lengths[i] * (n_channels + n_rows)
+        longest = max(longest, lengths[i])
     out_data = np.zeros(total)
+    std = np.empty((n_channels, longest))
+    acc = np.empty(longest)
     for i in range(offsets.shape[0]):
         n = lengths[i]
-        src = offsets[i]
+        src = data[offsets[i] : offsets[i] + n_channels * n]
         dst = out_offsets[i]
-        out_data[dst : dst + n_channels * n] = data[src : src + n_channels * n]
-        for r in rows:
-            o = dst + (n_channels + r) * n
-            for c in range(n_channels):
-                w = weights[r, c]
-                if w == 0.0:
-                    continue
-                mu = mean[c]
-                isd = inv_sd[c]
-                base = src + c * n
-                for t in range(n):
-                    out_data[o + t] += w * ((data[base + t] - mu) * isd)
+        out_data[dst : dst + n_channels * n] = src
+        _project_case(src, n, n_channels, mean, inv_sd, weights, rows, std, acc,
+                      out_data[dst + n_channels * n : dst + (n_channels + n_rows) * n])
     return out_data, out_offsets
 
 
