@@ -57,15 +57,22 @@ REGIONS = {
 
 # ---------------------------------------------------------------------------------------- candidates
 @njit(cache=True)
+def _pooled(data, start, n, mean, inv_sd, channels, diff, d, kernel, valid):
+    """A convolution's full output and the region MiniRocket's padding alternation pools (valid or full)."""
+    z = conv_output(data, start, n, mean, inv_sd, channels, diff, d, kernel)
+    m = z.shape[0]
+    lo, hi = (4 * d, m - 4 * d) if valid and m > 8 * d else (0, m)
+    return z, lo, hi
+
+
+@njit(cache=True)
 def _region_ppv(data, offsets, lengths, mean, inv_sd, coff, cch, cdiff, cd, ck, f_start, bias, valid, parts, out):
     """PPV of each (convolution, bias) over each part of the pooled region (MiniRocket's: valid or full)."""
     n_parts = parts.shape[0]
     for i in range(offsets.shape[0]):
         for j in range(ck.shape[0]):
-            z = conv_output(data, offsets[i], lengths[i], mean, inv_sd, cch[coff[j] : coff[j + 1]], cdiff[j], cd[j],
-                            ck[j])
-            m = z.shape[0]
-            lo, hi = (4 * cd[j], m - 4 * cd[j]) if valid[j] and m > 8 * cd[j] else (0, m)
+            z, lo, hi = _pooled(data, offsets[i], lengths[i], mean, inv_sd, cch[coff[j] : coff[j + 1]], cdiff[j],
+                                cd[j], ck[j], valid[j])
             for q in range(f_start[j], f_start[j + 1]):
                 for r in range(n_parts):
                     a = lo + int(parts[r, 0] * (hi - lo))
@@ -192,10 +199,8 @@ def _extremes(data, offsets, lengths, mean, inv_sd, coff, cch, cdiff, cd, ck, va
     relative position (bias-free, so one of each per convolution)."""
     for i in range(offsets.shape[0]):
         for j in range(ck.shape[0]):
-            z = conv_output(data, offsets[i], lengths[i], mean, inv_sd, cch[coff[j] : coff[j + 1]], cdiff[j], cd[j],
-                            ck[j])
-            m = z.shape[0]
-            lo, hi = (4 * cd[j], m - 4 * cd[j]) if valid[j] and m > 8 * cd[j] else (0, m)
+            z, lo, hi = _pooled(data, offsets[i], lengths[i], mean, inv_sd, cch[coff[j] : coff[j + 1]], cdiff[j],
+                                cd[j], ck[j], valid[j])
             if hi <= lo:
                 out[i, 3 * j : 3 * j + 3] = 0.0
                 continue
