@@ -102,15 +102,9 @@ class RocketFeatures:
 
     @property
     def channels(self) -> np.ndarray:
-        """Sorted channels read by at least one feature."""
-        used = np.unique(self.feature_conv)
-        parts = [self.combo_channels[self.combo_offsets[j] : self.combo_offsets[j + 1]] for j in used]
-        ch = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
-        if not self.n_components:
-            return ch
-        C = self.components.shape[1]
-        read = np.flatnonzero((self.components[self.used_components()] != 0).any(axis=0))
-        return np.union1d(ch[ch < C], read)
+        """Sorted channels read by at least one feature (see :meth:`reads`)."""
+        parts = [self.reads(int(j)) for j in np.unique(self.feature_conv)]
+        return np.unique(np.concatenate(parts)).astype(np.int64) if parts else np.empty(0, dtype=np.int64)
 
     def reads(self, j: int) -> np.ndarray:
         """Sorted channels convolution ``j`` reads: those of its combination, and every channel a
