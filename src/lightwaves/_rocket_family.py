@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ._kernel_spec import N_KERNELS, POOLS
+from ._validation import Collection
 
 POOLINGS = {"ppv": (0,), "multirocket": (0, 1, 2, 3)}
 #: Arrays of a :class:`RocketFeatures`, as stored in a model file (name -> dtype kind, ndim).
@@ -351,9 +352,7 @@ def component_stats(mean, inv_sd, n_components: int):
 
 
 def with_components(coll, mean, inv_sd, components, rows=None, project=None):
-    """The collection of :func:`family_input` (its statistics aside)."""
-    from ._validation import Collection
-
+    """The collection of :func:`family_input` (its statistics aside); prediction calls it on every case."""
     if project is None:
         from ._rocket_kernels import project_components as project
     P = components.shape[0]
