@@ -9,7 +9,7 @@ thinned), or how the final ridge scales the features. (The principal components 
 ``components`` option; this prototype standardises them by their measured spread and signs them as the SVD
 does, so its draws differ from the library's.)
 The library does not offer these features, so this script computes them itself next to the library's own
-pool (``lightwaves._rocket_family.fit_pool``, the kernels' ``conv_output`` and convolution: internals, on
+pool (``lightwaves.families.rocket.features.fit_pool``, the kernels' ``conv_output`` and convolution: internals, on
 purpose, as a prototype of features that are not there yet). ``default`` is the library's fit without
 principal components (``components=0``, the default until they became one), step by step (pool, ANOVA
 order with affine copies dropped, detachment to 500, ridge over ``logspace(-3, 3, 10)`` with the
@@ -41,10 +41,10 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 
 from lightwaves import selection
-from lightwaves._kernels import KERNEL_POSITIONS, convolve, nine_tap_sum
-from lightwaves._rocket_family import fit_pool, plan_for, quantiles
-from lightwaves._rocket_kernels import conv_output, transform_rocket
-from lightwaves._validation import CaseSource, channel_stats_chunks
+from lightwaves.families.paper.kernels import KERNEL_POSITIONS, convolve, nine_tap_sum
+from lightwaves.families.rocket.features import fit_pool, plan_for, quantiles
+from lightwaves.families.rocket.kernels import conv_output, transform_rocket
+from lightwaves.validation import CaseSource, channel_stats_chunks
 
 ROOT = Path(__file__).resolve().parents[1]
 K = 500

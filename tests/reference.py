@@ -1,6 +1,6 @@
 """A slow, plain-numpy LightWaveS transform written straight from ../shared/golden/README.md (the paper's
 four features per level) and the definitions of MultiRocket's mpv and mipv and of the first difference
-(see ``lightwaves._plan``).
+(see ``lightwaves.families.paper.plan``).
 
 Used only by the tests, as an independent oracle for inputs the golden file does not cover.
 """
@@ -55,7 +55,7 @@ def features(x, k, d, diff=False):
 
 def rocket_feature(case, channels, diff, k, d, valid, bias, pool):
     """One MiniRocket-family feature of ``case`` (channels x time, already standardised), written from
-    the definitions in :mod:`lightwaves._rocket_kernels`: sum the channels, difference if ``diff``,
+    the definitions in :mod:`lightwaves.families.rocket.kernels`: sum the channels, difference if ``diff``,
     convolve (zero padding, unscaled), pool ``z[4d:m-4d]`` if ``valid`` (and m > 8d) else all of z."""
     s = np.asarray(case, dtype=float)[list(channels)].sum(axis=0)
     if diff:

@@ -356,8 +356,8 @@ def test_workers_uses_client_for_and_dask_backend(capsys, tmp_path, monkeypatch)
         )
 
     def rocket_features_dask(coll, mean, inv_sd, pool, progress=False):
-        from lightwaves._rocket_family import plan_for
-        from lightwaves._rocket_kernels import transform_rocket
+        from lightwaves.families.rocket.features import plan_for
+        from lightwaves.families.rocket.kernels import transform_rocket
 
         calls.append("rocket")
         return transform_rocket(coll, mean, inv_sd, plan_for(pool))

@@ -18,9 +18,9 @@ distributed = pytest.importorskip("distributed")
 
 from lightwaves import LightWaveSClassifier, LightWaveSTransformer  # noqa: E402
 from lightwaves import distributed as lwd  # noqa: E402
-from lightwaves._kernels import transform_triples  # noqa: E402
-from lightwaves._plan import block_ids, check_variant, dilations_for, plan_for_ids  # noqa: E402
-from lightwaves._validation import channel_stats, check_collection  # noqa: E402
+from lightwaves.families.paper.kernels import transform_triples  # noqa: E402
+from lightwaves.families.paper.plan import block_ids, check_variant, dilations_for, plan_for_ids  # noqa: E402
+from lightwaves.validation import channel_stats, check_collection  # noqa: E402
 from lightwaves.selection import scan_channels  # noqa: E402
 
 pytestmark = pytest.mark.distributed
@@ -244,8 +244,8 @@ def test_families_fit_identical_to_serial(client, variant, options):
 def test_rocket_features_are_bitwise_serial(client, n_shards):
     """Any number of convolution shards (more than the convolutions too) gives the serial matrix, and a
     task receives only the channels of its convolutions."""
-    from lightwaves._rocket_family import fit_pool, plan_for
-    from lightwaves._rocket_kernels import transform_rocket
+    from lightwaves.families.rocket.features import fit_pool, plan_for
+    from lightwaves.families.rocket.kernels import transform_rocket
 
     X, y = make_data(n_channels=12)
     coll = check_collection(X)
@@ -265,8 +265,8 @@ def test_rocket_features_are_bitwise_serial(client, n_shards):
 def test_rocket_shards_carry_bounded_data(client, monkeypatch):
     """Blocks whose channels exceed ROCKET_SHARD_BYTES are split (down to one convolution): more tasks,
     each carrying less, the same bits."""
-    from lightwaves._rocket_family import fit_pool, plan_for
-    from lightwaves._rocket_kernels import transform_rocket
+    from lightwaves.families.rocket.features import fit_pool, plan_for
+    from lightwaves.families.rocket.kernels import transform_rocket
 
     X, y = make_data(n_channels=12)
     coll = check_collection(X)

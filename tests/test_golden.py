@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from lightwaves import _numpy_kernels
-from lightwaves._kernels import kernel_weights, transform_triples
-from lightwaves._plan import VARIANT_SLOTS, block_ids, dilations_for, plan_for_ids
-from lightwaves._validation import check_collection
+import lightwaves.numpy_kernels as numpy_kernels
+from lightwaves.families.paper.kernels import kernel_weights, transform_triples
+from lightwaves.families.paper.plan import VARIANT_SLOTS, block_ids, dilations_for, plan_for_ids
+from lightwaves.validation import check_collection
 
 from .conftest import GOLDEN
 
@@ -36,7 +36,7 @@ def test_features_match_golden(golden, n, n_jobs, engine):
     ids = block_ids(np.arange(X.shape[1]), len(dil), slots)
     coll = check_collection(X)
     C = X.shape[1]
-    run = transform_triples if engine == "numba" else _numpy_kernels.transform_triples
+    run = transform_triples if engine == "numba" else numpy_kernels.transform_triples
     got = run(coll, np.zeros(C), np.ones(C), plan_for_ids(ids, dil), n_jobs=n_jobs)
     # our id order is (channel, representation (raw only here), dilation, kernel, feature)
     got = got.reshape(X.shape[0], C, len(dil), 84, 8).transpose(0, 1, 3, 2, 4)

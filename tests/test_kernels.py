@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from lightwaves import _numpy_kernels
-from lightwaves._kernels import transform_triples
-from lightwaves._plan import VARIANT_SLOTS, block_ids, decode, dilations_for, paper_slots, plan_for_ids
-from lightwaves._validation import check_collection
+import lightwaves.numpy_kernels as numpy_kernels
+from lightwaves.families.paper.kernels import transform_triples
+from lightwaves.families.paper.plan import VARIANT_SLOTS, block_ids, decode, dilations_for, paper_slots, plan_for_ids
+from lightwaves.validation import check_collection
 
 from . import reference
 
@@ -19,7 +19,7 @@ DIL = dilations_for(32)
 PAPER = VARIANT_SLOTS["L1L2"]
 #: Every extended slot: six features per level, two levels, raw series and first difference.
 ALL = paper_slots("L1L2", "multirocket", True)
-ENGINES = {"numba": transform_triples, "numpy": _numpy_kernels.transform_triples}
+ENGINES = {"numba": transform_triples, "numpy": numpy_kernels.transform_triples}
 # slots (within a representation) by feature: 0 ppv, 1 max, 2 lspv, 3 min, 4 mpv, 5 mipv
 FRACTION, MAGNITUDE, MPV, MIPV = (0, 2, 6, 8), (1, 3, 7, 9), (4, 10), (5, 11)
 

@@ -482,7 +482,7 @@ def test_paper_features_are_stored_in_the_first_layout(bm_model, bm_model_file):
     """A model of the paper's features is written as older lightwaves wrote it (format version 1, ids
     ``((channel * n_dil + dil) * 84 + kernel) * 8 + 4 * level + feature``) and read back in the current
     layout, so files move both ways between versions."""
-    from lightwaves._plan import decode, from_layout1, to_layout1
+    from lightwaves.families.paper.plan import decode, from_layout1, to_layout1
 
     ids = bm_model.transformer_.feature_ids_
     stored = _stored_ids(bm_model_file)
@@ -520,7 +520,7 @@ def test_first_difference_and_multirocket_features_roundtrip(bm, tmp_path):
 
 
 def test_current_layout_ids_out_of_range_are_refused(bm, tmp_path):
-    from lightwaves._plan import n_ids
+    from lightwaves.families.paper.plan import n_ids
 
     X, y, _, _ = bm
     clf = fit_small(X, y, n_features=20, variant="L1", pooling="multirocket", diff=True)

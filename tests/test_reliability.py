@@ -267,9 +267,9 @@ def test_max_dilation_no_larger_than_the_series_can_use():
 
 def test_large_dilations_cost_only_the_series_length():
     """Dilations beyond the series read only padding: the kernel clamps them (same bits, bounded memory)."""
-    from lightwaves._kernels import transform_triples
-    from lightwaves._plan import block_ids, paper_slots, plan_for_ids
-    from lightwaves._validation import check_collection
+    from lightwaves.families.paper.kernels import transform_triples
+    from lightwaves.families.paper.plan import block_ids, paper_slots, plan_for_ids
+    from lightwaves.validation import check_collection
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(1, 1, 13))

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from lightwaves import LightWaveSClassifier, LightWaveSTransformer, load
-from lightwaves._numpy_kernels import project_components as project_numpy
-from lightwaves._rocket_family import (
+from lightwaves.numpy_kernels import project_components as project_numpy
+from lightwaves.families.rocket.features import (
     RocketFeatures,
     family_input,
     fit_components,
@@ -19,8 +19,8 @@ from lightwaves._rocket_family import (
     plan_for,
     quantiles,
 )
-from lightwaves._rocket_kernels import conv_output, project_components, transform_rocket
-from lightwaves._validation import check_collection
+from lightwaves.families.rocket.kernels import conv_output, project_components, transform_rocket
+from lightwaves.validation import check_collection
 from lightwaves.model_io import ModelFileError, load_predictor, read_manifest
 from lightwaves.selection import _ridge_importance, detach
 
@@ -371,7 +371,7 @@ def test_bad_parameters(param, value):
 @given(z=hnp.arrays(np.float64, st.integers(1, 60), elements=st.floats(-1e3, 1e3)),
        n_q=st.integers(1, 20))
 def test_bias_quantiles_are_numpys(z, n_q):
-    from lightwaves._rocket_kernels import _quantiles_of
+    from lightwaves.families.rocket.kernels import _quantiles_of
 
     q = quantiles(n_q)
     out = np.empty(n_q)

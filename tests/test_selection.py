@@ -5,8 +5,8 @@ import pytest
 from sklearn.feature_selection import f_classif
 
 from lightwaves import selection
-from lightwaves._plan import decode, dilations_for, VARIANT_SLOTS
-from lightwaves._validation import check_collection
+from lightwaves.families.paper.plan import decode, dilations_for, VARIANT_SLOTS
+from lightwaves.validation import check_collection
 from lightwaves.selection import anova_f, merge_top, mrmr, scan_channels
 
 
@@ -131,8 +131,8 @@ def test_distinct_pool_holds_no_copies_and_streaming_equals_all_at_once(monkeypa
     ids, scores, _ = _scan(coll, y, 400, 2**30, monkeypatch)
     ids1, scores1, _ = _scan(coll, y, 400, 1, monkeypatch)
     np.testing.assert_array_equal(ids, ids1)
-    from lightwaves._kernels import transform_triples
-    from lightwaves._plan import plan_for_ids
+    from lightwaves.families.paper.kernels import transform_triples
+    from lightwaves.families.paper.plan import plan_for_ids
 
     C = transform_triples(coll, np.zeros(3), np.ones(3), plan_for_ids(ids, dilations_for(32)))
     r = np.abs(np.corrcoef(C.T))

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from lightwaves import LightWaveSClassifier, LightWaveSTransformer
-from lightwaves._validation import check_collection
+from lightwaves.validation import check_collection
 
 from .conftest import make_data
 

@@ -11,7 +11,7 @@ from sklearn.linear_model import RidgeClassifierCV
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_alphas, check_labels
+from .validation import check_alphas, check_labels
 from .case_passes import chunk_bounds, fit_ridge_streamed, serial_runner
 from .runtime import decision_scores, feature_weights, labels_from_scores, probabilities
 from .transformer import CHUNK_CASES, LightWaveSTransformer

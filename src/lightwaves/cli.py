@@ -260,7 +260,7 @@ def cmd_fit(args):
     """``lightwaves fit``: fit on TRAIN and save the model."""
     import time
 
-    from ._io import check_output
+    from .fileio import check_output
     from .classifier import LightWaveSClassifier
     from .model_io import save, training_metadata
 
@@ -298,8 +298,8 @@ def cmd_predict(args):
     import contextlib
     import csv
 
-    from ._deps import progress_bar
-    from ._io import atomic_open, check_output
+    from .deps import progress_bar
+    from .fileio import atomic_open, check_output
     from .data import iter_chunks
     from .runtime import labels_from_scores, probabilities
 
@@ -407,7 +407,7 @@ def cmd_evaluate(args):
 
 def model_info(path) -> dict:
     """Everything ``lightwaves info`` shows, as a JSON-serialisable dict (no scikit-learn import)."""
-    from ._families import describe_features, feature_kind, reads_first_difference
+    from .families import describe_features, feature_kind, reads_first_difference
     from .model_io import read_model
     from .runtime import feature_weights
 
@@ -481,7 +481,7 @@ def cmd_export(args):
 
 def cmd_report(args):
     """``lightwaves report``: HTML report with plots."""
-    from ._io import check_output
+    from .fileio import check_output
     from .report import REPORT_FILES, write_report
 
     if os.path.exists(args.out) and not os.path.isdir(args.out):

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._io import NPY_HEADER_MAX, check_input_file, npy_header, npy_nbytes
+from .fileio import NPY_HEADER_MAX, check_input_file, npy_header, npy_nbytes
 
 CSV_COLUMNS = ("case", "channel", "time", "value")
 LABEL_COLUMNS = ("case", "label")
@@ -132,7 +132,7 @@ def bundled_datasets() -> list[str]:
 
 
 def _aeon_data_dir() -> Path:
-    from ._deps import require
+    from .deps import require
 
     return Path(require("aeon.datasets").__file__).parent / "data"
 

@@ -51,7 +51,7 @@ def run_demo(out_dir="demo-report", report=True, stream=None) -> list[dict]:
         One row per (dataset, method): ``dataset``, ``method``, ``accuracy``, ``fit_s``,
         ``predict_s``, ``features``, ``channels``.
     """
-    from ._deps import require
+    from .deps import require
 
     MiniRocketClassifier = require("aeon.classification.convolution_based").MiniRocketClassifier
 

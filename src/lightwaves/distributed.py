@@ -41,10 +41,10 @@ import os
 
 import numpy as np
 
-from ._deps import install_hint, progress_bar, require
-from ._rocket_family import RocketFeatures, plan_for as rocket_plan_for
-from ._rocket_kernels import transform_rocket
-from ._validation import Collection, channel_stats, check_collection, is_dask_array
+from .deps import install_hint, progress_bar, require
+from .families.rocket.features import RocketFeatures, plan_for as rocket_plan_for
+from .families.rocket.kernels import transform_rocket
+from .validation import Collection, channel_stats, check_collection, is_dask_array
 from .selection import merge_top, scan_channels
 
 __all__ = [
@@ -489,7 +489,7 @@ def rocket_features_dask(coll, mean, inv_sd, features: RocketFeatures, progress=
     mean, inv_sd : ndarray of shape (n_channels,)
         Per-channel standardisation.
     features : RocketFeatures
-        The candidate pool (features grouped by convolution, as :func:`lightwaves._rocket_family.fit_pool`
+        The candidate pool (features grouped by convolution, as :func:`lightwaves.families.rocket.features.fit_pool`
         draws them).
     progress : bool
         Show a tqdm bar over finished shards.
@@ -632,7 +632,7 @@ def _stats_shard(source, channels):
 def channel_stats_dask(source, n_shards=None, client=None, progress=False):
     """Per-channel mean and standard deviation of an :class:`NpyChannels` source, computed on the workers.
 
-    Identical (bitwise) to :func:`lightwaves._validation.channel_stats` of the whole data: each channel's
+    Identical (bitwise) to :func:`lightwaves.validation.channel_stats` of the whole data: each channel's
     sums run over the same cases and time points in the same order whatever the shard.
     """
     client = current_client(client)
@@ -676,11 +676,11 @@ def fit_transformer_from_files(transformer, source, y, client=None, n_shards=Non
     transformer : LightWaveSTransformer
         The same object, fitted.
     """
-    from ._kernels import transform_triples
-    from ._plan import decode, plan_for_ids
-    from ._validation import check_labels, check_max_dilation
+    from .families.paper.kernels import transform_triples
+    from .families.paper.plan import decode, plan_for_ids
+    from .validation import check_labels, check_max_dilation
 
-    from ._families import parse_variant, resolve_selection
+    from .families import parse_variant, resolve_selection
 
     client = current_client(client)
     slots, dil, k, m, max_cases = transformer._check_params()
@@ -782,7 +782,7 @@ class NpyCases:
 
     def chunk(self, start: int, stop: int) -> Collection:
         """Cases ``start:stop``, validated."""
-        from ._validation import CaseSource
+        from .validation import CaseSource
 
         return CaseSource(self.array(), self.name).chunk(start, stop)
 
@@ -808,7 +808,7 @@ def chunk_features(reader, pieces, bounds, state, name):
     them from a shared file), else from the piece (the chunk's input, sent with the task or computed from
     a Dask array on the cluster). Returns one feature array per chunk, in the order of ``bounds``.
     """
-    from ._validation import CaseSource
+    from .validation import CaseSource
 
     n_jobs = _worker_threads()
     out = []
@@ -857,7 +857,7 @@ def case_runner_dask(transformer, source, size, client=None, runs=None, n_runs=N
     ----------
     transformer : LightWaveSTransformer
         Fitted; its inference state (a few kB) is sent with every task.
-    source : lightwaves._validation.CaseSource or NpyChannels
+    source : lightwaves.validation.CaseSource or NpyChannels
         The training cases.
     size : int
         Cases per chunk (the serial fit's ``CHUNK_CASES``: the chunks, not the runs, fix the result).

@@ -22,8 +22,8 @@ import re
 
 import numpy as np
 
-from ._c_templates import HEADER, MAIN, SOURCE
-from ._kernel_spec import KERNEL_POSITIONS, NEED_L2
+from .c_templates import HEADER, MAIN, SOURCE
+from .families.spec import KERNEL_POSITIONS, NEED_L2
 
 #: Files written by :func:`export_c`.
 FILES = ("lightwaves_model.h", "lightwaves_model.c", "main.c")
@@ -66,7 +66,7 @@ def export_c(model, out_dir, *, float32=False, max_length=None) -> list[str]:
         If ``model`` is not fitted, has no probability calibration, or cannot be represented, or if
         ``out_dir`` is an existing file.
     """
-    from ._io import atomic_open
+    from .fileio import atomic_open
 
     parts = model_parts(model)
     if max_length is None:

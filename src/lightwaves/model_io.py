@@ -35,12 +35,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._io import atomic_open, check_input_file, npy_header, npy_nbytes
-from ._rocket_family import ARRAY_SPEC as ROCKET_ARRAY_SPEC
+from .fileio import atomic_open, check_input_file, npy_header, npy_nbytes
+from .families.rocket.features import ARRAY_SPEC as ROCKET_ARRAY_SPEC
 
 FORMAT_NAME = "lightwaves-model"
 #: 2: may hold MiniRocket-family arrays; 3: paper-family feature ids in the current layout (see
-#: :mod:`lightwaves._plan`), for features the first layout has no id for (first differences, mpv,
+#: :mod:`lightwaves.families.paper.plan`), for features the first layout has no id for (first differences, mpv,
 #: mipv). A model is written with the lowest version that holds it, so older lightwaves read it.
 FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
@@ -241,7 +241,7 @@ def save(clf, path, metadata=None) -> None:
         If the file cannot be written (an existing file is then left untouched).
     """
     from . import __version__
-    from ._plan import to_layout1
+    from .families.paper.plan import to_layout1
 
     if not hasattr(clf, "coef_") or not hasattr(clf, "transformer_"):
         from sklearn.exceptions import NotFittedError
@@ -563,8 +563,8 @@ PARAM_NAMES = frozenset({
 
 def _load_parts(path):
     """Read, verify and decode a model file: (manifest, arrays, classes, params). No scikit-learn."""
-    from ._plan import dilations_for
-    from ._validation import check_params
+    from .families.paper.plan import dilations_for
+    from .validation import check_params
 
     manifest, members = _read(path)
     try:
@@ -576,7 +576,7 @@ def _load_parts(path):
             raise _fail(path, f"invalid estimator parameters {params!r:.80}")
         if set(params) - PARAM_NAMES:
             raise _fail(path, f"unknown estimator parameters {sorted(set(params) - PARAM_NAMES)!r:.80}")
-        from ._families import FAMILY_DEFAULTS
+        from .families import FAMILY_DEFAULTS
 
         params = {**{k: v for k, v in FAMILY_DEFAULTS.items() if k not in params}, **params}  # older files
         if PARAM_NAMES - set(params):
@@ -737,7 +737,7 @@ def _check_consistency(path, arrays, classes, n_channels, params, dilations_for,
     """
     rocket_arrays = {name[len("rocket_"):]: arrays.pop(name) for name in list(arrays) if name in _ROCKET_ARRAYS}
     if rocket_arrays:
-        from ._rocket_family import RocketFeatures
+        from .families.rocket.features import RocketFeatures
 
         try:
             arrays["rocket"] = RocketFeatures.from_arrays(rocket_arrays, n_channels)
@@ -778,7 +778,7 @@ def _check_consistency(path, arrays, classes, n_channels, params, dilations_for,
     if not np.array_equal(arrays["dilations"], expected_dil):
         raise _fail(path, "dilations do not match max_dilation")
     ids = arrays["feature_ids"]
-    from ._plan import from_layout1, n_ids
+    from .families.paper.plan import from_layout1, n_ids
 
     layout1 = version < 3
     n_total = n_ids(n_channels, len(expected_dil), layout1=layout1)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._deps import require
-from ._kernel_spec import FEATURE_CODES, LEVEL_FEATURES, POOLS
+from .deps import require
+from .families.spec import FEATURE_CODES, LEVEL_FEATURES, POOLS
 
 #: Files that :func:`write_report` writes into its directory.
 REPORT_FILES = ("index.html", "channel_importance.png", "dilations_levels.png", "confusion_matrix.png",

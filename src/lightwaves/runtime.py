@@ -6,8 +6,8 @@ transformer predicts through it. :class:`Predictor` adds the folded linear model
 ``lightwaves.model_io.load_predictor`` returns, so a device (or ``lightwaves predict``) can classify from
 a ``.lwz`` file without importing scikit-learn.
 
-Two engines run the plans: ``"numba"`` (:mod:`lightwaves._kernels`, :mod:`lightwaves._rocket_kernels`)
-and ``"numpy"`` (:mod:`lightwaves._numpy_kernels`: no numba import, no JIT compilation, the same
+Two engines run the plans: ``"numba"`` (:mod:`lightwaves.families.paper.kernels`, :mod:`lightwaves.families.rocket.kernels`)
+and ``"numpy"`` (:mod:`lightwaves.numpy_kernels`: no numba import, no JIT compilation, the same
 features, scores and probabilities bit for bit). ``"auto"`` (the default) is numba when it can be imported, else
 numpy; the environment variable ``LIGHTWAVES_ENGINE`` overrides ``"auto"``.
 """
@@ -19,11 +19,11 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ._kernel_spec import NEED_L2
-from ._plan import plan_for_ids
-from ._rocket_family import component_stats, with_components
-from ._rocket_family import plan_for as rocket_plan_for
-from ._validation import check_collection, check_dask_shape, is_dask_array
+from .families.spec import NEED_L2
+from .families.paper.plan import plan_for_ids
+from .families.rocket.features import component_stats, with_components
+from .families.rocket.features import plan_for as rocket_plan_for
+from .validation import check_collection, check_dask_shape, is_dask_array
 
 #: Cases computed at a time when a Dask array is transformed.
 DASK_CHUNK_CASES = 4096
@@ -75,12 +75,12 @@ _KERNELS: dict = {}
 
 def _load_kernels(name: str) -> SimpleNamespace:
     if name == "numpy":
-        from . import _numpy_kernels as k
+        from . import numpy_kernels as k
 
         return SimpleNamespace(transform_triples=k.transform_triples, transform_rocket=k.transform_rocket,
                                linear_scores=k.linear_scores, project_components=k.project_components)
-    from ._kernels import linear_scores, transform_triples
-    from ._rocket_kernels import project_components, transform_rocket
+    from .families.paper.kernels import linear_scores, transform_triples
+    from .families.rocket.kernels import project_components, transform_rocket
 
     return SimpleNamespace(transform_triples=transform_triples, transform_rocket=transform_rocket,
                            linear_scores=linear_scores, project_components=project_components)
@@ -100,7 +100,7 @@ class InferenceState:
     channel_mean, channel_std : ndarray of shape (n_channels_in,)
         Training statistics of each channel.
     rocket : RocketFeatures or None
-        Selected features of the MiniRocket family (see :mod:`lightwaves._rocket_family`); their
+        Selected features of the MiniRocket family (see :mod:`lightwaves.families.rocket.features`); their
         columns follow those of ``feature_ids``.
     engine : {"auto", "numba", "numpy"}
         Kernels that compute the features (see :func:`resolve_engine`); the features are the same.
@@ -301,7 +301,7 @@ def probabilities(scores, temperature) -> np.ndarray:
     engines' scores are the same bits, and this one softmax serves both, so neither the engine nor the
     batch changes a probability.
     """
-    from ._numpy_kernels import softmax_rows
+    from .numpy_kernels import softmax_rows
 
     scores = np.asarray(scores, dtype=np.float64)
     logits = np.stack([-scores, scores], axis=1) if scores.ndim == 1 else scores

@@ -15,9 +15,9 @@ import warnings
 import numpy as np
 from numba import njit
 
-from ._kernels import transform_triples
-from ._plan import block_ids, features_per_channel, plan_for_ids
-from ._validation import Collection
+from .families.paper.kernels import transform_triples
+from .families.paper.plan import block_ids, features_per_channel, plan_for_ids
+from .validation import Collection
 
 #: Bytes of candidate features held at once while scanning channels (one block).
 BLOCK_BYTES = 64 * 2**20

@@ -7,9 +7,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._kernels import transform_triples
-from ._plan import plan_for_ids
-from ._validation import (
+from .families.paper.kernels import transform_triples
+from .families.paper.plan import plan_for_ids
+from .validation import (
     CaseSource,
     Collection,
     channel_stats_chunks,
@@ -17,8 +17,8 @@ from ._validation import (
     check_max_dilation,
     check_params,
 )
-from ._families import describe_features, parse_variant, resolve_selection, select_pooled
-from ._rocket_family import empty as empty_rocket
+from .families import describe_features, parse_variant, resolve_selection, select_pooled
+from .families.rocket.features import empty as empty_rocket
 from .runtime import InferenceState
 from .selection import mrmr, scan_channels, warn_if_short
 
@@ -43,7 +43,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     ----------
     variant : {"MR", "L1L2", "L1", "L2", "L1L2+MR"}, default="MR"
         Candidate features: the MiniRocket family (``"MR"``: multichannel kernels, biases from training
-        quantiles, see :mod:`lightwaves._rocket_family`; chosen as the default by cross-validation on
+        quantiles, see :mod:`lightwaves.families.rocket.features`; chosen as the default by cross-validation on
         training splits, see ``docs/accuracy.md``), the paper's scattering levels (``"L1"``, ``"L2"``,
         ``"L1L2"``: single channels, four features per level, exactly as in the paper), or both pooled
         and selected together (``"L1L2+MR"``).
@@ -115,7 +115,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     n_channels_in_ : int
         Channels of the training data.
     feature_ids_ : ndarray of int
-        Ids of the selected features, in mRMR order (see :mod:`lightwaves._plan`).
+        Ids of the selected features, in mRMR order (see :mod:`lightwaves.families.paper.plan`).
     features_ : ndarray of shape (n_features_out_, 5)
         One row per selected feature: channel, kernel, dilation, level (1 or 2), feature
         (0 ppv, 1 max, 2 lspv, 3 min, 5 mpv, 6 mipv).
@@ -197,7 +197,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     def fit_source(self, X, y):
         """Fit, and return ``(source, F)`` for callers that stream the features of many cases.
 
-        ``source`` is the :class:`~lightwaves._validation.CaseSource` of ``X`` (read chunk by chunk:
+        ``source`` is the :class:`~lightwaves.validation.CaseSource` of ``X`` (read chunk by chunk:
         channel statistics and validation never hold a float64 copy of all of ``X``; selection reads only
         its subsample of at most ``max_cases`` cases); ``F`` holds the features of every case when
         selection saw every case (then they come for free), else None: use :meth:`transform_chunks`.
@@ -408,6 +408,6 @@ def stratified_subsample(codes, size, rng) -> np.ndarray:
 def _progress_bar(enabled, total, desc):
     if not enabled:
         return None
-    from ._deps import progress_bar
+    from .deps import progress_bar
 
     return progress_bar(total=total, desc=desc, unit="ch", leave=False)

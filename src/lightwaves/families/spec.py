@@ -1,6 +1,6 @@
 """Constants of the feature definitions, shared by every engine (numba, numpy, exported C).
 
-Nothing here imports numba, so the numpy inference engine (:mod:`lightwaves._numpy_kernels`) and the C
+Nothing here imports numba, so the numpy inference engine (:mod:`lightwaves.numpy_kernels`) and the C
 export (:mod:`lightwaves.export_c`) use the very same kernel table as the numba kernels.
 """
 
@@ -30,7 +30,7 @@ NEED_L2_MEANS = 32
 #: ``features_`` table code of each paper-family feature (MultiRocket's operators share the
 #: MiniRocket family's codes ``4 + operator``: 5 mpv, 6 mipv).
 FEATURE_CODES = (0, 1, 2, 3, 5, 6)
-#: Pooling operators of the MiniRocket family, in id order (see :mod:`lightwaves._rocket_kernels`).
+#: Pooling operators of the MiniRocket family, in id order (see :mod:`lightwaves.families.rocket.kernels`).
 POOLS = ("ppv", "mpv", "mipv", "lspv")
 #: A series whose values reach this bound could overflow in a convolution (the kernels' absolute weights
 #: sum to 12, and pooling subtracts a bias of the same order): its features are NaN, so the caller

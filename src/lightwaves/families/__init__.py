@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._rocket_family import RocketFeatures, empty, family_input, fit_components, fit_pool
-from ._rocket_family import plan_for as rocket_plan_for
+from .rocket.features import RocketFeatures, empty, family_input, fit_components, fit_pool
+from .rocket.features import plan_for as rocket_plan_for
 
 # The numba kernels and the selection are imported by the functions that fit, so that reading a model
 # (which checks its parameters here) does not import numba.
@@ -41,11 +41,11 @@ FAMILY_DEFAULTS = {"selection": "auto", "pooling": "ppv", "diff": False, "rocket
 
 def check_family_params(params: dict) -> np.ndarray:
     """Check ``variant`` and the family parameters of an estimator's ``params``; return the paper
-    family's extended feature slots (see :func:`lightwaves._plan.paper_slots`; none for ``"MR"``)."""
+    family's extended feature slots (see :func:`lightwaves.families.paper.plan.paper_slots`; none for ``"MR"``)."""
     import numbers
 
-    from ._plan import paper_slots
-    from ._rocket_family import check_pooling
+    from .paper.plan import paper_slots
+    from .rocket.features import check_pooling
 
     paper, _ = parse_variant(params.get("variant"))
     selection = params.get("selection", "auto")
@@ -89,10 +89,10 @@ def resolve_selection(selection, variant):
 def describe_features(feature_ids, dilations, rocket):
     """Names, ``(n, 5)`` table rows and read channels of a fitted selection, paper features first.
 
-    Table rows are as :func:`lightwaves._plan.feature_table` (MiniRocket-family rows: first channel of
+    Table rows are as :func:`lightwaves.families.paper.plan.feature_table` (MiniRocket-family rows: first channel of
     the combination, kernel, dilation, level 0, 4 + operator, see :meth:`RocketFeatures.table`).
     """
-    from ._plan import feature_names, feature_table
+    from .paper.plan import feature_names, feature_table
 
     table = feature_table(feature_ids, dilations)
     names = feature_names(feature_ids, dilations)
@@ -107,7 +107,7 @@ def describe_features(feature_ids, dilations, rocket):
 def reads_first_difference(feature_ids, dilations, rocket) -> np.ndarray:
     """Whether each feature of a fitted selection (paper features first, as :func:`describe_features`)
     reads the first-difference series (``diff=True``): the one attribute its table row does not hold."""
-    from ._plan import decode
+    from .paper.plan import decode
 
     paper = decode(feature_ids, len(dilations))[1] == 1
     if rocket is None or not rocket.n_features:
@@ -118,7 +118,7 @@ def reads_first_difference(feature_ids, dilations, rocket) -> np.ndarray:
 def feature_kind(row) -> str:
     """The feature name of a table row: ppv, max, lspv, min, mpv, mipv (paper's family, levels 1 and 2)
     or ppv, mpv, mipv, lspv (level 0)."""
-    from ._kernel_spec import FEATURE_CODES, LEVEL_FEATURES, POOLS
+    from .spec import FEATURE_CODES, LEVEL_FEATURES, POOLS
 
     code = int(row[4])
     return POOLS[code - 4] if int(row[3]) == 0 else LEVEL_FEATURES[FEATURE_CODES.index(code)]
@@ -160,16 +160,16 @@ def rocket_candidates(coll, codes, n_classes, mean, inv_sd, m, *, pooling, diff,
     """The MiniRocket-family pool, its candidate matrix and ANOVA scores, usable columns only.
 
     With ``components`` (see :func:`resolve_components`), principal components of the channels are fitted
-    first (:func:`lightwaves._rocket_family.fit_components`) and half of the budget draws combinations of
-    them (:func:`lightwaves._rocket_family.fit_pool`).
+    first (:func:`lightwaves.families.rocket.features.fit_components`) and half of the budget draws combinations of
+    them (:func:`lightwaves.families.rocket.features.fit_pool`).
 
     With ``m``, only the ``m`` best by F-score (ties by position; with ``distinct``, the best of each
     group of affine copies) are kept. Columns come back in rank order. ``features(coll, mean, inv_sd,
     pool)`` computes the candidate matrix (default: in this process; the Dask backend passes
     :func:`lightwaves.distributed.rocket_features_dask`, which gives the same bits).
     """
-    from ._rocket_kernels import transform_rocket
-    from .selection import ranked_columns
+    from .rocket.kernels import transform_rocket
+    from ..selection import ranked_columns
 
     W = fit_components(coll, mean, inv_sd, resolve_components(components, coll.n_channels))
     coll, mean, inv_sd = family_input(coll, mean, inv_sd, W)
@@ -196,9 +196,9 @@ def select_pooled(coll, codes, n_classes, mean, inv_sd, k, m, *, scan, dilations
     ``rocket_features`` computes the MiniRocket family's candidate matrix (see
     :func:`rocket_candidates`).
     """
-    from ._kernels import transform_triples
-    from ._plan import plan_for_ids
-    from .selection import detach, mrmr, random_columns, rank_order
+    from .paper.kernels import transform_triples
+    from .paper.plan import plan_for_ids
+    from ..selection import detach, mrmr, random_columns, rank_order
 
     use_rocket = rocket
     blocks, scores, n_usable = [], [], 0

@@ -2,10 +2,10 @@
 
 This is the ``engine="numpy"`` of :class:`lightwaves.runtime.InferenceState`, for devices where numba
 is not installed (or not wanted: no JIT compilation at start-up). It runs the plans of
-:func:`lightwaves._plan.plan_for_ids` and :func:`lightwaves._rocket_family.plan_for` (the one definition
+:func:`lightwaves.families.paper.plan.plan_for_ids` and :func:`lightwaves.families.rocket.features.plan_for` (the one definition
 of which features a model computes) and only re-implements the loops over time points, vectorised over
 the cases of equal length. Every value is computed with the same float64 operations in the same order as
-in :mod:`lightwaves._kernels` and :mod:`lightwaves._rocket_kernels` (sums that numba runs sequentially are
+in :mod:`lightwaves.families.paper.kernels` and :mod:`lightwaves.families.rocket.kernels` (sums that numba runs sequentially are
 taken with ``np.cumsum``, which is sequential too), so features and scores have the same bits.
 :func:`softmax_rows` gives both engines' probabilities.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernel_spec import (
+from .families.spec import (
     FEATURES_PER_TRIPLE,
     KERNEL_POSITIONS,
     LEVEL_FEATURES,
@@ -107,7 +107,7 @@ def _positive_means(z, scale):
 
 
 def transform_triples(coll, mean, inv_sd, plan, n_jobs=1, out=None):
-    """:func:`lightwaves._kernels.transform_triples` without numba (``n_jobs`` is ignored)."""
+    """:func:`lightwaves.families.paper.kernels.transform_triples` without numba (``n_jobs`` is ignored)."""
     n_cases = coll.n_cases
     if out is None:
         out = np.empty((n_cases, plan.gather_triple.shape[0]))
@@ -171,7 +171,7 @@ def _pool(z, b, op):
 
 
 def transform_rocket(coll, mean, inv_sd, plan, n_jobs=1):
-    """:func:`lightwaves._rocket_kernels.transform_rocket` without numba (``n_jobs`` is ignored)."""
+    """:func:`lightwaves.families.rocket.kernels.transform_rocket` without numba (``n_jobs`` is ignored)."""
     out = np.zeros((coll.n_cases, plan.n_features))
     n_conv = plan.kernel.shape[0]
     if n_conv == 0:
@@ -203,7 +203,7 @@ def transform_rocket(coll, mean, inv_sd, plan, n_jobs=1):
 
 
 def project_components(data, offsets, lengths, n_channels, mean, inv_sd, weights, rows):
-    """:func:`lightwaves._rocket_kernels.project_components`: the same products, summed in the same order."""
+    """:func:`lightwaves.families.rocket.kernels.project_components`: the same products, summed in the same order."""
     lengths = np.asarray(lengths, dtype=np.int64)
     out_offsets = np.zeros(len(lengths), dtype=np.int64)
     np.cumsum(lengths[:-1] * (n_channels + weights.shape[0]), out=out_offsets[1:])
@@ -222,7 +222,7 @@ def project_components(data, offsets, lengths, n_channels, mean, inv_sd, weights
 
 
 def linear_scores(F, coef, intercept) -> np.ndarray:
-    """:func:`lightwaves._kernels.linear_scores`: the sums run in order j = 0, 1, ... as there."""
+    """:func:`lightwaves.families.paper.kernels.linear_scores`: the sums run in order j = 0, 1, ... as there."""
     F = np.ascontiguousarray(F, dtype=np.float64)
     coef = np.ascontiguousarray(coef, dtype=np.float64)
     s = np.zeros((F.shape[0], coef.shape[0]))

@@ -1,8 +1,8 @@
-"""Numba kernels of the MiniRocket feature family (see :mod:`lightwaves._rocket_family`).
+"""Numba kernels of the MiniRocket feature family (see :mod:`lightwaves.families.rocket.features`).
 
 A *convolution* is one series representation (the sum of a combination of standardised channels, or its
 first difference) convolved with one of the 84 MiniRocket kernels at one dilation, zero padded to the
-series length (``z`` as in :mod:`lightwaves._kernels`, unscaled). A *feature* pools one convolution over
+series length (``z`` as in :mod:`lightwaves.families.paper.kernels`, unscaled). A *feature* pools one convolution over
 a region (the whole output, or only its valid part ``z[4d : m - 4d]`` that does not touch the padding)
 against a bias ``b`` with one of MultiRocket's operators:
 
@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._kernel_spec import POOLS, SAFE_ABS  # noqa: F401 - re-exported
-from ._kernels import (
+from ..spec import POOLS, SAFE_ABS  # noqa: F401 - re-exported
+from ..paper.kernels import (
     KERNEL_POSITIONS,
     convolve,
     convolve_count_above,
@@ -351,12 +351,12 @@ def project_components(data, offsets, lengths, n_channels, mean, inv_sd, weights
 
 
 def transform_rocket(coll, mean, inv_sd, plan, n_jobs=1):
-    """Features of ``plan`` (a :class:`lightwaves._rocket_family.RocketPlan`) for every case.
+    """Features of ``plan`` (a :class:`lightwaves.families.rocket.features.RocketPlan`) for every case.
 
     Parameters
     ----------
     coll : Collection
-        Flattened input (see :mod:`lightwaves._validation`).
+        Flattened input (see :mod:`lightwaves.validation`).
     mean, inv_sd : ndarray of shape (coll.n_channels,)
         Per-channel standardisation, indexed by the collection's channel positions.
     plan : RocketPlan

@@ -1,6 +1,6 @@
 """C99 sources of an exported model (see :mod:`lightwaves.export_c`), with ``@NAME@`` placeholders.
 
-The model code mirrors :mod:`lightwaves._kernels` and :mod:`lightwaves._rocket_kernels` operation for
+The model code mirrors :mod:`lightwaves.families.paper.kernels` and :mod:`lightwaves.families.rocket.kernels` operation for
 operation (same sums in the same order), so that the default (double coefficients) build gives the Python model's
 features and scores bit for bit. Zero padding is not materialised: a tap outside the series adds
 ``+0.0`` in Python, which leaves a sum unchanged, so skipping it gives the same bits.

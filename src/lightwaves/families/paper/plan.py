@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._kernel_spec import (
+from ..spec import (
     FEATURE_CODES,
     FEATURES_PER_TRIPLE,
     LEVEL_FEATURES,
@@ -89,7 +89,7 @@ class TriplePlan:
     ``channel`` holds positions in the array handed to the kernels, ``diff`` 1 where the triple reads
     the channel's first difference, ``dilation`` dilation values. Output column q is feature
     ``gather_feature[q]`` (slot 0-11) of triple ``gather_triple[q]``; ``needs`` holds the ``NEED_*``
-    flags of each triple (see :mod:`lightwaves._kernels`).
+    flags of each triple (see :mod:`lightwaves.families.paper.kernels`).
     """
 
     channel: np.ndarray
@@ -210,7 +210,7 @@ def feature_names(ids: np.ndarray, dilations: np.ndarray) -> list[str]:
 
 def feature_table(ids: np.ndarray, dilations: np.ndarray) -> np.ndarray:
     """``(n, 5)`` int array: channel, kernel, dilation, level (1 or 2), feature (0 ppv, 1 max, 2 lspv,
-    3 min, 5 mpv, 6 mipv: :data:`~lightwaves._kernel_spec.FEATURE_CODES`)."""
+    3 min, 5 mpv, 6 mipv: :data:`~lightwaves.families.spec.FEATURE_CODES`)."""
     channel, _, dil_idx, kernel, slot = decode(ids, len(dilations))
     code = np.asarray(FEATURE_CODES, dtype=np.int64)[slot % _PER_LEVEL]
     return np.stack([channel, kernel, dilations[dil_idx], 1 + slot // _PER_LEVEL, code], axis=1)

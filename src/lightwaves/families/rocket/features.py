@@ -32,8 +32,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ._kernel_spec import N_KERNELS, POOLS
-from ._validation import Collection
+from ..spec import N_KERNELS, POOLS
+from ...validation import Collection
 
 POOLINGS = {"ppv": (0,), "multirocket": (0, 1, 2, 3)}
 #: Arrays of a :class:`RocketFeatures`, as stored in a model file (name -> dtype kind, ndim).
@@ -63,7 +63,7 @@ class RocketFeatures:
     Convolution ``j`` sums channels ``combo_channels[combo_offsets[j]:combo_offsets[j + 1]]``
     (standardised), first-differences the sum if ``diff[j]``, and convolves it with kernel ``kernel[j]``
     at dilation ``dilation[j]``. Feature ``q`` pools convolution ``feature_conv[q]`` with operator
-    ``pool[q]`` (see :data:`lightwaves._rocket_kernels.POOLS`) against ``bias[q]``, over the valid part
+    ``pool[q]`` (see :data:`lightwaves.families.rocket.kernels.POOLS`) against ``bias[q]``, over the valid part
     of the output if ``valid[q]``. ``components`` is ``(P, C)``: a combination's channel ``C + p`` is
     ``components[p] @ (standardised channels)`` (``P = 0``: combinations read only the ``C`` channels).
     """
@@ -210,7 +210,7 @@ class RocketFeatures:
         return out
 
     def table(self) -> np.ndarray:
-        """``(n, 5)`` rows like :func:`lightwaves._plan.feature_table`: first channel of the combination
+        """``(n, 5)`` rows like :func:`lightwaves.families.paper.plan.feature_table`: first channel of the combination
         (``C + p`` for principal component ``p``), kernel, dilation, level 0 (this family), 4 + pooling
         operator."""
         j = self.feature_conv
@@ -221,7 +221,7 @@ class RocketFeatures:
 
 @dataclass(frozen=True)
 class RocketPlan:
-    """What :func:`lightwaves._rocket_kernels.transform_rocket` runs: convolutions sorted by (series,
+    """What :func:`lightwaves.families.rocket.kernels.transform_rocket` runs: convolutions sorted by (series,
     dilation, kernel), per-convolution feature ranges, and the output column of each feature.
     ``valid_only[j]`` is 1 when every feature of convolution ``j`` pools only the valid part of its
     output (then the convolution is computed only there)."""
@@ -354,7 +354,7 @@ def component_stats(mean, inv_sd, n_components: int):
 def with_components(coll, mean, inv_sd, components, rows=None, project=None):
     """The collection of :func:`family_input` (its statistics aside); prediction calls it on every case."""
     if project is None:
-        from ._rocket_kernels import project_components as project
+        from .kernels import project_components as project
     P = components.shape[0]
     rows = np.arange(P, dtype=np.int64) if rows is None else rows
     data, offsets = project(coll.data, coll.offsets, coll.lengths, coll.n_channels, mean, inv_sd,
@@ -394,7 +394,7 @@ def fit_pool(coll, mean, inv_sd, budget=10_000, pooling="ppv", diff=False, seed=
         Ordered by source (channels, then components), representation, dilation, kernel, bias, operator
         (candidate ids are positions).
     """
-    from ._rocket_kernels import fit_biases  # numba: only fitting draws biases
+    from .kernels import fit_biases  # numba: only fitting draws biases
 
     pools = np.asarray(check_pooling(pooling), dtype=np.int64)
     rng = np.random.RandomState(seed)

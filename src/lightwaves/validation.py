@@ -363,7 +363,7 @@ def channel_stats_chunks(chunks):
     """:func:`channel_stats` of a collection given as consecutive chunks (``chunks()`` yields
     ``Collection`` objects in case order and is called twice). The sums run in the same order as over
     the whole collection, so the result has the same bits for any chunking."""
-    from ._kernels import channel_squares, channel_sums  # numba: only fitting needs these
+    from .families.paper.kernels import channel_squares, channel_sums  # numba: only fitting needs these
 
     sums = None
     total = 0
@@ -439,8 +439,8 @@ def check_params(params: dict) -> Params:
 
     ``params`` is ``get_params()`` of a transformer or classifier; ``alphas`` may be absent.
     """
-    from ._families import check_family_params
-    from ._plan import dilations_for
+    from .families import check_family_params
+    from .families.paper.plan import dilations_for
 
     slots = check_family_params(params)
     max_dilation = params.get("max_dilation")

@@ -3,7 +3,7 @@
 Everything that touches time points lives here. The transform is organised around *triples*
 ``(channel, dilation, kernel)`` (of the standardised channel or of its first difference): one triple
 yields the level-1 features and, optionally, the level-2 features of one series convolved with one
-MiniRocket kernel at one dilation (see :mod:`lightwaves._plan` for the twelve slots). The training
+MiniRocket kernel at one dilation (see :mod:`lightwaves.families.paper.plan` for the twelve slots). The training
 transform (all triples of a block of channels) and the inference transform (only the selected triples)
 run the very same per-case function, so a feature has bit-for-bit the same value in both.
 
@@ -22,7 +22,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from ._kernel_spec import (  # noqa: F401 - re-exported: the kernels' public constants
+from ..spec import (  # noqa: F401 - re-exported: the kernels' public constants
     FEATURES_PER_TRIPLE,
     KERNEL_POSITIONS,
     LEVEL_FEATURES,
@@ -376,7 +376,7 @@ def transform_triples(coll, mean, inv_sd, plan, n_jobs=1, out=None):
     Parameters
     ----------
     coll : Collection
-        Flattened input (see :mod:`lightwaves._validation`).
+        Flattened input (see :mod:`lightwaves.validation`).
     mean, inv_sd : ndarray of shape (coll.n_channels,)
         Per-channel standardisation, indexed by the collection's channel positions.
     plan : TriplePlan
