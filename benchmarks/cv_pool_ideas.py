@@ -41,7 +41,8 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 
 from lightwaves import selection
-from lightwaves.families.paper.kernels import KERNEL_POSITIONS, convolve, nine_tap_sum
+from lightwaves.families.spec import KERNEL_POSITIONS
+from lightwaves.kernels import convolve, nine_tap_sum
 from lightwaves.families.rocket.features import fit_pool, plan_for, quantiles
 from lightwaves.families.rocket.kernels import conv_output, transform_rocket
 from lightwaves.validation import CaseSource, channel_stats_chunks

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import lightwaves.numpy_kernels as numpy_kernels
+import lightwaves.families.paper.numpy_kernels as numpy_kernels
 from lightwaves.families.paper.kernels import kernel_weights, transform_triples
 from lightwaves.families.paper.plan import VARIANT_SLOTS, block_ids, dilations_for, plan_for_ids
 from lightwaves.validation import check_collection

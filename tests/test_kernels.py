@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import lightwaves.numpy_kernels as numpy_kernels
+import lightwaves.families.paper.numpy_kernels as numpy_kernels
 from lightwaves.families.paper.kernels import transform_triples
 from lightwaves.families.paper.plan import VARIANT_SLOTS, block_ids, decode, dilations_for, paper_slots, plan_for_ids
 from lightwaves.validation import check_collection

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from lightwaves import LightWaveSClassifier, LightWaveSTransformer, load
-from lightwaves.numpy_kernels import project_components as project_numpy
+from lightwaves.families.rocket.numpy_kernels import project_components as project_numpy
 from lightwaves.families.rocket.features import (
     RocketFeatures,
     family_input,

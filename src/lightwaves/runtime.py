@@ -75,13 +75,13 @@ _KERNELS: dict = {}
 
 def _load_kernels(name: str) -> SimpleNamespace:
     if name == "numpy":
-        from . import numpy_kernels as k
-
-        return SimpleNamespace(transform_triples=k.transform_triples, transform_rocket=k.transform_rocket,
-                               linear_scores=k.linear_scores, project_components=k.project_components)
-    from .families.paper.kernels import linear_scores, transform_triples
-    from .families.rocket.kernels import project_components, transform_rocket
-
+        from .families.paper.numpy_kernels import transform_triples
+        from .families.rocket.numpy_kernels import project_components, transform_rocket
+        from .numpy_kernels import linear_scores
+    else:
+        from .families.paper.kernels import transform_triples
+        from .families.rocket.kernels import project_components, transform_rocket
+        from .kernels import linear_scores
     return SimpleNamespace(transform_triples=transform_triples, transform_rocket=transform_rocket,
                            linear_scores=linear_scores, project_components=project_components)
 

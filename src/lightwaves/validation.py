@@ -363,7 +363,7 @@ def channel_stats_chunks(chunks):
     """:func:`channel_stats` of a collection given as consecutive chunks (``chunks()`` yields
     ``Collection`` objects in case order and is called twice). The sums run in the same order as over
     the whole collection, so the result has the same bits for any chunking."""
-    from .families.paper.kernels import channel_squares, channel_sums  # numba: only fitting needs these
+    from .kernels import channel_squares, channel_sums  # numba: only fitting needs these
 
     sums = None
     total = 0

@@ -23,8 +23,8 @@ import numpy as np
 from numba import njit, prange
 
 from ..spec import POOLS, SAFE_ABS  # noqa: F401 - re-exported
-from ..paper.kernels import (
-    KERNEL_POSITIONS,
+from ..spec import KERNEL_POSITIONS
+from ...kernels import (
     convolve,
     convolve_count_above,
     convolve_range,
