@@ -82,7 +82,7 @@ def write_zip(path, members):
 
 def rewrite_model(src, dst, edit_manifest=None, replace=None, add=None, recompute=True):
     """Copy a .lwz, editing the manifest dict and/or replacing members, optionally fixing checksums."""
-    from lightwaves.model_io import MANIFEST, _checksum
+    from lightwaves.model_file import MANIFEST, _checksum
 
     members = read_zip(src)
     manifest = json.loads(members.pop(MANIFEST))

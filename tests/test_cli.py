@@ -373,6 +373,17 @@ def test_workers_uses_client_for_and_dask_backend(capsys, tmp_path, monkeypatch)
     fake.case_runner_dask = case_runner_dask
     fake.scan_channels_dask = scan_channels_dask
     fake.rocket_features_dask = rocket_features_dask
+    from lightwaves.pipeline import Backend
+
+    class DaskBackend(Backend):  # the real one's two steps, on the fakes above
+        def scan_paper(self, cases, plan, m):
+            return scan_channels_dask(cases.coll, cases.codes, cases.n_classes, cases.mean, cases.inv_sd,
+                                      plan.dilations, plan.slots, m, progress=self.progress, distinct=plan.distinct)
+
+        def rocket_values(self, coll, mean, inv_sd, pool):
+            return rocket_features_dask(coll, mean, inv_sd, pool.over_components(), progress=self.progress)
+
+    fake.DaskBackend = DaskBackend
     monkeypatch.setitem(sys.modules, "lightwaves.distributed", fake)
     import lightwaves
 

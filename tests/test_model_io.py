@@ -387,7 +387,7 @@ def test_pickled_npy_member_is_never_unpickled(bm_model_file, tmp_path):
 
     members = read_zip(bm_model_file)
     manifest = json.loads(members[MANIFEST])
-    from lightwaves.model_io import _checksum
+    from lightwaves.model_file import _checksum
     import hashlib
 
     members["arrays/intercept.npy"] = data
@@ -420,7 +420,7 @@ def _no_temp_files(directory):
 
 
 def test_interrupted_save_keeps_old_file(bm_model, bm_model_file, tmp_path, monkeypatch):
-    import lightwaves.model_io as mio
+    import lightwaves.model_file as mio
 
     target = tmp_path / "model.lwz"
     target.write_bytes(bm_model_file.read_bytes())
@@ -454,7 +454,7 @@ def test_interrupted_save_keeps_old_file(bm_model, bm_model_file, tmp_path, monk
 
 
 def test_interrupted_first_save_leaves_nothing(bm_model, tmp_path, monkeypatch):
-    import lightwaves.model_io as mio
+    import lightwaves.model_file as mio
 
     monkeypatch.setattr(mio.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError("I/O error")))
     with pytest.raises(OSError):

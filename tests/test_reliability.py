@@ -186,7 +186,7 @@ def _bomb_member(n_bytes):
 
 def test_zip_bomb_is_refused_before_inflating(tmp_path, small_model, monkeypatch):
     """A member whose manifest entry is consistent but implies more than the limit is never inflated."""
-    import lightwaves.model_io as model_io
+    import lightwaves.model_file as model_io
 
     _, model, _, _ = small_model
     monkeypatch.setattr(model_io, "MAX_MODEL_BYTES", 2**20)  # a 16 MiB member is then a bomb

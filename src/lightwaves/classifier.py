@@ -11,10 +11,12 @@ from sklearn.linear_model import RidgeClassifierCV
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from .validation import check_alphas, check_labels
 from .case_passes import chunk_bounds, fit_ridge_streamed, serial_runner
+from .params import CLASSIFIER_PARAMETERS, check_alphas, estimator_init
+from .pipeline import CHUNK_CASES
 from .runtime import decision_scores, feature_weights, labels_from_scores, probabilities
-from .transformer import CHUNK_CASES, LightWaveSTransformer
+from .transformer import LightWaveSTransformer
+from .validation import check_labels
 
 DEFAULT_ALPHAS = np.logspace(-3, 3, 10)
 #: Features of the training cases kept between the ridge's two passes up to this size (else recomputed).
@@ -68,45 +70,7 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
     1.0
     """
 
-    def __init__(
-        self,
-        variant="MR",
-        n_features=500,
-        n_candidates=None,
-        max_cases=1500,
-        max_dilation=32,
-        random_state=None,
-        n_jobs=1,
-        backend="serial",
-        progress=False,
-        distinct_candidates=True,
-        selection="auto",
-        pooling="ppv",
-        diff=False,
-        rocket_budget=10_000,
-        detach_step=0.3,
-        bias_cases=5,
-        components="auto",
-        alphas=None,
-    ):
-        self.variant = variant
-        self.n_features = n_features
-        self.n_candidates = n_candidates
-        self.max_cases = max_cases
-        self.max_dilation = max_dilation
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.backend = backend
-        self.progress = progress
-        self.distinct_candidates = distinct_candidates
-        self.selection = selection
-        self.pooling = pooling
-        self.diff = diff
-        self.rocket_budget = rocket_budget
-        self.detach_step = detach_step
-        self.bias_cases = bias_cases
-        self.components = components
-        self.alphas = alphas
+    __init__ = estimator_init(CLASSIFIER_PARAMETERS)
 
     def _make_transformer(self) -> LightWaveSTransformer:
         params = self.get_params()
@@ -227,7 +191,7 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
 
     def save(self, path):
         """Write the fitted model to ``path`` (a ``.lwz`` file: arrays and JSON, no pickle)."""
-        from .model_io import save
+        from .model_file import save
 
         save(self, path)
 

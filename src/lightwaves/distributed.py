@@ -42,6 +42,8 @@ import os
 import numpy as np
 
 from .deps import install_hint, progress_bar, require
+from .params import check_max_dilation
+from .pipeline import Backend, plan_fit, scan_candidates, select_features, training_cases
 from .families.rocket.features import RocketFeatures, plan_for as rocket_plan_for
 from .families.rocket.kernels import transform_rocket
 from .validation import Collection, channel_stats, check_collection, is_dask_array
@@ -582,21 +584,21 @@ class NpyChannels:
             raise ValueError(
                 f"{self.path} must hold a 3D array (n_cases, n_channels, n_timepoints), got shape {X.shape}"
             )
-        self._shape = X.shape
+        self.file_shape = X.shape
         self.cases = None if cases is None else np.asarray(cases, dtype=np.int64)
         del X
 
     @property
     def n_cases(self) -> int:
-        return self._shape[0] if self.cases is None else len(self.cases)
+        return self.file_shape[0] if self.cases is None else len(self.cases)
 
     @property
     def n_channels(self) -> int:
-        return self._shape[1]
+        return self.file_shape[1]
 
     @property
     def n_timepoints(self) -> int:
-        return self._shape[2]
+        return self.file_shape[2]
 
     def subset(self, cases) -> "NpyChannels":
         """The same file restricted to ``cases`` (indices into this source's cases)."""
@@ -649,13 +651,66 @@ def channel_stats_dask(source, n_shards=None, client=None, progress=False):
     return mean, sd
 
 
+class DaskBackend(Backend):
+    """The fit pipeline's heavy steps on the current ``dask.distributed`` client (``backend="dask"``):
+    the paper family scanned in channel shards (:func:`scan_channels_dask`), the MiniRocket family's
+    candidates computed in convolution shards (:func:`rocket_features_dask`). The same bits as
+    :class:`~lightwaves.pipeline.SerialBackend`."""
+
+    def __init__(self, n_jobs=1, progress=False, client=None, n_shards=None):
+        super().__init__(n_jobs=n_jobs, progress=progress)
+        self.client = client
+        self.n_shards = n_shards
+
+    def scan_paper(self, cases, plan, m):
+        return scan_channels_dask(
+            cases.coll, cases.codes, cases.n_classes, cases.mean, cases.inv_sd, plan.dilations, plan.slots, m,
+            progress=self.progress, n_shards=self.n_shards, client=self.client, distinct=plan.distinct,
+        )
+
+    def rocket_values(self, coll, mean, inv_sd, pool):
+        return rocket_features_dask(coll, mean, inv_sd, pool.over_components(), progress=self.progress,
+                                    n_shards=self.n_shards, client=self.client)
+
+
+class FileBackend(DaskBackend):
+    """The fit pipeline on training cases in a file the Dask workers read (an :class:`NpyChannels`):
+    the workers compute the channel statistics and scan their shards straight from the file, and this
+    process loads only the channels of the merged candidates, of the subsampled cases."""
+
+    def case_source(self, X):
+        return X
+
+    def longest_series(self, source) -> int:
+        return int(source.n_timepoints)
+
+    def channel_stats(self, source):
+        return channel_stats_dask(source, n_shards=self.n_shards, client=self.client, progress=self.progress)
+
+    def selection_cases(self, source, subsample):
+        return source if subsample is None else source.subset(subsample)
+
+    def paper_values(self, cases, ids, plan):
+        from .families.paper.kernels import transform_triples
+        from .families.paper.plan import decode, plan_for_ids
+
+        cand = np.unique(decode(ids, len(plan.dilations))[0])
+        position = np.full(cases.coll.n_channels, -1, dtype=np.int64)
+        position[cand] = np.arange(len(cand))
+        return transform_triples(
+            cases.coll.load(cand), np.ascontiguousarray(cases.mean[cand]), np.ascontiguousarray(cases.inv_sd[cand]),
+            plan_for_ids(ids, plan.dilations, channel_position=position), n_jobs=self.n_jobs,
+        )
+
+
 def fit_transformer_from_files(transformer, source, y, client=None, n_shards=None):
     """Fit a :class:`~lightwaves.LightWaveSTransformer` on data the client cannot hold.
 
-    Workers compute the channel statistics and score their shards straight from ``source``; the client
-    only ever loads the channels of the merged candidates (for mRMR) of the subsampled cases. The fitted
-    transformer is identical to ``transformer.fit(np.load(path), y)``. Its ``transform`` accepts only
-    the selected channels, so features for a classifier are ``transformer.transform(
+    The fit pipeline (:mod:`lightwaves.pipeline`) with a :class:`FileBackend`: workers compute the
+    channel statistics and score their shards straight from ``source``; the client only ever loads the
+    channels of the merged candidates (for mRMR) of the subsampled cases. The fitted transformer is
+    identical to ``transformer.fit(np.load(path), y)``. Its ``transform`` accepts only the selected
+    channels, so features for a classifier are ``transformer.transform(
     source.load(transformer.selected_channels_))``.
 
     Parameters
@@ -676,40 +731,20 @@ def fit_transformer_from_files(transformer, source, y, client=None, n_shards=Non
     transformer : LightWaveSTransformer
         The same object, fitted.
     """
-    from .families.paper.kernels import transform_triples
-    from .families.paper.plan import decode, plan_for_ids
-    from .validation import check_labels, check_max_dilation
-
-    from .families import parse_variant, resolve_selection
-
     client = current_client(client)
-    slots, dil, k, m, max_cases = transformer._check_params()
-    check_max_dilation(int(dil[-1]), int(source.n_timepoints))
-    if parse_variant(transformer.variant)[1] or resolve_selection(transformer.selection, transformer.variant) != "mrmr":
+    plan = plan_fit(transformer.get_params())
+    check_max_dilation(int(plan.dilations[-1]), int(source.n_timepoints))
+    if plan.pooled:
         raise ValueError(
             "fitting from files supports the paper's variants with mRMR selection only; the MiniRocket"
             " family and detachment need the training cases in memory"
         )
-    y = check_labels(y, source.n_cases)
-    classes, codes = np.unique(y, return_inverse=True)
-    mean, sd = channel_stats_dask(source, n_shards=n_shards, client=client, progress=transformer.progress)
-    sub = transformer._subsample(codes, max_cases)
-    ssource, scodes = (source, codes) if sub is None else (source.subset(sub), codes[sub])
-    inv_sd = 1.0 / sd
-    ids, scores, n_usable = scan_channels_dask(
-        ssource, scodes, len(classes), mean, inv_sd, dil, slots, m,
-        progress=transformer.progress, n_shards=n_shards, client=client,
-        distinct=transformer.distinct_candidates,
-    )
-    # Recompute only the merged candidates, reading only their channels.
-    cand = np.unique(decode(ids, len(dil))[0])
-    position = np.full(source.n_channels, -1, dtype=np.int64)
-    position[cand] = np.arange(len(cand))
-    C = transform_triples(
-        ssource.load(cand), np.ascontiguousarray(mean[cand]), np.ascontiguousarray(inv_sd[cand]),
-        plan_for_ids(ids, dil, channel_position=position), n_jobs=transformer.n_jobs,
-    )
-    transformer._select(C, ids, scores, n_usable, k, source.n_channels, mean, sd, dil)
+    backend = FileBackend(n_jobs=transformer.n_jobs, progress=transformer.progress, client=client,
+                          n_shards=n_shards)
+    training = training_cases(source, y, plan, backend)
+    plan, candidates = scan_candidates(training.selection, plan, backend)
+    fitted, _ = select_features(candidates, training, plan)
+    transformer.set_selection(fitted)
     return transformer
 
 
@@ -920,9 +955,9 @@ class CaseRunner:
         self.client, self.state, self.bounds, self.runs = client, state, bounds, runs
         self.reader, self.data, self.name = reader, data, name
         self.keep_features = keep_features
-        self._features = None  # futures of pass 1's features per run, when kept
-        self._token = _token()
-        self._passes = 0
+        self.kept = None  # futures of pass 1's features per run, when kept
+        self.token = _token()
+        self.n_passes = 0
 
     def __enter__(self):
         return self
@@ -933,11 +968,11 @@ class CaseRunner:
 
     def close(self):
         """Release the features kept on the workers."""
-        for fut in self._features or []:
+        for fut in self.kept or []:
             fut.release()
-        self._features = None
+        self.kept = None
 
-    def _pieces(self, b):
+    def pieces(self, b):
         if self.data is None:
             return [None] * len(b)
         if is_dask_array(self.data):
@@ -948,28 +983,28 @@ class CaseRunner:
 
     def __call__(self, step, Y, codes):
         """Yield ``step``'s partial of every chunk, in chunk order."""
-        self._passes += 1
-        client, token = self.client, f"{self._token}-{self._passes}"
+        self.n_passes += 1
+        client, token = self.client, f"{self.token}-{self.n_passes}"
         window = max(2, 2 * _cluster_threads(client))
         keep = self.keep_features
-        first = keep and self._features is None
+        first = keep and self.kept is None
         if first:
-            self._features = []
+            self.kept = []
 
         def jobs():
             for j, chunks in enumerate(self.runs):
                 b = [self.bounds[i] for i in chunks]
                 Ys, cs = [Y[s:e] for s, e in b], [codes[s:e] for s, e in b]
                 if not keep:
-                    args = (self.reader, self._pieces(b), b, step, Ys, cs, self.state, self.name)
+                    args = (self.reader, self.pieces(b), b, step, Ys, cs, self.state, self.name)
                     yield chunks, _pass_task, args, f"lightwaves-pass-{token}-{j}"
                     continue
                 if first:
                     fut = client.submit(chunk_features, self.reader, [None] * len(b), b, self.state, self.name,
-                                        key=f"lightwaves-features-{self._token}-{j}", pure=False,
+                                        key=f"lightwaves-features-{self.token}-{j}", pure=False,
                                         retries=RETRIES)
-                    self._features.append(fut)
-                args = (self._features[j], b, step, Ys, cs)
+                    self.kept.append(fut)
+                args = (self.kept[j], b, step, Ys, cs)
                 yield chunks, chunk_partials, args, f"lightwaves-pass-{token}-{j}"
 
         done = {}

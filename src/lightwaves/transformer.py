@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .families.paper.kernels import transform_triples
-from .families.paper.plan import plan_for_ids
-from .validation import (
-    CaseSource,
-    Collection,
-    channel_stats_chunks,
-    check_labels,
-    check_max_dilation,
-    check_params,
-)
-from .families import describe_features, parse_variant, resolve_selection, select_pooled
+from .families import describe_features
 from .families.rocket.features import empty as empty_rocket
+from .params import TRANSFORMER_PARAMETERS, estimator_init
+from .pipeline import CHUNK_CASES, FittedSelection, SerialBackend, fit_selection
 from .runtime import InferenceState
-from .selection import mrmr, scan_channels, warn_if_short
-
-#: Cases per chunk when the whole training set is read (channel statistics, features for the ridge).
-CHUNK_CASES = 4096
-
+from .validation import CaseSource, Collection
 
 class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     """LightWaveS features: a large pool of MiniRocket-kernel candidates, a few hundred selected.
@@ -138,53 +125,12 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         Per-channel standardisation statistics of the training data.
     """
 
-    def __init__(
-        self,
-        variant="MR",
-        n_features=500,
-        n_candidates=None,
-        max_cases=1500,
-        max_dilation=32,
-        random_state=None,
-        n_jobs=1,
-        backend="serial",
-        progress=False,
-        distinct_candidates=True,
-        selection="auto",
-        pooling="ppv",
-        diff=False,
-        rocket_budget=10_000,
-        detach_step=0.3,
-        bias_cases=5,
-        components="auto",
-    ):
-        self.variant = variant
-        self.n_features = n_features
-        self.n_candidates = n_candidates
-        self.max_cases = max_cases
-        self.max_dilation = max_dilation
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.backend = backend
-        self.progress = progress
-        self.distinct_candidates = distinct_candidates
-        self.selection = selection
-        self.pooling = pooling
-        self.diff = diff
-        self.rocket_budget = rocket_budget
-        self.detach_step = detach_step
-        self.bias_cases = bias_cases
-        self.components = components
-
-    # ------------------------------------------------------------------ parameters
-    def _check_params(self):
-        p = check_params(self.get_params())
-        return p.slots, p.dilations, p.n_features, p.n_candidates, p.max_cases
+    __init__ = estimator_init(TRANSFORMER_PARAMETERS)
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y):
         """Select features on (a subsample of) ``X`` with labels ``y``."""
-        self._fit(X, y)
+        self.fit_source(X, y)
         return self
 
     def fit_transform(self, X, y=None, **fit_params):
@@ -197,12 +143,23 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     def fit_source(self, X, y):
         """Fit, and return ``(source, F)`` for callers that stream the features of many cases.
 
-        ``source`` is the :class:`~lightwaves.validation.CaseSource` of ``X`` (read chunk by chunk:
-        channel statistics and validation never hold a float64 copy of all of ``X``; selection reads only
-        its subsample of at most ``max_cases`` cases); ``F`` holds the features of every case when
-        selection saw every case (then they come for free), else None: use :meth:`transform_chunks`.
+        Runs the steps of :mod:`lightwaves.pipeline` on this transformer's backend. ``source`` is the
+        :class:`~lightwaves.validation.CaseSource` of ``X`` (read chunk by chunk: channel statistics and
+        validation never hold a float64 copy of all of ``X``; selection reads only its subsample of at most
+        ``max_cases`` cases); ``F`` holds the features of every case when selection saw every case (then
+        they come for free), else None: use :meth:`transform_chunks`.
         """
-        return self._fit(X, y)
+        training, fitted, values = fit_selection(X, y, self.get_params(), self.fit_backend())
+        self.set_selection(fitted)
+        return training.source, (values if training.subsample is None else None)
+
+    def fit_backend(self):
+        """The :class:`~lightwaves.pipeline.Backend` the ``backend`` parameter names."""
+        if self.backend == "dask":
+            from .distributed import DaskBackend
+
+            return DaskBackend(n_jobs=self.n_jobs, progress=self.progress)
+        return SerialBackend(n_jobs=self.n_jobs, progress=self.progress)
 
     def transform_chunks(self, source, size=CHUNK_CASES):
         """``(first case, features)`` of consecutive chunks of at most ``size`` cases of ``source`` (a
@@ -213,99 +170,19 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         for start, coll in source.chunks(size):
             yield start, self._transform_collection(coll)
 
-    def _fit(self, X, y):
-        slots, dil, k, m, max_cases = self._check_params()
-        source = CaseSource(X)
-        check_max_dilation(int(dil[-1]), int(source.length_max))
-        y = check_labels(y, source.n_cases)
-        classes, codes = np.unique(y, return_inverse=True)
-        mean, sd = channel_stats_chunks(lambda: (c for _, c in source.chunks(CHUNK_CASES)))
-
-        sub = self._subsample(codes, max_cases)
-        scoll, scodes = (source.chunk(0, source.n_cases), codes) if sub is None else (source.take(sub), codes[sub])
-        inv_sd = 1.0 / sd
-        paper, rocket = parse_variant(self.variant)
-        selection = resolve_selection(self.selection, self.variant)
-        if rocket or selection != "mrmr":
-            m = None if self.n_candidates is None and selection != "mrmr" else m
-            picked = select_pooled(
-                scoll, scodes, len(classes), mean, inv_sd, k, m,
-                scan=lambda m_paper: self._scan(scoll, scodes, len(classes), mean, inv_sd, dil, slots, m_paper),
-                dilations=dil, paper=paper is not None, rocket=rocket, selection=selection, pooling=self.pooling,
-                diff=bool(self.diff), budget=int(self.rocket_budget), step=float(self.detach_step),
-                bias_cases=int(self.bias_cases), components=self.components,
-                distinct=self.distinct_candidates, seed=check_random_state(self.random_state).randint(2**31 - 1),
-                n_jobs=self.n_jobs, rocket_features=self._rocket_features(),
-            )
-            _check_some_usable(picked.n_features)
-            warn_if_short(picked.n_features, k, "features")
-            self._store(source.n_channels, mean, sd, dil, picked.feature_ids, picked.scores, picked.n_usable,
-                        picked.rocket)
-            # selection saw every case: its values of the chosen features serve the ridge's passes
-            return source, (picked.values if sub is None else None)
-        ids, scores, n_usable = self._scan(scoll, scodes, len(classes), mean, inv_sd, dil, slots, m)
-        C = transform_triples(scoll, mean, inv_sd, plan_for_ids(ids, dil), n_jobs=self.n_jobs)
-        chosen = self._select(C, ids, scores, n_usable, k, source.n_channels, mean, sd, dil)
-        # C order, as transform returns it: scaling reduces over cases in a layout-dependent order
-        return source, (np.ascontiguousarray(C[:, chosen]) if sub is None else None)
-
-    def _subsample(self, codes, max_cases):
-        """Sorted indices of the (seeded, stratified) subsample used for selection, or None for every case.
-
-        See :func:`stratified_subsample`.
-        """
-        if len(codes) <= max_cases:
-            return None
-        return stratified_subsample(codes, max_cases, check_random_state(self.random_state))
-
-    def _select(self, C, ids, scores, n_usable, k, n_channels, mean, sd, dil):
-        """mRMR on the merged candidates ``C`` and store the fitted state; returns the chosen columns."""
-        chosen = mrmr(C, scores, k)
-        _check_some_usable(len(chosen))
-        warn_if_short(len(chosen), k, "features")
-        self._store(n_channels, mean, sd, dil, ids[chosen], scores[chosen], n_usable, empty_rocket())
-        return chosen
-
-    def _store(self, n_channels, mean, sd, dil, feature_ids, scores, n_usable, rocket):
-        """Set the fitted state (then the derived attributes and inference plans)."""
-        self.n_channels_in_ = n_channels
-        self.channel_mean_ = mean
-        self.channel_std_ = sd
-        self.dilations_ = dil
-        self.feature_ids_ = feature_ids
-        self.feature_scores_ = scores
-        self.n_candidates_usable_ = int(n_usable)
-        self.rocket_ = rocket
+    def set_selection(self, fitted: FittedSelection):
+        """Store a fitted selection (:class:`lightwaves.pipeline.FittedSelection`: what ``fit`` found,
+        or what a model file holds) and derive the attributes and inference plans that follow from it."""
+        self.n_channels_in_ = int(fitted.n_channels)
+        self.channel_mean_ = fitted.mean
+        self.channel_std_ = fitted.sd
+        self.dilations_ = fitted.dilations
+        self.feature_ids_ = fitted.paper
+        self.feature_scores_ = fitted.scores
+        self.n_candidates_usable_ = int(fitted.n_usable)
+        self.rocket_ = empty_rocket() if fitted.rocket is None else fitted.rocket
         self._set_derived()
-
-    def _rocket_features(self):
-        """How the MiniRocket family's candidates are computed: None (here) or sharded on Dask."""
-        if self.backend != "dask":
-            return None
-        from .distributed import rocket_features_dask
-
-        return lambda coll, mean, inv_sd, pool: rocket_features_dask(coll, mean, inv_sd, pool,
-                                                                     progress=self.progress)
-
-    def _scan(self, coll, codes, n_classes, mean, inv_sd, dil, slots, m):
-        channels = np.arange(coll.n_channels, dtype=np.int64)
-        if self.backend == "dask":
-            from .distributed import scan_channels_dask
-
-            return scan_channels_dask(
-                coll, codes, n_classes, mean, inv_sd, dil, slots, m, progress=self.progress,
-                distinct=self.distinct_candidates,
-            )
-        bar = _progress_bar(self.progress, coll.n_channels, "scoring channels")
-        try:
-            return scan_channels(
-                coll, channels, codes, n_classes, mean, inv_sd, dil, slots, m,
-                n_jobs=self.n_jobs, progress=None if bar is None else bar.update,
-                distinct=self.distinct_candidates,
-            )
-        finally:
-            if bar is not None:
-                bar.close()
+        return self
 
     def _set_derived(self):
         """Attributes and inference plans that follow from the fitted state (also after loading)."""
@@ -363,51 +240,3 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         tags.target_tags.required = True
         tags.input_tags.allow_nan = False
         return tags
-
-
-def _check_some_usable(n_chosen: int) -> None:
-    if n_chosen == 0:
-        raise ValueError(
-            "no usable features: every candidate feature is constant on the cases used for selection"
-            " (constant training data, or too few cases per class; check X and max_cases)"
-        )
-
-
-def stratified_subsample(codes, size, rng) -> np.ndarray:
-    """Sorted indices of ``size`` cases drawn without replacement, stratified by class.
-
-    Each class gets ``size * n_class / n`` places, rounded down, at least one (so a rare class is never
-    left out of selection) and at most its number of cases; the places left over go to the classes with the
-    largest remainders (ties: the smaller class code). Within a class the cases are drawn uniformly with
-    ``rng``. Deterministic for a given ``random_state``.
-    """
-    codes = np.asarray(codes)
-    counts = np.bincount(codes)
-    n = len(codes)
-    exact = size * counts / n
-    quota = np.minimum(np.maximum(np.floor(exact).astype(np.int64), (counts > 0).astype(np.int64)), counts)
-    left = size - int(quota.sum())
-    order = np.lexsort((np.arange(len(counts)), -(exact - np.floor(exact))))
-    while left > 0:
-        moved = False
-        for c in order:
-            if left and quota[c] < counts[c]:
-                quota[c] += 1
-                left -= 1
-                moved = True
-        if not moved:
-            break
-    while left < 0:  # more classes than places: drop from the largest quotas
-        c = int(np.argmax(quota))
-        quota[c] -= 1
-        left += 1
-    picked = [rng.choice(np.flatnonzero(codes == c), size=int(q), replace=False) for c, q in enumerate(quota) if q]
-    return np.sort(np.concatenate(picked))
-
-
-def _progress_bar(enabled, total, desc):
-    if not enabled:
-        return None
-    from .deps import progress_bar
-
-    return progress_bar(total=total, desc=desc, unit="ch", leave=False)

@@ -1,0 +1,73 @@
+"""What every feature family provides, and the variants that name the families a model uses.
+
+A family (:mod:`lightwaves.families.paper`, :mod:`lightwaves.families.rocket`) turns the selection cases
+into :class:`Candidates` (:meth:`FeatureFamily.candidates`): a matrix of candidate features, their ANOVA
+scores, and a way back from chosen columns to the family's own fitted selection. Selection
+(:func:`lightwaves.pipeline.select_features`) sees only candidate matrices, so it is the same for every
+family; a :class:`~lightwaves.pipeline.Backend` decides where a family's heavy steps run (this process or
+Dask). Output columns are grouped by family, in the order of :data:`lightwaves.families.FAMILIES`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+import numpy as np
+
+#: variant -> (paper variant or None, whether the MiniRocket family is used)
+VARIANTS = {
+    "L1": ("L1", False),
+    "L2": ("L2", False),
+    "L1L2": ("L1L2", False),
+    "MR": (None, True),
+    "L1L2+MR": ("L1L2", True),
+}
+SELECTIONS = ("auto", "mrmr", "detach", "random")
+
+
+def parse_variant(variant):
+    """(paper variant or None, uses the MiniRocket family) of ``variant``; ``ValueError`` if unknown."""
+    if not isinstance(variant, str) or variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {list(VARIANTS)}, got {variant!r}")
+    return VARIANTS[variant]
+
+
+def resolve_selection(selection, variant):
+    """``"auto"`` is the paper's mRMR for the paper's variants and detachment with the MiniRocket family."""
+    if selection == "auto":
+        return "detach" if parse_variant(variant)[1] else "mrmr"
+    return selection
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """One family's candidate features on the selection cases.
+
+    ``values`` is ``(n_cases, n)``: bit for bit what the fitted transform computes for those cases;
+    ``scores`` their ANOVA F-scores; ``n_usable`` the non-constant candidates the family saw (before any
+    cut to its best); ``take(columns)`` the family's fitted selection of those columns, in that order.
+    """
+
+    family: str
+    values: np.ndarray
+    scores: np.ndarray
+    n_usable: int
+    take: Callable[[np.ndarray], object]
+
+
+class FeatureFamily(Protocol):
+    """The interface of a feature family (see the module docstring)."""
+
+    #: Key of the family's fitted selection in :class:`lightwaves.pipeline.FittedSelection`.
+    name: str
+
+    def used_by(self, variant: str) -> bool:
+        """Whether models of ``variant`` draw candidates from this family."""
+
+    def candidates(self, cases, plan, backend) -> Candidates:
+        """Candidates on ``cases`` (:class:`lightwaves.pipeline.SelectionCases`) for the checked
+        parameters ``plan`` (:class:`lightwaves.pipeline.FitPlan`), heavy steps run by ``backend``."""
+
+    def empty(self):
+        """The fitted selection of no feature."""

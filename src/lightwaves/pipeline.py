@@ -1,0 +1,330 @@
+"""The fit pipeline: the public steps every way of fitting runs, in this order.
+
+1. :func:`plan_fit` checks the estimator's parameters (:func:`lightwaves.params.check_params`) and
+   normalises them into a :class:`FitPlan`;
+2. :func:`training_cases` reads the training cases through a case source (labels, channel statistics a
+   chunk at a time, the seeded stratified subsample selection sees): :class:`TrainingCases`;
+3. :func:`scan_candidates` asks each family of the variant for its :class:`~lightwaves.families.Candidates`
+   on the selection cases (:meth:`~lightwaves.families.interface.FeatureFamily.candidates`);
+4. :func:`select_features` keeps ``n_features`` of them (mRMR, detachment or at random) and returns the
+   :class:`FittedSelection` the transformer stores, with the chosen features' values on the selection cases;
+5. the classifier's ridge is fitted on streamed passes over the cases
+   (:func:`lightwaves.case_passes.fit_ridge_streamed`).
+
+Where the heavy parts of steps 2 and 3 run is a :class:`Backend`: :class:`SerialBackend` (this process),
+:class:`lightwaves.distributed.DaskBackend` (the current Dask client; the same bits) or
+:class:`lightwaves.distributed.FileBackend` (workers read the training cases from a file). The serial
+fit, the Dask fit and the fit from files differ only in the backend they pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from .families import FAMILIES, families_of, parse_variant, resolve_selection
+from .families.rocket.features import RocketFeatures
+from .params import check_max_dilation, check_params
+from .validation import CaseSource, channel_stats_chunks, check_labels
+
+#: Cases per chunk when the whole training set is read (channel statistics, features for the ridge).
+CHUNK_CASES = 4096
+
+
+# ---------------------------------------------------------------------------------------- 1. parameters
+@dataclass(frozen=True)
+class FitPlan:
+    """Checked fit parameters (see :class:`~lightwaves.LightWaveSTransformer` for their meaning).
+
+    ``paper_pool`` is the number of paper-family candidates the scan keeps; ``rocket_pool`` the number of
+    MiniRocket-family candidates kept by ANOVA before selection (None: all). ``seed`` is drawn from
+    ``random_state`` by :func:`scan_candidates` (None before).
+    """
+
+    variant: str
+    slots: np.ndarray
+    dilations: np.ndarray
+    n_features: int
+    max_cases: int
+    selection: str
+    pooled: bool
+    paper_pool: int
+    rocket_pool: int | None
+    pooling: str
+    diff: bool
+    rocket_budget: int
+    detach_step: float
+    bias_cases: int
+    components: object
+    distinct: bool
+    random_state: object
+    n_jobs: object
+    progress: bool
+    seed: int | None = None
+
+
+def plan_fit(params: dict) -> FitPlan:
+    """Step 1: check ``params`` (an estimator's ``get_params()``) and normalise them."""
+    p = check_params(params)
+    variant = params["variant"]
+    selection = resolve_selection(params["selection"], variant)
+    pooled = parse_variant(variant)[1] or selection != "mrmr"
+    # Without n_candidates, detachment and random selection see the MiniRocket family's whole pool.
+    rocket_pool = None if params["n_candidates"] is None and selection != "mrmr" else p.n_candidates
+    return FitPlan(
+        variant=variant, slots=p.slots, dilations=p.dilations, n_features=p.n_features, max_cases=p.max_cases,
+        selection=selection, pooled=pooled, paper_pool=p.n_candidates, rocket_pool=rocket_pool,
+        pooling=params["pooling"], diff=bool(params["diff"]), rocket_budget=int(params["rocket_budget"]),
+        detach_step=float(params["detach_step"]), bias_cases=int(params["bias_cases"]),
+        components=params["components"], distinct=params["distinct_candidates"],
+        random_state=params["random_state"], n_jobs=params["n_jobs"], progress=params["progress"],
+    )
+
+
+# ---------------------------------------------------------------------------------------- backends
+class Backend:
+    """Where the heavy steps run; this base class runs them in this process on in-memory cases.
+
+    Subclasses override single steps (the Dask backends) and must return the same bits.
+    """
+
+    def __init__(self, n_jobs=1, progress=False):
+        self.n_jobs = n_jobs
+        self.progress = progress
+
+    # step 2
+    def case_source(self, X):
+        """The training cases, read a chunk at a time."""
+        return CaseSource(X)
+
+    def longest_series(self, source) -> int:
+        return int(source.length_max)
+
+    def channel_stats(self, source):
+        """Per-channel mean and standard deviation of every case (the same bits for any chunking)."""
+        return channel_stats_chunks(lambda: (c for _, c in source.chunks(CHUNK_CASES)))
+
+    def selection_cases(self, source, subsample):
+        """The cases selection sees (``subsample`` None: all of them)."""
+        return source.chunk(0, source.n_cases) if subsample is None else source.take(subsample)
+
+    # step 3, paper family
+    def scan_paper(self, cases, plan, m):
+        """The paper family's ANOVA top ``m``: ``(ids, scores, n_usable)``
+        (:func:`lightwaves.selection.scan_channels`)."""
+        from .selection import scan_channels
+
+        bar = None
+        if self.progress:
+            from .deps import progress_bar
+
+            bar = progress_bar(total=cases.coll.n_channels, desc="scoring channels", unit="ch", leave=False)
+        try:
+            return scan_channels(
+                cases.coll, np.arange(cases.coll.n_channels, dtype=np.int64), cases.codes, cases.n_classes,
+                cases.mean, cases.inv_sd, plan.dilations, plan.slots, m, n_jobs=self.n_jobs,
+                progress=None if bar is None else bar.update, distinct=plan.distinct,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def paper_values(self, cases, ids, plan):
+        """The paper-family features ``ids`` of the selection cases."""
+        from .families.paper.kernels import transform_triples
+        from .families.paper.plan import plan_for_ids
+
+        return transform_triples(cases.coll, cases.mean, cases.inv_sd, plan_for_ids(ids, plan.dilations),
+                                 n_jobs=self.n_jobs)
+
+    # step 3, MiniRocket family
+    def rocket_values(self, coll, mean, inv_sd, pool: RocketFeatures):
+        """The MiniRocket-family features of ``pool`` on ``coll`` (channels and components)."""
+        from .families.rocket.features import plan_for
+        from .families.rocket.kernels import transform_rocket
+
+        return transform_rocket(coll, mean, inv_sd, plan_for(pool), n_jobs=self.n_jobs)
+
+
+class SerialBackend(Backend):
+    """Every step in this process (``backend="serial"``)."""
+
+
+# ---------------------------------------------------------------------------------------- 2. cases
+@dataclass(frozen=True)
+class SelectionCases:
+    """The cases selection sees: a collection (or a channel source), class codes, standardisation."""
+
+    coll: object
+    codes: np.ndarray
+    n_classes: int
+    mean: np.ndarray
+    inv_sd: np.ndarray
+
+
+@dataclass(frozen=True)
+class TrainingCases:
+    """Step 2's result: the case source, labels, channel statistics and the selection subsample."""
+
+    source: object
+    y: np.ndarray
+    classes: np.ndarray
+    codes: np.ndarray
+    mean: np.ndarray
+    sd: np.ndarray
+    subsample: np.ndarray | None
+    selection: SelectionCases
+
+
+def training_cases(X, y, plan: FitPlan, backend: Backend) -> TrainingCases:
+    """Step 2: the case source of ``X``, checked labels, channel statistics and the selection cases."""
+    source = backend.case_source(X)
+    check_max_dilation(int(plan.dilations[-1]), backend.longest_series(source))
+    y = check_labels(y, source.n_cases)
+    classes, codes = np.unique(y, return_inverse=True)
+    mean, sd = backend.channel_stats(source)
+    sub = subsample(codes, plan.max_cases, plan.random_state)
+    coll = backend.selection_cases(source, sub)
+    scodes = codes if sub is None else codes[sub]
+    cases = SelectionCases(coll, scodes, len(classes), mean, 1.0 / sd)
+    return TrainingCases(source, y, classes, codes, mean, sd, sub, cases)
+
+
+def subsample(codes, max_cases, random_state):
+    """Sorted indices of the (seeded, stratified) subsample used for selection, or None for every case
+    (see :func:`stratified_subsample`)."""
+    if len(codes) <= max_cases:
+        return None
+    return stratified_subsample(codes, max_cases, check_random_state(random_state))
+
+
+def stratified_subsample(codes, size, rng) -> np.ndarray:
+    """Sorted indices of ``size`` cases drawn without replacement, stratified by class.
+
+    Each class gets ``size * n_class / n`` places, rounded down, at least one (so a rare class is never
+    left out of selection) and at most its number of cases; the places left over go to the classes with the
+    largest remainders (ties: the smaller class code). Within a class the cases are drawn uniformly with
+    ``rng``. Deterministic for a given ``random_state``.
+    """
+    codes = np.asarray(codes)
+    counts = np.bincount(codes)
+    n = len(codes)
+    exact = size * counts / n
+    quota = np.minimum(np.maximum(np.floor(exact).astype(np.int64), (counts > 0).astype(np.int64)), counts)
+    left = size - int(quota.sum())
+    order = np.lexsort((np.arange(len(counts)), -(exact - np.floor(exact))))
+    while left > 0:
+        moved = False
+        for c in order:
+            if left and quota[c] < counts[c]:
+                quota[c] += 1
+                left -= 1
+                moved = True
+        if not moved:
+            break
+    while left < 0:  # more classes than places: drop from the largest quotas
+        c = int(np.argmax(quota))
+        quota[c] -= 1
+        left += 1
+    picked = [rng.choice(np.flatnonzero(codes == c), size=int(q), replace=False) for c, q in enumerate(quota) if q]
+    return np.sort(np.concatenate(picked))
+
+
+# ---------------------------------------------------------------------------------------- 3. candidates
+def scan_candidates(cases: SelectionCases, plan: FitPlan, backend: Backend):
+    """Step 3: the candidates of each family of the variant, in output column order.
+
+    Returns ``(plan, candidates)``: the plan with its ``seed`` drawn from ``random_state`` (for pooled
+    selections only, as before the pipeline existed, so a ``RandomState`` passed in is advanced alike).
+    """
+    if plan.pooled:
+        from dataclasses import replace
+
+        plan = replace(plan, seed=int(check_random_state(plan.random_state).randint(2**31 - 1)))
+    return plan, [family.candidates(cases, plan, backend) for family in families_of(plan.variant)]
+
+
+# ---------------------------------------------------------------------------------------- 4. selection
+@dataclass(frozen=True)
+class FittedSelection:
+    """What a fitted transformer holds (and a model file stores): channel standardisation, dilations, and
+    per family the selected features (``paper``: feature ids; ``rocket``: :class:`RocketFeatures`), with
+    their ANOVA scores in output column order."""
+
+    n_channels: int
+    mean: np.ndarray
+    sd: np.ndarray
+    dilations: np.ndarray
+    scores: np.ndarray
+    n_usable: int
+    paper: np.ndarray
+    rocket: RocketFeatures
+
+    @property
+    def n_features(self) -> int:
+        return int(len(self.paper)) + self.rocket.n_features
+
+
+def select_features(candidates, training: TrainingCases, plan: FitPlan):
+    """Step 4: keep ``plan.n_features`` of the candidates.
+
+    Returns ``(fitted, values)``: the :class:`FittedSelection` and the chosen features' values on the
+    selection cases, in output column order (bit for bit what the fitted transform computes for them).
+    """
+    from .selection import detach, mrmr, random_columns, rank_order, warn_if_short
+
+    k = plan.n_features
+    blocks = [c.values for c in candidates]
+    C = np.concatenate(blocks, axis=1) if len(blocks) > 1 else blocks[0]
+    scores = np.concatenate([c.scores for c in candidates])
+    n_usable = sum(c.n_usable for c in candidates)
+    cases = training.selection
+    if not plan.pooled:  # the paper's method: mRMR straight on the scan's ranked candidates
+        chosen = mrmr(C, scores, k)
+    elif plan.selection == "mrmr":
+        order = rank_order(np.arange(len(scores)), scores)
+        chosen = order[mrmr(np.ascontiguousarray(C[:, order]), scores[order], k)]
+    elif plan.selection == "detach":
+        chosen = detach(C, cases.codes, cases.n_classes, k, step=plan.detach_step)
+    else:
+        chosen = random_columns(C.shape[1], np.isfinite(scores), k, plan.seed)
+    # columns grouped by family (output column order), each family's in selection order
+    picked, columns, start = {}, [], 0
+    for c in candidates:
+        stop = start + c.values.shape[1]
+        own = chosen[(chosen >= start) & (chosen < stop)]
+        picked[c.family] = c.take(own - start)
+        columns.append(own)
+        start = stop
+    columns = np.concatenate(columns)
+    n_chosen = len(columns)
+    if n_chosen == 0:
+        raise ValueError(
+            "no usable features: every candidate feature is constant on the cases used for selection"
+            " (constant training data, or too few cases per class; check X and max_cases)"
+        )
+    warn_if_short(n_chosen, k, "features")
+    empty = {f.name: f.empty() for f in FAMILIES}
+    fitted = FittedSelection(
+        n_channels=int(training.source.n_channels), mean=training.mean, sd=training.sd,
+        dilations=plan.dilations, scores=scores[columns], n_usable=int(n_usable),
+        paper=picked.get("paper", empty["paper"]), rocket=picked.get("rocket", empty["rocket"]),
+    )
+    return fitted, np.ascontiguousarray(C[:, columns])
+
+
+def fit_selection(X, y, params: dict, backend: Backend):
+    """Steps 1 to 4: ``(training cases, fitted selection, values of the chosen features on the selection
+    cases)``."""
+    plan = plan_fit(params)
+    training = training_cases(X, y, plan, backend)
+    plan, candidates = scan_candidates(training.selection, plan, backend)
+    fitted, values = select_features(candidates, training, plan)
+    return training, fitted, values
+
+
+__all__ = ["CHUNK_CASES", "Backend", "FitPlan", "FittedSelection", "SelectionCases", "SerialBackend",
+           "TrainingCases", "fit_selection", "plan_fit", "scan_candidates", "select_features",
+           "stratified_subsample", "subsample", "training_cases"]
