@@ -593,6 +593,9 @@ ATTACKS = {
                          "not sorted or repeats a channel"),
     "feature_conv n_conv": ("rocket_feature_conv", lambda a, A: _set(a, 0, A["rocket_conv"].shape[0]),
                             "rocket_feature_conv: .* missing convolution"),
+    # every feature on convolution 0: the others, unused, would read components prediction never projects
+    # (the numpy engine raised IndexError, numba read past the data)
+    "unused convolutions": ("rocket_feature_conv", lambda a, A: a * 0, "rocket_feature_conv: .* used by no feature"),
     "feature_conv -1": ("rocket_feature_conv", lambda a, A: _set(a, 0, -1), "missing convolution \\(-1"),
     "valid flag 2": ("rocket_feature_spec", lambda a, A: _set(a, (0, 0), 2), "valid-part flag 2 of feature 0"),
     "pooling 4": ("rocket_feature_spec", lambda a, A: _set(a, (0, 1), 4), r"pooling operator 4 of feature 0 is out of range \(0 to 3\)"),

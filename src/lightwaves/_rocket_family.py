@@ -214,6 +214,11 @@ class RocketFeatures:
             bad = int(fconv[(fconv < 0) | (fconv >= n_conv)][0])
             raise ValueError(f"array rocket_feature_conv: a MiniRocket-family feature refers to a missing "
                              f"convolution ({bad}; there are {n_conv})")
+        if k and np.unique(fconv).shape[0] != n_conv:
+            # a fitted model keeps only the convolutions its features pool (subset); prediction projects only
+            # the components those read, so an unused convolution could read a component never computed
+            raise ValueError(f"array rocket_feature_conv: {n_conv - np.unique(fconv).shape[0]} of the {n_conv} "
+                             "MiniRocket-family convolutions are used by no feature")
         valid, pool = spec.T
         for what, v, hi in (("valid-part flag", valid, 1), ("pooling operator", pool, len(POOLS) - 1)):
             bad = (v < 0) | (v > hi)
