@@ -282,3 +282,53 @@ def test_unknown_extension_missing_file_and_misplaced_labels(tmp_path):
     np.savez(tmp_path / "d.npz", X=np.ones((2, 1, 3)))
     with pytest.raises(DataFileError, match="only used with long-form .csv"):
         read_dataset(tmp_path / "d.npz", labels=tmp_path / "d.txt")
+
+
+# ------------------------------------------------------------------ numbers in the strict grammar only
+@pytest.mark.parametrize("token", ["1_0", "1_000.5", "\u0661", "\uff11", "1e1_0", "\u0661_0"])
+def test_ts_refuses_lenient_numbers(tmp_path, token):
+    """Python's float() reads "1_0" as 10 and Arabic-Indic digits as digits: the readers do not."""
+    p = tmp_path / "u.ts"
+    p.write_text(f"@problemName u\n@classLabel true a b\n@data\n1,2,3:a\n4,{token},6:b\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as info:
+        read_dataset(p)
+    msg = str(info.value)
+    assert msg.startswith(f"{p}: line 5: channel 0, time 1: {token!r} is not a number") and "\n" not in msg
+
+
+@pytest.mark.parametrize("field,token", [("value", "1_0"), ("value", "\u0662"), ("channel", "0_0"),
+                                         ("time", "\u0661"), ("time", "1_0")])
+def test_csv_refuses_lenient_numbers(tmp_path, field, token):
+    row = {"case": "a", "channel": "0", "time": "1", "value": "2.5"}
+    row[field] = token
+    p = tmp_path / "u.csv"
+    p.write_text("case,channel,time,value\na,0,0,1\n" + ",".join(row[k] for k in ("case", "channel", "time", "value"))
+                 + "\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=f"line 3: {field} {token!r} is not (a number|an integer)") as info:
+        read_dataset(p)
+    assert "\n" not in str(info.value)
+
+
+def test_strict_numbers_keep_every_ordinary_spelling(tmp_path):
+    tokens = ["1", "-1.5", "+2", "1e-3", "1E+3", ".5", "5.", "-0", " 7 ", "1.e2", "0007"]
+    expected = [1, -1.5, 2, 1e-3, 1e3, 0.5, 5.0, -0.0, 7, 100.0, 7]
+    p = tmp_path / "ok.ts"
+    p.write_text("@problemName ok\n@classLabel true a b\n@data\n" + ",".join(tokens) + ":a\n"
+                 + ",".join(["0"] * len(tokens)) + ":b\n", encoding="utf-8")
+    X, y, _ = read_dataset(p)
+    assert X[0, 0].tolist() == expected and y.tolist() == ["a", "b"]
+    q = tmp_path / "ok.csv"
+    q.write_text("case,channel,time,value\n" + "".join(f"c,0,{t},{v.strip()}\n" for t, v in enumerate(tokens))
+                 + "".join(f"d,+0,{t},0\n" for t in range(len(tokens))), encoding="utf-8")
+    X, _, _ = read_dataset(q)
+    assert X[0, 0].tolist() == expected
+
+
+@pytest.mark.parametrize("token,match", [("?", "missing value '\\?'"), ("NaN", "non-finite value 'NaN'"),
+                                         ("inf", "non-finite value 'inf'"), ("1e999", "non-finite value '1e999'"),
+                                         ("", "'' is not a number"), ("0x10", "'0x10' is not a number")])
+def test_ts_missing_and_non_finite_messages_unchanged(tmp_path, token, match):
+    p = tmp_path / "m.ts"
+    p.write_text(f"@problemName m\n@classLabel true a b\n@data\n1,{token},3:a\n4,5,6:b\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=f"line 4: channel 0, time 1: .*{match}"):
+        read_dataset(p)

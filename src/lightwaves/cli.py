@@ -42,7 +42,7 @@ class UserError(Exception):
 
 # ------------------------------------------------------------------------------------ arguments
 def _version() -> str:
-    from . import __version__
+    from .version import __version__
 
     return __version__
 

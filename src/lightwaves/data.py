@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,39 @@ class DataFileError(ValueError):
 def _err(path, line, msg) -> DataFileError:
     where = f"{path}: line {line}: " if line is not None else f"{path}: "
     return DataFileError(where + msg)
+
+
+#: A number as a data file may write it: ASCII digits, an optional sign, fraction and exponent. Python's
+#: ``float`` (and numpy's parser, which calls it) also reads ``1_0`` as 10 and non-ASCII digits (``١``) as
+#: digits; neither is accepted.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+#: One channel of a ``.ts`` data line: numbers separated by commas (whitespace around them allowed).
+_NUMBERS = re.compile(rf"\s*{_NUMBER.pattern}\s*(?:,\s*{_NUMBER.pattern}\s*)*")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def _lenient(text: str) -> bool:
+    """Whether ``float(text)`` may accept something the strict grammar refuses other than NaN and inf
+    (which are refused as non-finite): only text holding an underscore or a non-ASCII character can."""
+    return "_" in text or not text.isascii()
+
+
+def _not_a_number(what: str, text: str) -> str:
+    hint = (" (digit separators '_' are not accepted)" if "_" in text
+            else " (only ASCII digits are accepted)" if not text.isascii() else "")
+    return f"{what} {text[:40]!r} is not a number{hint}"
+
+
+def _number(text: str):
+    """``float(text)`` if ``text`` is a number in the strict grammar, NaN/inf as floats (the caller refuses
+    them with its own message), else None."""
+    try:
+        x = float(text)
+    except ValueError:
+        return None
+    if _lenient(text) and np.isfinite(x) and not _NUMBER.fullmatch(text):
+        return None
+    return x
 
 
 # ------------------------------------------------------------------------------------ entry point
@@ -181,20 +215,23 @@ def _ts_lines(path):
 def _parse_channel(path, lineno, c, text):
     """The values of one channel of a ``.ts`` data line."""
     fields = text.split(",")
-    try:
-        values = np.array(fields, dtype=np.float64)
-    except ValueError:
-        values = None
+    values = None
+    # numpy parses the channel at C speed; only text that float() could read leniently is checked against
+    # the strict grammar first (so the check costs two scans of the text, not a regular expression)
+    if not _lenient(text) or _NUMBERS.fullmatch(text):
+        try:
+            values = np.array(fields, dtype=np.float64)
+        except ValueError:
+            pass
     if values is None or not np.isfinite(values).all():
         for t, v in enumerate(fields):
             v = v.strip()
             if v == "?":
                 raise _err(path, lineno, f"channel {c}, time {t}: missing value '?' (impute it before "
                                          "using lightwaves)")
-            try:
-                x = float(v)
-            except ValueError:
-                raise _err(path, lineno, f"channel {c}, time {t}: {v[:40]!r} is not a number") from None
+            x = _number(v)
+            if x is None:
+                raise _err(path, lineno, _not_a_number(f"channel {c}, time {t}:", v))
             if not np.isfinite(x):
                 raise _err(path, lineno, f"channel {c}, time {t}: missing or non-finite value {v!r} "
                                          "(impute it before using lightwaves)")
@@ -270,7 +307,7 @@ def read_ts(path):
         if n_dims is None:
             n_dims = len(parts)
             declared = header.get("@dimensions")
-            if declared is not None and declared.isdigit() and int(declared) != n_dims:
+            if declared is not None and declared.isascii() and declared.isdigit() and int(declared) != n_dims:
                 raise _err(path, lineno, f"{n_dims} dimensions but the header says @dimensions {declared}")
         elif len(parts) != n_dims:
             raise _err(path, lineno, f"{len(parts)} dimensions, but the first case has {n_dims}"
@@ -487,10 +524,9 @@ def _open_csv(path, required):
 
 
 def _int_field(path, lineno, name, text):
-    try:
-        v = int(text)
-    except ValueError:
-        raise _err(path, lineno, f"{name} {text!r} is not an integer") from None
+    if not (text.isascii() and text.isdigit()) and not _INTEGER.fullmatch(text):  # int() also reads "1_0", "١"
+        raise _err(path, lineno, f"{name} {text[:40]!r} is not an integer")
+    v = int(text)
     if v < 0:
         raise _err(path, lineno, f"{name} {v} is negative")
     return v
@@ -528,10 +564,9 @@ def read_csv(path, labels=None):
         channel = _int_field(path, lineno, "channel", row[ich].strip())
         time = _int_field(path, lineno, "time", row[it].strip())
         text = row[iv].strip()
-        try:
-            value = float(text)
-        except ValueError:
-            raise _err(path, lineno, f"value {text!r} is not a number") from None
+        value = _number(text)
+        if value is None:
+            raise _err(path, lineno, _not_a_number("value", text))
         if not np.isfinite(value):
             raise _err(path, lineno, f"value {text!r} is not finite (impute missing values first)")
         chans = series.setdefault(case, {})

@@ -270,7 +270,7 @@ def scan_shard(
         As for :func:`lightwaves.selection.scan_channels`.
     n_jobs : int or None
         numba threads; None means the threads of the Dask worker running the task (1 elsewhere). Calls
-        with several threads are serialised within a process by the lock in ``_kernels``.
+        with several threads are serialised within a process by ``lightwaves.kernels.PARALLEL_LOCK``.
     distinct : bool
         Keep only distinct candidates (see ``LightWaveSTransformer(distinct_candidates=...)``).
 

@@ -180,7 +180,7 @@ def _check_range(name, values, limit):
 
 def c_sources(parts: dict, *, float64: bool, max_length: int) -> dict:
     """The text of each file of :data:`FILES` for the model ``parts`` (see :func:`model_parts`)."""
-    from . import __version__
+    from .version import __version__
 
     state = parts["state"]
     plan, mean, inv_sd, rplan = state.plans()

@@ -243,7 +243,7 @@ def save(clf, path, metadata=None) -> None:
     OSError
         If the file cannot be written (an existing file is then left untouched).
     """
-    from . import __version__
+    from .version import __version__
     from .families.paper.plan import to_layout1
 
     if not hasattr(clf, "coef_") or not hasattr(clf, "transformer_"):
@@ -412,7 +412,7 @@ def _read_zip(path, zf):
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise _fail(path, f"invalid format_version {version!r}")
     if version > FORMAT_VERSION:
-        from . import __version__
+        from .version import __version__
 
         raise _fail(
             path,
@@ -688,8 +688,14 @@ def _check_consistency(path, arrays, classes, n_channels, params, dilations_for,
         raise _fail(path, f"invalid classes {classes.tolist()!r}")
     if n_channels < 1 or arrays["channel_mean"].shape != (n_channels,) or arrays["channel_std"].shape != (n_channels,):
         raise _fail(path, "channel statistics do not match n_channels_in")
-    if not (arrays["channel_std"] > 0).all():
-        raise _fail(path, "channel_std must be positive")
+    # fitting replaces a channel sd at most 1e-12 * max(|mean|, 1) by 1 (validation.finish_channel_stats):
+    # a smaller one only makes standardised inputs overflow (and 1 / sd inf)
+    std = arrays["channel_std"]
+    if not ((std > 1e-12 * np.maximum(np.abs(arrays["channel_mean"]), 1.0)) | (std == 1.0)).all():
+        raise _fail(path, "array channel_std: a channel's standard deviation is not positive or is below the "
+                          "floor fitting applies (1e-12 * max(|mean|, 1))")
+    if not (arrays["scaler_scale"] > 0).all() or (arrays["scaler_var"] < 0).any():
+        raise _fail(path, "array scaler_scale must be positive and scaler_var non-negative")
     if k < 1:
         raise _fail(path, "the model has no features")
     if k > params["n_features"]:

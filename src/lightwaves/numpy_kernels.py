@@ -29,7 +29,7 @@ def channel(coll, cases, n, c, mean, inv_sd):
 
 
 def nine_tap_sum(xp, n, d):
-    """``acc[:, t] = sum_j xp[:, t + j*d]``, summed in order j = 0..8 (as ``_kernels.nine_tap_sum``)."""
+    """``acc[:, t] = sum_j xp[:, t + j*d]``, summed in order j = 0..8 (as ``lightwaves.kernels.nine_tap_sum``)."""
     acc = xp[:, 0:n] + xp[:, d : d + n]
     for j in range(2, 9):
         acc = acc + xp[:, j * d : j * d + n]

@@ -17,6 +17,7 @@ import numpy as np
 
 from .families import check_family_params
 from .families.paper.plan import dilations_for
+from .families.spec import MAX_DILATION
 
 #: Parameters of the transformer, with their defaults, in signature order (see the estimators' docstrings).
 TRANSFORMER_PARAMETERS = {
@@ -65,8 +66,6 @@ def estimator_init(parameters: dict):
 BACKENDS = ("serial", "dask")
 #: The paper's largest dilation, allowed for every series length (as the paper uses it).
 PAPER_MAX_DILATION = 32
-#: No dilation above this is accepted anywhere (parameters, CLI options, model files).
-MAX_DILATION = 2**20
 
 
 @dataclass(frozen=True)

@@ -44,3 +44,7 @@ def kernel_weights() -> np.ndarray:
     for k, pos in enumerate(KERNEL_POSITIONS):
         w[k, pos] = 2.0
     return w
+
+
+#: No dilation above this is accepted anywhere (parameters, CLI options, model files).
+MAX_DILATION = 2**20

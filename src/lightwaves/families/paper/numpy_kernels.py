@@ -37,7 +37,7 @@ def _four_features(z, scale, with_run):
 
 def _positive_means(z, scale):
     """Mean of positive values * scale (0 if none) and mean index of positive values / m (-1 if none) of
-    every row of ``z``: ``(rows, 2)``, the sums in order as ``_kernels._positive_means``."""
+    every row of ``z``: ``(rows, 2)``, the sums in order as the numba ``_positive_means``."""
     rows, m = z.shape
     out = np.empty((rows, 2))
     if m == 0:

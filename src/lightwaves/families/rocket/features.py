@@ -157,35 +157,77 @@ class RocketFeatures:
 
     @classmethod
     def from_arrays(cls, a: dict, n_channels: int) -> "RocketFeatures":
-        """Rebuild from :meth:`to_arrays` output; ``ValueError`` if the arrays are inconsistent."""
+        """Rebuild from :meth:`to_arrays` output; ``ValueError`` naming the array if the arrays are
+        inconsistent or hold a value no fitted pool holds (every check runs before anything is allocated
+        from their values)."""
+        from ..spec import MAX_DILATION
+
         off, ch, conv = (np.asarray(a[k], dtype=np.int64) for k in ("combo_offsets", "combo_channels", "conv"))
         fconv, spec = np.asarray(a["feature_conv"], np.int64), np.asarray(a["feature_spec"], np.int64)
         bias = np.asarray(a["feature_bias"], dtype=np.float64)
         comps = np.asarray(a.get("components", np.zeros((0, n_channels))), dtype=np.float64)  # older files: none
         if comps.ndim != 2 or (comps.shape[0] and comps.shape[1] != n_channels):
-            raise ValueError("MiniRocket-family components have an inconsistent shape")
+            raise ValueError(f"array rocket_components: MiniRocket-family components have an inconsistent shape "
+                             f"{comps.shape}, expected (P, {n_channels}) (one weight per channel)")
+        P = comps.shape[0]
+        if P > n_channels:
+            raise ValueError(f"array rocket_components: {P} principal components of {n_channels} channels "
+                             "(there are at most as many as channels)")
         if not np.isfinite(comps).all():
-            raise ValueError("MiniRocket-family components must be finite")
-        n_conv = conv.shape[0] if conv.ndim == 2 else -1
-        k = fconv.shape[0]
-        if (
-            conv.ndim != 2 or conv.shape[1] != 3 or off.shape != (n_conv + 1,) or off[0] != 0
-            or (np.diff(off) < 1).any() or off[-1] != ch.shape[0]
-            or spec.shape != (k, 2) or bias.shape != (k,)
-        ):
-            raise ValueError("MiniRocket-family arrays have inconsistent shapes")
-        if ch.size and (ch.min() < 0 or ch.max() >= n_channels + comps.shape[0]):
-            raise ValueError("MiniRocket-family channel out of range")
+            raise ValueError("array rocket_components: MiniRocket-family components must be finite")
+        if conv.ndim != 2 or conv.shape[1] != 3:
+            raise ValueError(f"array rocket_conv has shape {conv.shape}, expected (n_convolutions, 3)")
+        n_conv, k = conv.shape[0], fconv.shape[0]
+        if off.shape != (n_conv + 1,):
+            raise ValueError(f"array rocket_combo_offsets has shape {off.shape}, expected ({n_conv + 1},) "
+                             f"({n_conv} convolutions)")
+        if off[0] != 0 or (np.diff(off) < 1).any() or off[-1] != ch.shape[0]:
+            raise ValueError("array rocket_combo_offsets must increase strictly from 0 to the length of "
+                             f"rocket_combo_channels ({ch.shape[0]})")
+        if spec.shape != (k, 2):
+            raise ValueError(f"array rocket_feature_spec has shape {spec.shape}, expected ({k}, 2) ({k} features)")
+        if bias.shape != (k,):
+            raise ValueError(f"array rocket_feature_bias has shape {bias.shape}, expected ({k},) ({k} features)")
+        if ch.size and (ch.min() < 0 or ch.max() >= n_channels + P):
+            bad = int(ch[(ch < 0) | (ch >= n_channels + P)][0])
+            raise ValueError(f"array rocket_combo_channels: MiniRocket-family channel out of range: {bad} (0 to "
+                             f"{n_channels + P - 1}: {n_channels} channels, {P} components)")
+        if n_conv:
+            first = off[:-1]
+            # a combination is drawn without replacement, and sorted (earlier files may mix channels and
+            # components in one combination: accepted)
+            step = np.diff(ch)
+            inner = np.ones(ch.shape[0], dtype=bool)
+            inner[first] = False  # position i > 0 continues the combination of position i - 1
+            if (step[inner[1:]] < 1).any():
+                raise ValueError("array rocket_combo_channels: a channel combination is not sorted or repeats "
+                                 "a channel")
         kernel, dilation, diff = conv.T
-        if ((kernel < 0) | (kernel >= N_KERNELS) | (dilation < 1) | ((diff != 0) & (diff != 1))).any():
-            raise ValueError("MiniRocket-family convolution parameters out of range")
+        for what, v, lo, hi in (("kernel", kernel, 0, N_KERNELS - 1), ("dilation", dilation, 1, MAX_DILATION),
+                                ("first-difference flag", diff, 0, 1)):
+            bad = (v < lo) | (v > hi)
+            if bad.any():
+                j = int(np.flatnonzero(bad)[0])
+                raise ValueError(f"array rocket_conv: {what} {int(v[j])} of convolution {j} is out of range "
+                                 f"({lo} to {hi})")
         if k and (fconv.min() < 0 or fconv.max() >= n_conv):
-            raise ValueError("MiniRocket-family feature refers to a missing convolution")
+            bad = int(fconv[(fconv < 0) | (fconv >= n_conv)][0])
+            raise ValueError(f"array rocket_feature_conv: a MiniRocket-family feature refers to a missing "
+                             f"convolution ({bad}; there are {n_conv})")
+        if k and np.unique(fconv).shape[0] != n_conv:
+            # a fitted model keeps only the convolutions its features pool (subset); prediction projects only
+            # the components those read, so an unused convolution could read a component never computed
+            raise ValueError(f"array rocket_feature_conv: {n_conv - np.unique(fconv).shape[0]} of the {n_conv} "
+                             "MiniRocket-family convolutions are used by no feature")
         valid, pool = spec.T
-        if ((valid != 0) & (valid != 1)).any() or ((pool < 0) | (pool >= len(POOLS))).any():
-            raise ValueError("MiniRocket-family pooling parameters out of range")
+        for what, v, hi in (("valid-part flag", valid, 1), ("pooling operator", pool, len(POOLS) - 1)):
+            bad = (v < 0) | (v > hi)
+            if bad.any():
+                q = int(np.flatnonzero(bad)[0])
+                raise ValueError(f"array rocket_feature_spec: {what} {int(v[q])} of feature {q} is out of "
+                                 f"range (0 to {hi})")
         if not np.isfinite(bias).all():
-            raise ValueError("MiniRocket-family biases must be finite")
+            raise ValueError("array rocket_feature_bias: MiniRocket-family biases must be finite")
         return cls(off, ch, np.ascontiguousarray(kernel), np.ascontiguousarray(dilation),
                    np.ascontiguousarray(diff), fconv, bias, np.ascontiguousarray(valid),
                    np.ascontiguousarray(pool), np.ascontiguousarray(comps))
