@@ -340,7 +340,7 @@ def test_debug_shows_traceback(bad_files, bm_model_file):
 # ------------------------------------------------------------------------------------ distributed flags
 def test_workers_uses_client_for_and_dask_backend(capsys, tmp_path, monkeypatch):
     """--workers N opens lightwaves.distributed.client_for(workers=N) and fits with backend='dask'."""
-    from lightwaves.selection import scan_channels
+    from lightwaves.families.paper.scan import scan_channels
 
     calls = []
 

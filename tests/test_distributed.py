@@ -21,7 +21,7 @@ from lightwaves import distributed as lwd  # noqa: E402
 from lightwaves.families.paper.kernels import transform_triples  # noqa: E402
 from lightwaves.families.paper.plan import block_ids, check_variant, dilations_for, plan_for_ids  # noqa: E402
 from lightwaves.validation import channel_stats, check_collection  # noqa: E402
-from lightwaves.selection import scan_channels  # noqa: E402
+from lightwaves.families.paper.scan import scan_channels  # noqa: E402
 
 pytestmark = pytest.mark.distributed
 

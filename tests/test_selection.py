@@ -7,7 +7,9 @@ from sklearn.feature_selection import f_classif
 from lightwaves import selection
 from lightwaves.families.paper.plan import decode, dilations_for, VARIANT_SLOTS
 from lightwaves.validation import check_collection
-from lightwaves.selection import anova_f, merge_top, mrmr, scan_channels
+from lightwaves.families.paper import scan
+from lightwaves.families.paper.scan import scan_channels
+from lightwaves.selection import anova_f, merge_top, mrmr
 
 
 def test_anova_matches_sklearn_on_ordinary_columns():
@@ -60,7 +62,7 @@ def test_mrmr_skips_constant_columns():
 
 
 def _scan(coll, y, k, block_bytes, monkeypatch):
-    monkeypatch.setattr(selection, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(scan, "BLOCK_BYTES", block_bytes)
     C = coll.n_channels
     return scan_channels(
         coll, np.arange(C), y, int(y.max()) + 1, np.zeros(C), np.ones(C), dilations_for(32),
@@ -139,7 +141,7 @@ def test_distinct_pool_holds_no_copies_and_streaming_equals_all_at_once(monkeypa
     np.fill_diagonal(r, 0)
     assert r.max() < 1 - 1e-9
     # without de-duplication the same pool size holds copies
-    monkeypatch.setattr(selection, "BLOCK_BYTES", 2**30)
+    monkeypatch.setattr(scan, "BLOCK_BYTES", 2**30)
     ids2, _, _ = scan_channels(
         coll, np.arange(3), y, 3, np.zeros(3), np.ones(3), dilations_for(32), VARIANT_SLOTS["L1L2"], 400,
         distinct=False,

@@ -47,7 +47,8 @@ from .pipeline import Backend, plan_fit, scan_candidates, select_features, train
 from .families.rocket.features import RocketFeatures, plan_for as rocket_plan_for
 from .families.rocket.kernels import transform_rocket
 from .validation import Collection, channel_stats, check_collection, is_dask_array
-from .selection import merge_top, scan_channels
+from .families.paper.scan import scan_channels
+from .selection import merge_top
 
 __all__ = [
     "CaseRunner",
@@ -267,7 +268,7 @@ def scan_shard(
     mean, inv_sd : ndarray
         Standardisation of the shard's channels (aligned with ``channel_ids``).
     dilations, slots, k :
-        As for :func:`lightwaves.selection.scan_channels`.
+        As for :func:`lightwaves.families.paper.scan.scan_channels`.
     n_jobs : int or None
         numba threads; None means the threads of the Dask worker running the task (1 elsewhere). Calls
         with several threads are serialised within a process by ``lightwaves.kernels.PARALLEL_LOCK``.
@@ -374,7 +375,7 @@ def scan_channels_dask(
     client=None,
     distinct=True,
 ):
-    """Channel-sharded :func:`lightwaves.selection.scan_channels` on a Dask cluster.
+    """Channel-sharded :func:`lightwaves.families.paper.scan.scan_channels` on a Dask cluster.
 
     Returns exactly what ``scan_channels(coll, np.arange(coll.n_channels), codes, n_classes, mean,
     inv_sd, dilations, slots, k, distinct=distinct)`` returns (bitwise), whatever the shards and the

@@ -113,8 +113,8 @@ class Backend:
     # step 3, paper family
     def scan_paper(self, cases, plan, m):
         """The paper family's ANOVA top ``m``: ``(ids, scores, n_usable)``
-        (:func:`lightwaves.selection.scan_channels`)."""
-        from .selection import scan_channels
+        (:func:`lightwaves.families.paper.scan.scan_channels`)."""
+        from .families.paper.scan import scan_channels
 
         bar = None
         if self.progress:

@@ -5,7 +5,7 @@ level 1 pools the output z (PPV, max|z|, longest positive run / length, min|z|, 
 level 2 the same kernel applied again to |z| decimated by two. A feature is an integer id
 (:mod:`.plan`: ids, names, plans); :mod:`.kernels` (numba) and :mod:`.numpy_kernels` compute them.
 Candidates are scanned in channel blocks, keeping the ANOVA top ``n_candidates``
-(:func:`lightwaves.selection.scan_channels`, shard-mergeable for Dask).
+(:func:`lightwaves.families.paper.scan.scan_channels`, shard-mergeable for Dask).
 """
 
 from __future__ import annotations
