@@ -15,6 +15,7 @@ This is the one place that knows how the transformer hands selection its candida
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from unittest import mock
 
 import numpy as np
@@ -57,45 +58,83 @@ def covering(kind_rows, n):
     return np.sort(np.concatenate([first, rest[: max(0, n - len(first))]])).astype(np.int64)
 
 
-def _covering_select_pooled(coll, codes, n_classes, mean, inv_sd, k, m, *, scan, dilations, paper, rocket,
-                            selection, pooling, diff, budget, step, distinct, seed, n_jobs,
-                            rocket_features=None, bias_cases=1, components=0):
-    """What ``select_pooled`` returns, with the kept features chosen by :func:`covering` (half of ``k`` per
-    family when both are used) instead of by ``selection``."""
-    from lightwaves._kernels import transform_triples
-
-    k_each = max(1, k // 2) if paper and rocket else k
-    ids, values, scores, n_usable = np.empty(0, dtype=np.int64), [], [], 0
-    if paper:
-        all_ids, s, n = scan(EVERY_CANDIDATE)
-        pick = covering(paper_kind(all_ids, len(dilations)), k_each)
-        ids = all_ids[pick]
-        values.append(transform_triples(coll, mean, inv_sd, plan_for_ids(ids, dilations), n_jobs=n_jobs))
-        scores.append(s[pick])
-        n_usable += n
-    kept = transformer_module.empty_rocket()
-    if rocket:
-        pool, R, s, n = rocket_candidates(coll, codes, n_classes, mean, inv_sd, None, pooling=pooling, diff=diff,
-                                          budget=budget, distinct=distinct, seed=seed, n_jobs=n_jobs,
-                                          features=rocket_features, bias_cases=bias_cases, components=components)
-        pick = covering(rocket_kind(pool), k_each)
-        kept = pool.subset(pick)
-        values.append(R[:, pick])
-        scores.append(s[pick])
-        n_usable += n
-    return PooledSelection(ids, kept, np.concatenate(scores), n_usable,
-                           np.ascontiguousarray(np.concatenate(values, axis=1)))
+def covering_paper(ids, n_dilations, k):
+    """Chooser (see :func:`forced_selection`): a paper-family candidate of every kind, then the best others."""
+    return covering(paper_kind(ids, n_dilations), k)
 
 
-def covering_fit(estimator, X, y):
-    """Fit ``estimator`` (a LightWaveS classifier or transformer) keeping a feature of every kind its
-    candidate pools hold (see the module docstring); returns the fitted estimator.
+def covering_rocket(pool, k):
+    """Chooser: a MiniRocket-family candidate of every kind, then the best others."""
+    return covering(rocket_kind(pool), k)
 
-    ``selection`` is set to ``"random"`` so that every variant goes through ``select_pooled`` (the paper's
-    variants otherwise take mRMR's own path); the helper's choice replaces the random one.
-    """
+
+def reading_only(channels):
+    """Choosers keeping the best ``k`` candidates that read only ``channels`` (model channels; a principal
+    component reads every channel it weighs): ``(choose_paper, choose_rocket)``."""
+    allowed = set(int(c) for c in channels)
+
+    def paper(ids, n_dilations, k):
+        ch = decode(ids, n_dilations)[0]
+        return np.flatnonzero(np.isin(ch, sorted(allowed)))[:k]
+
+    def rocket(pool, k):
+        ok = [set(pool.reads(int(j)).tolist()) <= allowed for j in pool.feature_conv]
+        return np.flatnonzero(ok)[:k]
+
+    return paper, rocket
+
+
+def _select_with(choose_paper, choose_rocket):
+    def select_pooled(coll, codes, n_classes, mean, inv_sd, k, m, *, scan, dilations, paper, rocket, selection,
+                      pooling, diff, budget, step, distinct, seed, n_jobs, rocket_features=None, bias_cases=1,
+                      components=0):
+        """What ``select_pooled`` returns, with the kept features chosen by the choosers (half of ``k`` per
+        family when both are used) among every usable candidate, instead of by ``selection``."""
+        from lightwaves._kernels import transform_triples
+
+        k_each = max(1, k // 2) if paper and rocket else k
+        ids, values, scores, n_usable = np.empty(0, dtype=np.int64), [], [], 0
+        if paper:
+            all_ids, s, n = scan(EVERY_CANDIDATE)
+            pick = np.asarray(choose_paper(all_ids, len(dilations), k_each), dtype=np.int64)
+            ids = all_ids[pick]
+            values.append(transform_triples(coll, mean, inv_sd, plan_for_ids(ids, dilations), n_jobs=n_jobs))
+            scores.append(s[pick])
+            n_usable += n
+        kept = transformer_module.empty_rocket()
+        if rocket:
+            pool, R, s, n = rocket_candidates(coll, codes, n_classes, mean, inv_sd, None, pooling=pooling,
+                                              diff=diff, budget=budget, distinct=distinct, seed=seed,
+                                              n_jobs=n_jobs, features=rocket_features, bias_cases=bias_cases,
+                                              components=components)
+            pick = np.asarray(choose_rocket(pool, k_each), dtype=np.int64)
+            kept = pool.subset(pick)
+            values.append(R[:, pick])
+            scores.append(s[pick])
+            n_usable += n
+        return PooledSelection(ids, kept, np.concatenate(scores), n_usable,
+                               np.ascontiguousarray(np.concatenate(values, axis=1)))
+
+    return select_pooled
+
+
+@contextmanager
+def forced_selection(choose_paper=covering_paper, choose_rocket=covering_rocket):
+    """Within the block, fits of an estimator with ``selection="random"`` (every variant then goes through
+    ``select_pooled``; the paper's variants otherwise take mRMR's own path) keep the candidates the
+    choosers return: ``choose_paper(ids, n_dilations, k)`` gets the paper family's usable distinct
+    candidates in ANOVA rank order, ``choose_rocket(pool, k)`` the MiniRocket family's (a RocketFeatures,
+    same order); each returns positions. Everything else of the fit (pools, values, ridge, calibration,
+    storage) is the normal code's."""
+    with mock.patch.object(transformer_module, "select_pooled", _select_with(choose_paper, choose_rocket)):
+        yield
+
+
+def covering_fit(estimator, X, y, choosers=None):
+    """Fit ``estimator`` (a LightWaveS classifier or transformer) under :func:`forced_selection` (default:
+    a feature of every kind its candidate pools hold, see the module docstring); returns it fitted."""
     estimator.set_params(selection="random")
-    with mock.patch.object(transformer_module, "select_pooled", _covering_select_pooled):
+    with forced_selection(*(choosers or (covering_paper, covering_rocket))):
         return estimator.fit(X, y)
 
 
