@@ -10,7 +10,8 @@ of the constructed state are then exact on every machine: the kinds present in a
 pool's structure (seeded integer draws, numba ANOVA for the paper family's usable candidates), not on BLAS.
 
 This is the one place that knows how the transformer hands selection its candidates (it replaces
-``lightwaves.transformer.select_pooled`` for the duration of one fit).
+``lightwaves.transformer.select_pooled`` for the duration of one fit, and calls the public-to-the-package
+``rocket_candidates`` and ``PooledSelection``): if those move, only this file follows them.
 """
 
 from __future__ import annotations

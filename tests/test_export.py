@@ -7,9 +7,10 @@ input values (the C interface takes floats). Checks:
 - default build (``--float64``: double coefficients): every predicted class equals Python's and every
   score is the float32 rounding of Python's score, bit for bit (so within 1e-4 relative); probabilities
   agree to 2e-7 (float output);
-- ``--float32`` build (float coefficients): every predicted class equals Python's on these test sets, and
-  every score is within ``1e-6 * (sum_j |F_j coef_j| + |intercept|)`` of Python's (the rounding of the
-  coefficients; a score near 0 has no relative accuracy);
+- ``--float32`` build (float coefficients): every score is within ``1e-6 * (sum_j |F_j coef_j| + |intercept|)``
+  of Python's (the rounding of the coefficients; a score near 0 has no relative accuracy), and every
+  predicted class equals Python's where the best score leads by more than twice that (else it is one of
+  the classes within it);
 - one build with ``-fsanitize=address,undefined`` (every code path: both families, level 2, every pooling
   operator, differences, principal components, unequal lengths), on models constructed to hold every
   path (``tests/forced.py``): which features a normal fit selects goes through BLAS and can differ
@@ -111,10 +112,15 @@ def check_parity(model, X, tmp, float32_too=True, flags=STRICT):
     if float32_too:
         export_c(model, tmp / "f32", float32=True, max_length=longest)
         idx, scores, proba = run_c(compile_export(tmp / "f32", flags), cases, n_classes)
-        assert np.array_equal(idx, ref_idx), np.flatnonzero(idx != ref_idx)
         F = model.transformer_.transform(X64)
         bound = 1e-6 * (np.abs(F) @ np.abs(model.coef_).T + np.abs(model.intercept_)).max(axis=1, keepdims=True)
         assert (np.abs(scores - ref_scores) <= bound).all()
+        # the class is Python's wherever the best score leads by more than the rounding can move (every case of
+        # these test sets, but a refit on another CPU may put one in a near-tie); else one of the tied classes
+        top2 = np.sort(ref_scores, axis=1)[:, -2:]
+        clear = top2[:, 1] - top2[:, 0] > 2 * bound[:, 0]
+        assert np.array_equal(idx[clear], ref_idx[clear]), np.flatnonzero((idx != ref_idx) & clear)
+        assert (ref_scores[np.arange(len(idx)), idx] >= top2[:, 1] - 2 * bound[:, 0]).all()
         assert np.allclose(proba, ref_proba, rtol=0, atol=1e-4)
 
 
