@@ -1,4 +1,11 @@
-"""Dask backend (issue 3): channel-sharded selection gives exactly the serial fit, and behaves."""
+"""Dask backend (issue 3): channel-sharded selection gives exactly the serial fit, and behaves.
+
+The bitwise equalities with the serial fit are on one machine, with the same inputs: the workers run the
+same numba kernels (a fixed order of arithmetic per feature, whatever the shard), rankings break ties by
+id so shards merge to the serial top-k, and the ridge's partials are computed per fixed chunk with one BLAS
+thread and reduced in chunk order (lightwaves.case_passes). Nothing here compares results across machines
+(on another CPU the BLAS steps may round differently: see tests/test_seed_promise.py).
+"""
 
 from __future__ import annotations
 
@@ -206,6 +213,7 @@ def test_scan_without_distinct_is_bitwise_serial(client, n_shards):
 
 @pytest.mark.parametrize("n_channels", [12, 2])  # 2 channels: more workers (3) than channels
 def test_fit_identical_to_serial(client, n_channels):
+    """Bit for bit on this machine (see the module docstring): the same candidates, scores and ridge."""
     X, y = make_data(n_channels=n_channels)
     # max_cases: the subsample path too
     params = dict(variant="L1L2", n_features=20, max_cases=30, random_state=0)

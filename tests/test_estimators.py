@@ -1,4 +1,11 @@
-"""LightWaveSClassifier / LightWaveSTransformer behaviour."""
+"""LightWaveSClassifier / LightWaveSTransformer behaviour.
+
+Which features a fit selects goes through BLAS (mRMR's correlations, detachment's ridge, principal
+components) and may differ in near-ties on another CPU (issue #21), so no test here asserts a selection
+that a near-tie could move: a test that needs a particular selection constructs it (``tests/forced.py``);
+accuracies on the synthetic problems are far from their thresholds (measured margins in the docstrings);
+exact equalities compare fits in the same process on the same inputs.
+"""
 
 import numpy as np
 import pytest
@@ -11,11 +18,15 @@ from sklearn.linear_model import LogisticRegression
 from lightwaves import LightWaveSClassifier, LightWaveSTransformer
 
 from .conftest import make_data
+from .forced import covering_fit, reading_only
 
 FAST = dict(n_features=30, random_state=0)
 
 
 def test_fit_predict_and_fitted_attributes(small):
+    """Training accuracy 1.0: measured, every case's best score leads the next by at least 1.33 (scores are
+    of order 1; BLAS rounding moves them by ~1e-14). The first feature mRMR keeps is the best ANOVA
+    F-score, computed by numba without BLAS: it reads the informative channel on every CPU."""
     X, y = small
     clf = LightWaveSClassifier(variant="L1L2", **FAST).fit(X, y)
     assert clf.score(X, y) == 1.0
@@ -26,8 +37,8 @@ def test_fit_predict_and_fitted_attributes(small):
     name = clf.feature_names_[0]
     c, k, d, level, feat = clf.features_[0]
     assert name == f"ch{c}/k{k}/d{d}/L{level}/{['ppv', 'max', 'lspv', 'min'][feat]}"
-    # the informative channel carries the selection
-    assert 1 in clf.selected_channels_
+    # the informative channel carries the selection: the best F-score is on it
+    assert clf.features_[0, 0] == 1 and 1 in clf.selected_channels_
 
 
 def test_string_labels_and_binary_decision_function():
@@ -50,6 +61,10 @@ def test_variants_select_only_their_levels(small, variant):
 
 
 def test_same_seed_same_model_and_n_jobs_identical():
+    """Same process, same inputs: ``n_jobs`` only sets numba's threads, and every numba kernel computes a
+    feature in a fixed order whatever the thread count, so the fits are bit-identical (the BLAS calls of
+    selection and ridge get the same inputs in the same process). Other seeds draw other candidate pools
+    (MiniRocket family) and subsamples (paper's variants): integer draws, on any machine."""
     X, y = make_data(n_cases=60, seed=3)
     kw = dict(n_features=25, max_cases=40, random_state=7)  # subsampling is seeded
     a = LightWaveSClassifier(n_jobs=1, **kw).fit(X, y)
@@ -77,12 +92,16 @@ def test_fit_transform_equals_transform(small, variant):
 
 
 def test_predict_from_only_the_selected_channels():
+    """A model whose features read channels 0, 1 and 4 only (constructed, tests/forced.py: which channels a
+    normal fit reads depends on its selection) predicts from those channels alone and never reads the
+    others; one whose features read a principal component reads every channel the component weighs."""
     X, y = make_data(n_channels=6, informative=(1, 4))
-    # no principal components: a component reads every channel, so the default reads them all here
-    clf = LightWaveSClassifier(n_features=10, random_state=0, components=0).fit(X, y)
-    assert len(LightWaveSClassifier(n_features=10, random_state=0).fit(X, y).selected_channels_) == 6
+    clf = covering_fit(LightWaveSClassifier(n_features=10, random_state=0, components=0), X, y,
+                       choosers=reading_only([0, 1, 4]))
     sel = clf.selected_channels_
-    assert len(sel) < 6
+    assert set(sel.tolist()) <= {0, 1, 4} and len(sel) < 6
+    pc = covering_fit(LightWaveSClassifier(n_features=10, random_state=0), X, y)  # a feature of every kind
+    assert len(pc.transformer_.inference_state_.components_read()[0]) and len(pc.selected_channels_) == 6
     np.testing.assert_array_equal(clf.decision_function(X[:, sel]), clf.decision_function(X))
     # channels that are not selected are never read
     X_junk = X.copy()
@@ -91,6 +110,7 @@ def test_predict_from_only_the_selected_channels():
 
 
 def test_unequal_length_list_input():
+    """Training accuracy > 0.9: measured 1.0, every case's best score ahead by at least 1.85."""
     X, y = make_data(length=50)
     cases = [x[:, : 30 + (i % 7) * 3] for i, x in enumerate(X)]
     clf = LightWaveSClassifier(**FAST).fit(cases, y)
@@ -116,6 +136,7 @@ def test_fewer_usable_candidates_than_asked_is_reported():
 
 
 def test_sklearn_clone_params_pipeline_gridsearch(small):
+    """The pipeline's training accuracy > 0.9: measured 1.0 (30 of 30)."""
     X, y = small
     clf = LightWaveSClassifier(n_features=20, variant="L1")
     assert clone(clf).get_params() == clf.get_params()

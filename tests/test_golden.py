@@ -1,4 +1,8 @@
-"""The transform reproduces the reference features of ../shared/golden (the specification)."""
+"""The transform reproduces the reference features of ../shared/golden (the specification).
+
+To a tolerance: the reference is another implementation. That the candidate values have the same bits on
+every CPU is checked by the digests of tests/test_seed_promise.py.
+"""
 
 import numpy as np
 import pytest

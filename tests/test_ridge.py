@@ -1,4 +1,13 @@
-"""The streamed ridge (lightwaves.ridge) against StandardScaler + RidgeClassifierCV on the same features."""
+"""The streamed ridge (lightwaves.ridge) against StandardScaler + RidgeClassifierCV on the same features.
+
+The two compute the leave-one-out errors differently (a k x k eigendecomposition here, scikit-learn's own
+decomposition there), both through BLAS, so they agree to rounding, not bit for bit. Which alpha wins is
+exact only when the best error leads the next by far more than rounding: :func:`check_same` asserts the
+same alpha when the lead exceeds :data:`TIE` (every case here; measured leads: at least 1.8e-3 on the
+random features, 2.0e-5 (NATOPS) to 1.4e-2 on the benchmark datasets' selected features), and otherwise (a near-tie, which another CPU's BLAS may
+break the other way) that scikit-learn's alpha is one of the tied ones, comparing the models at ours.
+Equalities between two streamed runs compare the same process on the same inputs.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +21,12 @@ from lightwaves.ridge import LooAccumulator, RidgeMoments, class_targets, prepar
 from .conftest import DATASETS
 
 ALPHAS = np.logspace(-3, 3, 10)
+#: Relative lead of the best leave-one-out error over the next below which two alphas are a near-tie
+#: (the two implementations agree to ~1e-8 relative on the errors).
+TIE = 1e-6
 
 
-def streamed(F, codes, n_classes, chunk, alphas=ALPHAS, keep_every=1):
+def streamed(F, codes, n_classes, chunk, alphas=ALPHAS, keep_every=1, with_errors=False):
     Y = class_targets(codes, n_classes)
     m = RidgeMoments(F.shape[1], Y.shape[1])
     for s in range(0, len(F), chunk):
@@ -23,7 +35,13 @@ def streamed(F, codes, n_classes, chunk, alphas=ALPHAS, keep_every=1):
     acc = LooAccumulator(p, alphas, keep_every=keep_every)
     for s in range(0, len(F), chunk):
         acc.update(F[s : s + chunk], Y[s : s + chunk], codes[s : s + chunk])
-    return p, solve(p, acc)
+    return (p, solve(p, acc), acc.sse.copy()) if with_errors else (p, solve(p, acc))
+
+
+def alpha_lead(sse):
+    """Relative lead of the smallest leave-one-out error over the next (inf with one alpha)."""
+    s = np.sort(np.asarray(sse, dtype=np.float64))
+    return np.inf if len(s) < 2 else (s[1] - s[0]) / s[0]
 
 
 def reference(F, codes, alphas=ALPHAS):
@@ -33,9 +51,16 @@ def reference(F, codes, alphas=ALPHAS):
 
 
 def check_same(F, codes, n_classes, chunk):
-    p, sol = streamed(F, codes, n_classes, chunk)
+    """The streamed ridge equals scikit-learn's to rounding; the same alpha unless the leave-one-out errors
+    are a near-tie (see the module docstring). Returns ``(prepared, solution, lead of the best alpha)``."""
+    p, sol, sse = streamed(F, codes, n_classes, chunk, with_errors=True)
     sc, r = reference(F, codes)
-    assert sol.alpha == r.alpha_
+    lead = alpha_lead(sse)
+    if lead > TIE:
+        assert sol.alpha == r.alpha_
+    else:  # a near-tie: either alpha is right; compare the models at ours
+        assert r.alpha_ in ALPHAS[sse <= sse.min() * (1 + TIE)]
+        sc, r = reference(F, codes, alphas=np.array([sol.alpha]))
     ref = sc.transform(F) @ np.atleast_2d(r.coef_).T + r.intercept_
     got = ((F - p.mean) / p.scale) @ sol.coef.T + sol.intercept
     assert np.abs(got - ref).max() <= 1e-9 * np.abs(ref).max()
@@ -45,7 +70,7 @@ def check_same(F, codes, n_classes, chunk):
     # near 1 amplify rounding, and scikit-learn decomposes the n x n Gram matrix where this decomposes the
     # k x k one; the chosen alpha and the scores above are unaffected
     assert sol.best_score == pytest.approx(r.best_score_, rel=1e-8)
-    return p, sol
+    return p, sol, lead
 
 
 @pytest.mark.parametrize("n, k, n_classes", [(60, 20, 2), (60, 20, 3), (25, 80, 4), (200, 5, 5)])
@@ -123,7 +148,8 @@ def test_same_alpha_and_scores_on_every_benchmark_dataset():
 def test_streamed_classifier_fit_matches_in_memory_reference(tmp_path, monkeypatch):
     """More cases than max_cases: the classifier streams the cases in chunks (features recomputed per
     chunk, or kept between passes); the model equals StandardScaler + RidgeClassifierCV on all features,
-    and a memory-mapped input gives the same bits as the array."""
+    and a memory-mapped input gives the same bits as the array (same process, same chunks: the same
+    arithmetic)."""
     import lightwaves.classifier as classifier
     from lightwaves import LightWaveSClassifier
 
@@ -136,8 +162,10 @@ def test_streamed_classifier_fit_matches_in_memory_reference(tmp_path, monkeypat
     params = dict(n_features=40, max_cases=400, random_state=0)
     clf = LightWaveSClassifier(**params).fit(X, y)
     F = clf.transformer_.transform(X)
+    _, sol, lead = check_same(F, y, 4, chunk=300)  # the same computation, outside the classifier
+    assert lead > TIE  # measured: no near-tie here, so the alpha is decided far above rounding
     sc, r = reference(F, y)
-    assert clf.ridge_.alpha_ == r.alpha_
+    assert clf.ridge_.alpha_ == r.alpha_ == sol.alpha
     ref = sc.transform(F) @ np.atleast_2d(r.coef_).T + r.intercept_
     assert np.abs(clf.decision_function(X) - ref).max() <= 1e-9 * np.abs(ref).max()
     np.save(tmp_path / "X.npy", X)

@@ -6,8 +6,9 @@
    chunk at a time, the seeded stratified subsample selection sees): :class:`TrainingCases`;
 3. :func:`scan_candidates` asks each family of the variant for its :class:`~lightwaves.families.Candidates`
    on the selection cases (:meth:`~lightwaves.families.interface.FeatureFamily.candidates`);
-4. :func:`select_features` keeps ``n_features`` of them (mRMR, detachment or at random) and returns the
-   :class:`FittedSelection` the transformer stores, with the chosen features' values on the selection cases;
+4. :func:`select_features` keeps ``n_features`` of them (:func:`choose_columns`: mRMR, detachment or at
+   random) and returns the :class:`FittedSelection` the transformer stores, with the chosen features'
+   values on the selection cases;
 5. the classifier's ridge is fitted on streamed passes over the cases
    (:func:`lightwaves.case_passes.fit_ridge_streamed`).
 
@@ -267,29 +268,35 @@ class FittedSelection:
         return int(len(self.paper)) + self.rocket.n_features
 
 
+def choose_columns(C, scores, candidates, cases: SelectionCases, plan: FitPlan) -> np.ndarray:
+    """Step 4a: the columns of the candidate matrix ``C`` (every family's candidates side by side, ANOVA
+    ``scores``) that ``plan.selection`` keeps, in selection order."""
+    from .selection import detach, mrmr, random_columns, rank_order
+
+    k = plan.n_features
+    if not plan.pooled:  # the paper's method: mRMR straight on the scan's ranked candidates
+        return mrmr(C, scores, k)
+    if plan.selection == "mrmr":
+        order = rank_order(np.arange(len(scores)), scores)
+        return order[mrmr(np.ascontiguousarray(C[:, order]), scores[order], k)]
+    if plan.selection == "detach":
+        return detach(C, cases.codes, cases.n_classes, k, step=plan.detach_step)
+    return random_columns(C.shape[1], np.isfinite(scores), k, plan.seed)
+
+
 def select_features(candidates, training: TrainingCases, plan: FitPlan):
-    """Step 4: keep ``plan.n_features`` of the candidates.
+    """Step 4: keep ``plan.n_features`` of the candidates (:func:`choose_columns`).
 
     Returns ``(fitted, values)``: the :class:`FittedSelection` and the chosen features' values on the
     selection cases, in output column order (bit for bit what the fitted transform computes for them).
     """
-    from .selection import detach, mrmr, random_columns, rank_order, warn_if_short
+    from .selection import warn_if_short
 
-    k = plan.n_features
     blocks = [c.values for c in candidates]
     C = np.concatenate(blocks, axis=1) if len(blocks) > 1 else blocks[0]
     scores = np.concatenate([c.scores for c in candidates])
     n_usable = sum(c.n_usable for c in candidates)
-    cases = training.selection
-    if not plan.pooled:  # the paper's method: mRMR straight on the scan's ranked candidates
-        chosen = mrmr(C, scores, k)
-    elif plan.selection == "mrmr":
-        order = rank_order(np.arange(len(scores)), scores)
-        chosen = order[mrmr(np.ascontiguousarray(C[:, order]), scores[order], k)]
-    elif plan.selection == "detach":
-        chosen = detach(C, cases.codes, cases.n_classes, k, step=plan.detach_step)
-    else:
-        chosen = random_columns(C.shape[1], np.isfinite(scores), k, plan.seed)
+    chosen = np.asarray(choose_columns(C, scores, candidates, training.selection, plan), dtype=np.int64)
     # columns grouped by family (output column order), each family's in selection order
     picked, columns, start = {}, [], 0
     for c in candidates:
@@ -299,13 +306,12 @@ def select_features(candidates, training: TrainingCases, plan: FitPlan):
         columns.append(own)
         start = stop
     columns = np.concatenate(columns)
-    n_chosen = len(columns)
-    if n_chosen == 0:
+    if len(columns) == 0:
         raise ValueError(
             "no usable features: every candidate feature is constant on the cases used for selection"
             " (constant training data, or too few cases per class; check X and max_cases)"
         )
-    warn_if_short(n_chosen, k, "features")
+    warn_if_short(len(columns), plan.n_features, "features")
     empty = {f.name: f.empty() for f in FAMILIES}
     fitted = FittedSelection(
         n_channels=int(training.source.n_channels), mean=training.mean, sd=training.sd,
@@ -326,5 +332,5 @@ def fit_selection(X, y, params: dict, backend: Backend):
 
 
 __all__ = ["CHUNK_CASES", "Backend", "FitPlan", "FittedSelection", "SelectionCases", "SerialBackend",
-           "TrainingCases", "fit_selection", "plan_fit", "scan_candidates", "select_features",
+           "TrainingCases", "choose_columns", "fit_selection", "plan_fit", "scan_candidates", "select_features",
            "stratified_subsample", "subsample", "training_cases"]
