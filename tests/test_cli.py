@@ -94,12 +94,20 @@ def test_subprocess_error_is_one_line(tmp_path):
 
 @pytest.mark.slow
 def test_demo_command(tmp_path):
-    r = run_cli("demo", "--out", tmp_path / "demo", timeout=600)
+    """Runs docs/cli.md's ``$ lightwaves demo --out demo-report`` as written (tests/test_docs.py skips that
+    block so the demo runs once) and checks the output the block shows."""
+    from .test_docs import ROOT as DOCS_ROOT, check_output, console_block
+
+    command = "lightwaves demo --out demo-report"
+    where, expected = console_block(DOCS_ROOT / "docs" / "cli.md", command)
+    r = run_cli(*command.split()[1:], cwd=tmp_path, timeout=600)
     assert r.returncode == 0, r.stderr
     for method in ("LightWaveS MR", "LightWaveS L1L2", "MiniRocket"):
         assert method in r.stdout
-    assert (tmp_path / "demo" / "BasicMotions.lwz").exists() and (tmp_path / "demo" / "JapaneseVowels.lwz").exists()
-    assert (tmp_path / "demo" / "report" / "accuracy_vs_latency.png").exists()
+    check_output(where, command, expected, r.stdout + "\n" + r.stderr)
+    demo = tmp_path / "demo-report"
+    assert (demo / "BasicMotions.lwz").exists() and (demo / "JapaneseVowels.lwz").exists()
+    assert (demo / "report" / "accuracy_vs_latency.png").exists()
 
 
 # ------------------------------------------------------------------------------------ help

@@ -10,7 +10,9 @@ one wrote:
   once numbers are masked (numbers vary between machines; the shape of the output must not drift);
   a line ``...`` stands for omitted output;
 - a block preceded by ``<!-- file: NAME -->`` is written to ``NAME`` (example data files);
-- a block preceded by ``<!-- not run: REASON -->`` is skipped, and the reason is required.
+- a block preceded by ``<!-- not run: REASON -->`` is skipped, and the reason is required; a console
+  block whose command another test already runs (``lightwaves demo`` in cli.md: tests/test_cli.py) is
+  marked so, and that test checks the block's output with ``console_block`` and ``check_output``.
 
 Any other block fails the test, so a new block must be made runnable or say why it is not.
 """
@@ -90,6 +92,26 @@ def test_code_blocks_run_as_written(doc, tmp_path):
     assert ran or doc.name == "reliability.md" or not list(blocks(doc))
 
 
+def console_block(doc: Path, command: str):
+    """Expected output lines of the ``$ command`` of a console block of ``doc`` (for a test that runs it)."""
+    for lineno, lang, _, text in blocks(doc):
+        lines = text.splitlines()
+        if lang == "console" and f"$ {command}" in lines:
+            start = lines.index(f"$ {command}") + 1
+            end = next((k for k in range(start, len(lines)) if lines[k].startswith("$ ")), len(lines))
+            return f"{doc.name}:{lineno}", lines[start:end]
+    raise AssertionError(f"{doc.name}: no console block runs $ {command}")
+
+
+def check_output(where, cmd, expected, output):
+    """Every expected line (numbers masked; ``...`` lines skipped) is a line of ``output``."""
+    got = {mask(x) for x in output.splitlines()}
+    for line in expected:
+        if line.strip() in ("", "...") or line.strip().startswith("..."):
+            continue
+        assert mask(line) in got, f"{where}: $ {cmd}: line {line!r} not in the output:\n{output[-3000:]}"
+
+
 def check_console(where, text, cwd, env):
     commands = []  # (command, expected output lines)
     for line in text.splitlines():
@@ -104,8 +126,4 @@ def check_console(where, text, cwd, env):
         if "| head" in cmd and r.returncode == 141:  # head closed the pipe: fine
             r = subprocess.CompletedProcess(r.args, 0, r.stdout, r.stderr)
         assert r.returncode == 0, f"{where}: $ {cmd} failed\n{r.stdout[-1500:]}\n{r.stderr[-3000:]}"
-        got = {mask(x) for x in (r.stdout + "\n" + r.stderr).splitlines()}
-        for line in expected:
-            if line.strip() in ("", "...") or line.strip().startswith("..."):
-                continue
-            assert mask(line) in got, f"{where}: $ {cmd}: line {line!r} not in the output:\n{r.stdout[-3000:]}"
+        check_output(where, cmd, expected, r.stdout + "\n" + r.stderr)
