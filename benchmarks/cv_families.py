@@ -95,6 +95,8 @@ CONFIGS = {
                   dict(variant="MR", components=0, distinct_candidates=False)),
     "mr-750": ("MR, 750 features", dict(variant="MR", components=0, n_features=750)),
     "mr-1000": ("MR, 1,000 features", dict(variant="MR", components=0, n_features=1000)),
+    # issue #22: the budget chosen by the data (leave-one-out error on the detachment path, 1-SE rule)
+    "mr-auto": ("MR + principal components, n_features='auto'", dict(variant="MR", n_features="auto")),
 }
 UNIVARIATE = ("ArrowHead", "GunPoint", "ItalyPowerDemand", "ACSF1", "OSULeaf")
 
@@ -112,7 +114,7 @@ def write_report(out: Path, lines) -> None:
     out.write_text(text)
 
 
-def load_training_sets(datasets_dir: Path, only=None):
+def load_training_sets(datasets_dir: Path, only=None, ucr_too=False):
     """(name, X, y, X for MiniRocket) of every training split; the last is equal length."""
     from aeon.datasets import load_classification, load_from_ts_file
 
@@ -120,8 +122,15 @@ def load_training_sets(datasets_dir: Path, only=None):
     if datasets_dir.is_dir():
         names += sorted(p.name for p in datasets_dir.iterdir() if (p / f"{p.name}_TRAIN.ts").exists())
     names += list(UNIVARIATE)
+    ucr = datasets_dir / "ucr"
+    if ucr_too and ucr.is_dir():  # the univariate UCR problems, as tab-separated files (label first)
+        for p in sorted(ucr.iterdir()):
+            f = p / f"{p.name}_TRAIN.tsv"
+            if f.exists() and (not only or p.name in only):
+                a = np.loadtxt(f, delimiter="\t")
+                yield p.name, a[:, None, 1:], a[:, 0].astype(int).astype(str), a[:, None, 1:]
     for name in names:
-        if only and name not in only:
+        if ucr_too == "only" or (only and name not in only):
             continue
         path = datasets_dir / name / f"{name}_TRAIN.ts"
         X, y = load_from_ts_file(str(path)) if path.exists() else load_classification(name, split="train")
@@ -139,6 +148,8 @@ def main(argv=None):
     ap.add_argument("--configs", default=",".join(CONFIGS))
     ap.add_argument("--datasets", default="")
     ap.add_argument("--no-minirocket", action="store_true")
+    ap.add_argument("--ucr", choices=("no", "also", "only"), default="no",
+                    help="also (or only) the univariate UCR problems of <datasets-dir>/ucr (.tsv)")
     ap.add_argument("--seeds", type=int, default=1, help="random_state 0..N-1 for every model; means reported")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "cv_families.md")
     args = ap.parse_args(argv)
@@ -154,7 +165,7 @@ def main(argv=None):
     acc, fit_s = {}, {}
     start = time.perf_counter()
     names = []
-    for name, X, y, X_eq in load_training_sets(args.datasets_dir, only):
+    for name, X, y, X_eq in load_training_sets(args.datasets_dir, only, {"no": False, "also": True, "only": "only"}[args.ucr]):
         names.append(name)
         folds = min(args.folds, int(np.bincount(np.unique(y, return_inverse=True)[1]).min()))
         cv = StratifiedKFold(folds, shuffle=True, random_state=0)
@@ -180,7 +191,8 @@ def main(argv=None):
     lines = [
         "# Feature families and selections: cross-validation on the training splits",
         "",
-        f"`benchmarks/cv_families.py --configs {args.configs} --seeds {args.seeds}` "
+        f"`benchmarks/cv_families.py --configs {args.configs} --seeds {args.seeds}"
+        f"{'' if args.ucr == 'no' else ' --ucr ' + args.ucr}` "
         f"({args.folds}-fold stratified CV, shuffled with seed 0, on the training splits only; "
         f"every LightWaveS model keeps 500 features unless its label says otherwise, n_jobs=1; models "
         f"fitted with random_state "

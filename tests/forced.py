@@ -105,7 +105,7 @@ def _pipeline_with(choose_paper, choose_rocket):
                 pick = choose_rocket(everything, k_each)
             chosen.append(start + np.asarray(pick, dtype=np.int64))
             start += c.values.shape[1]
-        return np.concatenate(chosen)
+        return np.concatenate(chosen), None
 
     return scan_candidates, choose_columns
 

@@ -76,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "family's candidates (default ppv: each family's own)")
     f.add_argument("--diff", action="store_true",
                    help="also draw candidates from the first-difference series, as MultiRocket")
-    f.add_argument("--n-features", type=int, default=500, metavar="K", help="features kept (default 500)")
+    f.add_argument("--n-features", type=_n_features, default=500, metavar="K",
+                   help="features kept, or 'auto': the smallest of 250/500/1000/2000 within one standard error "
+                        "of the best leave-one-out error (default 500)")
     f.add_argument("--n-candidates", type=int, default=None, metavar="M",
                    help="candidates kept by ANOVA before selection (default: 3*K for L1/L2/L1L2, every "
                         "candidate for MR)")
@@ -430,10 +432,21 @@ def model_info(path) -> dict:
         "selected_channels": channels.tolist(),
         "classes": m.classes.tolist(),
         "ridge_alpha": float(manifest["ridge"]["alpha"]),
+        "n_features_curve": manifest["transformer"].get("n_features_curve"),
         "params": m.params,
         "training": manifest.get("training") if isinstance(manifest.get("training"), dict) else {},
         "features": features,
     }
+
+
+def _n_features(text):
+    """``--n-features``: a positive integer or ``auto``."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'auto', got {text!r}") from None
 
 
 def cmd_info(args):
@@ -453,6 +466,11 @@ def cmd_info(args):
           f"{info['selected_channels']}")
     print(f"classes:           {', '.join(map(safe_text, info['classes']))}")
     print(f"ridge alpha:       {info['ridge_alpha']:.4g}")
+    curve = info["n_features_curve"]
+    if curve:  # n_features="auto": leave-one-out error against budget
+        print("budget (auto):     " + ", ".join(
+            f"{b}: {e:.3f} ± {s:.3f}" + (" (chosen)" if b == curve["chosen"] else "")
+            for b, e, s in zip(curve["budgets"], curve["loo_error"], curve["se"])))
     print("training:")
     for k, v in info["training"].items():
         print(f"  {safe_text(k) + ':':<17}{safe_text(v)}")

@@ -40,12 +40,14 @@ import numpy as np
 
 from .fileio import atomic_open, check_input_file, npy_header, npy_nbytes
 from .families.rocket.features import ARRAY_SPEC as ROCKET_ARRAY_SPEC
+from .params import AUTO_BUDGETS
 
 FORMAT_NAME = "lightwaves-model"
 #: 2: may hold MiniRocket-family arrays; 3: paper-family feature ids in the current layout (see
 #: :mod:`lightwaves.families.paper.plan`), for features the first layout has no id for (first differences, mpv,
-#: mipv). A model is written with the lowest version that holds it, so older lightwaves read it.
-FORMAT_VERSION = 4
+#: mipv); 4: principal components; 5: ``n_features="auto"`` and its budget curve. A model is written with
+#: the lowest version that holds it, so older lightwaves read it.
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 ARRAY_DIR = "arrays/"
 MAX_MANIFEST_BYTES = 16 * 2**20
@@ -287,9 +289,11 @@ def save(clf, path, metadata=None) -> None:
     meta.update(getattr(clf, "training_metadata_", None) or {})
     meta.update(metadata or {})
     meta["saved"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    curve = getattr(t, "n_features_curve_", None)
     manifest = {
         "format": FORMAT_NAME,
-        "format_version": 4 if _COMPONENT_ARRAYS & set(family) else 3 if layout1 is None else 2 if family else 1,
+        "format_version": 5 if curve is not None else 4 if _COMPONENT_ARRAYS & set(family) else
+        3 if layout1 is None else 2 if family else 1,
         "library_version": __version__,
         "estimator": "LightWaveSClassifier",
         "params": _params_entry(clf),
@@ -297,6 +301,7 @@ def save(clf, path, metadata=None) -> None:
         "transformer": {
             "n_channels_in": int(t.n_channels_in_),
             "n_candidates_usable": int(t.n_candidates_usable_),
+            **({} if curve is None else {"n_features_curve": _jsonable(curve, "n_features_curve_")}),
         },
         "scaler": {
             "n_features_in": int(clf.scaler_.n_features_in_),
@@ -599,6 +604,7 @@ def _load_parts(path):
         if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < np.inf:
             raise _fail(path, f"invalid ridge alpha {alpha!r}")
         calibration_temperature(path, manifest)
+        features_curve(path, manifest)
     except (KeyError, TypeError) as e:
         raise _fail(path, f"the manifest is incomplete ({type(e).__name__}: {e})") from None
     _check_consistency(path, arrays, classes, n_channels, params, dilations_for, manifest["format_version"])
@@ -618,6 +624,33 @@ def read_model(path) -> ModelParts:
     """Read and check a model file exactly as :func:`load` does, without building estimators (so
     without importing scikit-learn): the manifest, the decoded arrays, the classes and parameters."""
     return ModelParts(*_load_parts(os.fspath(path)))
+
+
+def features_curve(path, manifest):
+    """The budget curve of an ``n_features="auto"`` model (``budgets``, ``loo_error``, ``se``, ``chosen``;
+    see :func:`lightwaves.pipeline.choose_budget`), checked, or None."""
+    curve = manifest["transformer"].get("n_features_curve")
+    if curve is None:
+        return None
+    if not isinstance(curve, dict) or set(curve) != {"budgets", "loo_error", "se", "chosen"}:
+        raise _fail(path, f"invalid n_features_curve {curve!r:.80}")
+    budgets, errors, ses, chosen = curve["budgets"], curve["loo_error"], curve["se"], curve["chosen"]
+
+    def numbers(v, kind):
+        return isinstance(v, list) and 1 <= len(v) <= 64 and all(
+            isinstance(x, kind) and not isinstance(x, bool) for x in v)
+
+    if not (numbers(budgets, int) and numbers(errors, (int, float)) and numbers(ses, (int, float))
+            and len(budgets) == len(errors) == len(ses)):
+        raise _fail(path, "invalid n_features_curve: budgets, loo_error and se must be lists of numbers of one length")
+    if budgets != sorted(set(budgets)) or budgets[0] < 1 or budgets[-1] > AUTO_BUDGETS[-1]:
+        raise _fail(path, f"invalid n_features_curve budgets {budgets!r:.80}")
+    if not all(0.0 <= x <= 1.0 for x in errors + ses):
+        raise _fail(path, "invalid n_features_curve: errors and standard errors must lie in [0, 1]")
+    if chosen not in budgets:
+        raise _fail(path, f"invalid n_features_curve: chosen budget {chosen!r:.40} is not among its budgets")
+    return {"budgets": budgets, "loo_error": [float(x) for x in errors], "se": [float(x) for x in ses],
+            "chosen": int(chosen)}
 
 
 def calibration_temperature(path, manifest):
@@ -698,7 +731,8 @@ def _check_consistency(path, arrays, classes, n_channels, params, dilations_for,
         raise _fail(path, "array scaler_scale must be positive and scaler_var non-negative")
     if k < 1:
         raise _fail(path, "the model has no features")
-    if k > params["n_features"]:
+    limit = AUTO_BUDGETS[-1] if params["n_features"] == "auto" else params["n_features"]
+    if k > limit:
         raise _fail(path, f"the model has {k} features but n_features is {params['n_features']}")
     alphas = arrays["ridge_alphas"]
     if alphas.size == 0 or not (alphas > 0).all():

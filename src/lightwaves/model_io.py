@@ -25,6 +25,7 @@ from .model_file import (  # noqa: F401 - re-exported: the public names of model
     ModelFileError,
     ModelParts,
     calibration_temperature,
+    features_curve,
     load_predictor,
     read_manifest,
     read_model,
@@ -77,6 +78,7 @@ def load(path):
         n_usable=int(tinfo["n_candidates_usable"]),
         paper=arrays["feature_ids"].astype(np.int64, copy=False),
         rocket=arrays.get("rocket"),
+        budget_curve=features_curve(path, manifest),
     ))
 
     scaler = fitted_scaler(arrays["scaler_mean"], arrays["scaler_scale"], arrays["scaler_var"],

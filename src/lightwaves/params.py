@@ -62,6 +62,9 @@ def estimator_init(parameters: dict):
     return __init__
 
 
+#: ``n_features="auto"``: the budgets tried on the detachment path, smallest first (see
+#: :func:`lightwaves.pipeline.choose_columns`).
+AUTO_BUDGETS = (250, 500, 1000, 2000)
 #: Backends a transformer can score candidates on.
 BACKENDS = ("serial", "dask")
 #: The paper's largest dilation, allowed for every series length (as the paper uses it).
@@ -114,7 +117,13 @@ def check_params(params: dict) -> Params:
     dil = dilations_for(max_dilation)
     if dil[-1] > MAX_DILATION:
         raise ValueError(f"max_dilation must be a power of two no larger than {MAX_DILATION}, got {max_dilation!r}")
-    k = _positive_int("n_features", params.get("n_features"))
+    n_features = params.get("n_features")
+    if isinstance(n_features, str):
+        if n_features != "auto":
+            raise ValueError(f"n_features must be a positive integer or 'auto', got {n_features!r}")
+        k = AUTO_BUDGETS[-1]  # the largest budget bounds the candidate pools
+    else:
+        k = _positive_int("n_features", n_features)
     n_candidates = params.get("n_candidates")
     m = 3 * k if n_candidates is None else _positive_int("n_candidates", n_candidates)
     if m < k:

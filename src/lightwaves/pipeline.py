@@ -27,7 +27,7 @@ from sklearn.utils import check_random_state
 
 from .families import FAMILIES, families_of, parse_variant, resolve_selection
 from .families.rocket.features import RocketFeatures
-from .params import check_max_dilation, check_params
+from .params import AUTO_BUDGETS, check_max_dilation, check_params
 from .validation import CaseSource, channel_stats_chunks, check_labels
 
 #: Cases per chunk when the whole training set is read (channel statistics, features for the ridge).
@@ -40,7 +40,8 @@ class FitPlan:
     """Checked fit parameters (see :class:`~lightwaves.LightWaveSTransformer` for their meaning).
 
     ``paper_pool`` is the number of paper-family candidates the scan keeps; ``rocket_pool`` the number of
-    MiniRocket-family candidates kept by ANOVA before selection (None: all). ``seed`` is drawn from
+    MiniRocket-family candidates kept by ANOVA before selection (None: all). ``budgets`` are the feature
+    budgets ``n_features="auto"`` chooses among (None: ``n_features`` is a number). ``seed`` is drawn from
     ``random_state`` by :func:`scan_candidates` (None before).
     """
 
@@ -63,6 +64,7 @@ class FitPlan:
     random_state: object
     n_jobs: object
     progress: bool
+    budgets: tuple | None = None
     seed: int | None = None
 
 
@@ -74,6 +76,12 @@ def plan_fit(params: dict) -> FitPlan:
     pooled = parse_variant(variant)[1] or selection != "mrmr"
     # Without n_candidates, detachment and random selection see the MiniRocket family's whole pool.
     rocket_pool = None if params["n_candidates"] is None and selection != "mrmr" else p.n_candidates
+    budgets = None
+    if params["n_features"] == "auto":
+        if selection != "detach":
+            raise ValueError(f"n_features='auto' chooses the budget on the detachment path: it needs "
+                             f"selection='detach' (or 'auto' with the MiniRocket family), got {selection!r}")
+        budgets = AUTO_BUDGETS
     return FitPlan(
         variant=variant, slots=p.slots, dilations=p.dilations, n_features=p.n_features, max_cases=p.max_cases,
         selection=selection, pooled=pooled, paper_pool=p.n_candidates, rocket_pool=rocket_pool,
@@ -81,6 +89,7 @@ def plan_fit(params: dict) -> FitPlan:
         detach_step=float(params["detach_step"]), bias_cases=int(params["bias_cases"]),
         components=params["components"], distinct=params["distinct_candidates"],
         random_state=params["random_state"], n_jobs=params["n_jobs"], progress=params["progress"],
+        budgets=budgets,
     )
 
 
@@ -252,7 +261,8 @@ def scan_candidates(cases: SelectionCases, plan: FitPlan, backend: Backend):
 class FittedSelection:
     """What a fitted transformer holds (and a model file stores): channel standardisation, dilations, and
     per family the selected features (``paper``: feature ids; ``rocket``: :class:`RocketFeatures`), with
-    their ANOVA scores in output column order."""
+    their ANOVA scores in output column order; with ``n_features="auto"``, ``budget_curve`` (see
+    :func:`choose_budget`)."""
 
     n_channels: int
     mean: np.ndarray
@@ -262,26 +272,58 @@ class FittedSelection:
     n_usable: int
     paper: np.ndarray
     rocket: RocketFeatures
+    budget_curve: dict | None = None
 
     @property
     def n_features(self) -> int:
         return int(len(self.paper)) + self.rocket.n_features
 
 
-def choose_columns(C, scores, candidates, cases: SelectionCases, plan: FitPlan) -> np.ndarray:
+def choose_columns(C, scores, candidates, cases: SelectionCases, plan: FitPlan):
     """Step 4a: the columns of the candidate matrix ``C`` (every family's candidates side by side, ANOVA
-    ``scores``) that ``plan.selection`` keeps, in selection order."""
+    ``scores``) that ``plan.selection`` keeps, in selection order, and the budget curve of
+    ``n_features="auto"`` (else None): ``(columns, curve)``."""
     from .selection import detach, mrmr, random_columns, rank_order
 
     k = plan.n_features
+    if plan.budgets is not None:
+        return choose_budget(C, cases, plan)
     if not plan.pooled:  # the paper's method: mRMR straight on the scan's ranked candidates
-        return mrmr(C, scores, k)
+        return mrmr(C, scores, k), None
     if plan.selection == "mrmr":
         order = rank_order(np.arange(len(scores)), scores)
-        return order[mrmr(np.ascontiguousarray(C[:, order]), scores[order], k)]
+        return order[mrmr(np.ascontiguousarray(C[:, order]), scores[order], k)], None
     if plan.selection == "detach":
-        return detach(C, cases.codes, cases.n_classes, k, step=plan.detach_step)
-    return random_columns(C.shape[1], np.isfinite(scores), k, plan.seed)
+        return detach(C, cases.codes, cases.n_classes, k, step=plan.detach_step), None
+    return random_columns(C.shape[1], np.isfinite(scores), k, plan.seed), None
+
+
+def choose_budget(C, cases: SelectionCases, plan: FitPlan):
+    """``n_features="auto"``: detach through the budgets (:func:`lightwaves.selection.detach_path`, largest
+    first), take the ridge classifier's exact leave-one-out error on the selection cases at each
+    (:func:`lightwaves.ridge.loo_error`), and keep the smallest budget whose error is within one standard
+    error of the best (the one-standard-error rule). Budgets above the number of candidates are not tried.
+
+    Returns ``(columns, curve)``; ``curve`` holds ``budgets`` (ascending), ``loo_error``, ``se`` and
+    ``chosen``.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from .ridge import loo_error
+    from .selection import DETACH_ALPHAS, detach_path
+
+    budgets = [b for b in plan.budgets if b <= C.shape[1]] or [C.shape[1]]
+    path = detach_path(C, cases.codes, cases.n_classes, budgets[::-1], step=plan.detach_step)[::-1]
+    errors, ses = [], []
+    with threadpool_limits(limits=1, user_api="blas"):  # the choice does not depend on the thread count
+        for cols in path:
+            e, se = loo_error(C[:, cols], cases.codes, cases.n_classes, DETACH_ALPHAS)
+            errors.append(e)
+            ses.append(se)
+    best = int(np.argmin(errors))
+    pick = next(i for i in range(len(budgets)) if errors[i] <= errors[best] + ses[best])
+    curve = {"budgets": [int(b) for b in budgets], "loo_error": errors, "se": ses, "chosen": int(budgets[pick])}
+    return path[pick], curve
 
 
 def select_features(candidates, training: TrainingCases, plan: FitPlan):
@@ -296,7 +338,8 @@ def select_features(candidates, training: TrainingCases, plan: FitPlan):
     C = np.concatenate(blocks, axis=1) if len(blocks) > 1 else blocks[0]
     scores = np.concatenate([c.scores for c in candidates])
     n_usable = sum(c.n_usable for c in candidates)
-    chosen = np.asarray(choose_columns(C, scores, candidates, training.selection, plan), dtype=np.int64)
+    chosen, curve = choose_columns(C, scores, candidates, training.selection, plan)
+    chosen = np.asarray(chosen, dtype=np.int64)
     # columns grouped by family (output column order), each family's in selection order
     picked, columns, start = {}, [], 0
     for c in candidates:
@@ -311,12 +354,14 @@ def select_features(candidates, training: TrainingCases, plan: FitPlan):
             "no usable features: every candidate feature is constant on the cases used for selection"
             " (constant training data, or too few cases per class; check X and max_cases)"
         )
-    warn_if_short(len(columns), plan.n_features, "features")
+    if plan.budgets is None:
+        warn_if_short(len(columns), plan.n_features, "features")
     empty = {f.name: f.empty() for f in FAMILIES}
     fitted = FittedSelection(
         n_channels=int(training.source.n_channels), mean=training.mean, sd=training.sd,
         dilations=plan.dilations, scores=scores[columns], n_usable=int(n_usable),
         paper=picked.get("paper", empty["paper"]), rocket=picked.get("rocket", empty["rocket"]),
+        budget_curve=curve,
     )
     return fitted, np.ascontiguousarray(C[:, columns])
 
@@ -332,5 +377,5 @@ def fit_selection(X, y, params: dict, backend: Backend):
 
 
 __all__ = ["CHUNK_CASES", "Backend", "FitPlan", "FittedSelection", "SelectionCases", "SerialBackend",
-           "TrainingCases", "choose_columns", "fit_selection", "plan_fit", "scan_candidates", "select_features",
+           "TrainingCases", "choose_budget", "choose_columns", "fit_selection", "plan_fit", "scan_candidates", "select_features",
            "stratified_subsample", "subsample", "training_cases"]

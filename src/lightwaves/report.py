@@ -19,7 +19,7 @@ from .families.spec import FEATURE_CODES, LEVEL_FEATURES, POOLS
 
 #: Files that :func:`write_report` writes into its directory.
 REPORT_FILES = ("index.html", "channel_importance.png", "dilations_levels.png", "confusion_matrix.png",
-                "accuracy_vs_latency.png")
+                "accuracy_vs_latency.png", "budget_curve.png")
 
 
 def _figure(nrows, ncols, figsize):
@@ -237,6 +237,23 @@ def _plot_compare(rows, path):
     fig.savefig(path, dpi=110)
 
 
+def _plot_budget_curve(curve, path):
+    b, e, se = (np.asarray(curve[k], dtype=float) for k in ("budgets", "loo_error", "se"))
+    fig, ax = _figure(1, 1, (6, 3.5))
+    ax.errorbar(b, e, yerr=se, marker="o", capsize=4)
+    ax.axvline(curve["chosen"], color="#c33", ls="--", label=f"chosen: {curve['chosen']}")
+    ax.set_xscale("log")
+    ax.minorticks_off()
+    ax.set_xticks(b, [str(int(v)) for v in b])
+    ax.set_ylim(0.0, max(0.05, float((e + se).max()) * 1.2))
+    ax.set_xlabel("features (budget)")
+    ax.set_ylabel("leave-one-out error")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
 def _img(path: Path, alt: str) -> str:
     data = base64.b64encode(path.read_bytes()).decode()
     return f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"><figcaption>{html.escape(alt)}</figcaption></figure>'
@@ -298,6 +315,11 @@ def write_report(clf, X, y, out_dir, compare=False, train=None, title=None) -> P
     p = out / "confusion_matrix.png"
     _plot_confusion(labels.tolist(), cm, p)
     figures.append((p, "Confusion matrix on the test data"))
+    curve = getattr(clf.transformer_, "n_features_curve_", None)
+    if curve:  # n_features="auto"
+        p = out / "budget_curve.png"
+        _plot_budget_curve(curve, p)
+        figures.append((p, "n_features='auto': leave-one-out error against the feature budget (1-SE rule)"))
 
     rows = None
     if compare:
@@ -321,6 +343,10 @@ def write_report(clf, X, y, out_dir, compare=False, train=None, title=None) -> P
         ("balanced accuracy", f"{bacc:.4f}"),
         ("ridge alpha", f"{float(clf.ridge_.alpha_):.4g}"),
     ]
+    if curve:
+        summary.append(("budget (n_features='auto')", ", ".join(
+            f"{bb}: LOO error {ee:.3f} ± {ss:.3f}" for bb, ee, ss in zip(curve["budgets"], curve["loo_error"],
+                                                                       curve["se"])) + f"; chosen {curve['chosen']}"))
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>LightWaveS report: {html.escape(str(name))}</title>",

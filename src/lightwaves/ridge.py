@@ -199,3 +199,19 @@ def solve(prep: Prepared, loo: LooAccumulator) -> RidgeSolution:
     codes = np.concatenate(loo.kept_codes) if loo.kept_codes else None
     return RidgeSolution(alpha, -float(loo.sse[a]) / (prep.n * t), np.ascontiguousarray(coef),
                          prep.y_mean.copy(), kept[:, a, :], codes)
+
+
+def loo_error(F: np.ndarray, codes: np.ndarray, n_classes: int, alphas) -> tuple[float, float]:
+    """The ridge classifier's exact leave-one-out error rate on features ``F`` (standardised, alpha chosen
+    from ``alphas`` by leave-one-out as the classifier does) and its standard error
+    ``sqrt(e (1 - e) / n)``: each case is classified by the ridge fitted without it."""
+    codes = np.asarray(codes)
+    Y = class_targets(codes, n_classes)
+    moments = RidgeMoments.of_chunk(F, Y)
+    prep = prepare(moments)
+    loo = LooAccumulator(prep, alphas)
+    loo.update(F, Y, codes)
+    scores = solve(prep, loo).loo_scores
+    predicted = (scores[:, 0] > 0).astype(np.int64) if scores.shape[1] == 1 else np.argmax(scores, axis=1)
+    e = float(np.mean(predicted != codes))
+    return e, float(np.sqrt(e * (1.0 - e) / len(codes)))

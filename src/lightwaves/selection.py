@@ -354,6 +354,27 @@ def detach(C: np.ndarray, codes: np.ndarray, n_classes: int, k: int, step: float
         return _detach(np.asarray(C, dtype=np.float64), codes, n_classes, k, step, alphas)
 
 
+def detach_path(C: np.ndarray, codes: np.ndarray, n_classes: int, budgets, step: float = 0.3,
+                alphas=DETACH_ALPHAS) -> list:
+    """The detachment path through several budgets: for ``budgets`` (largest first), the columns kept
+    when detachment stops at each, every stop continuing from the previous one's columns.
+
+    The first stop is :func:`detach` to ``budgets[0]``; the path to a smaller budget is then the same as
+    detaching from those columns (so a budget's columns are a subset of the larger budget's).
+    """
+    if not 0.0 < step < 1.0:
+        raise ValueError(f"step must be in (0, 1), got {step!r}")
+    from threadpoolctl import threadpool_limits
+
+    C = np.asarray(C, dtype=np.float64)
+    kept, sub = [], np.arange(C.shape[1])
+    with threadpool_limits(limits=1, user_api="blas"):
+        for k in budgets:
+            sub = sub[_detach(np.ascontiguousarray(C[:, sub]), codes, n_classes, k, step, alphas)]
+            kept.append(sub)
+    return kept
+
+
 def _detach(C, codes, n_classes, k, step, alphas):
     n = C.shape[0]
     sd = C.std(axis=0)

@@ -34,8 +34,11 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         training splits, see ``docs/accuracy.md``), the paper's scattering levels (``"L1"``, ``"L2"``,
         ``"L1L2"``: single channels, four features per level, exactly as in the paper), or both pooled
         and selected together (``"L1L2+MR"``).
-    n_features : int, default=500
-        Number of features kept by mRMR.
+    n_features : int or "auto", default=500
+        Number of features kept. ``"auto"`` (with detachment, the MiniRocket family's selection): the
+        smallest of 250, 500, 1,000 and 2,000 whose exact leave-one-out error of the ridge on the selection
+        cases is within one standard error of the best budget's, on one detachment path
+        (:func:`lightwaves.pipeline.choose_budget`; the curve is in ``n_features_curve_``).
     n_candidates : int or None, default=None
         Candidates kept by ANOVA F-score before mRMR; None means ``3 * n_features``.
     max_cases : int, default=1500
@@ -117,6 +120,9 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         Number of features kept (fewer than ``n_features`` when fewer usable candidates exist).
     n_candidates_usable_ : int
         Non-constant candidate features seen during selection.
+    n_features_curve_ : dict or None
+        With ``n_features="auto"``: ``budgets``, their leave-one-out ``loo_error`` and its standard error
+        ``se``, and the ``chosen`` budget; None otherwise.
     rocket_ : RocketFeatures
         Selected MiniRocket-family features (none with the paper's variants); their output columns
         follow those of ``feature_ids_``, and they appear in ``features_`` with level 0 and feature
@@ -181,6 +187,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         self.feature_scores_ = fitted.scores
         self.n_candidates_usable_ = int(fitted.n_usable)
         self.rocket_ = empty_rocket() if fitted.rocket is None else fitted.rocket
+        self.n_features_curve_ = fitted.budget_curve
         self._set_derived()
         return self
 
