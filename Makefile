@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test test-fast bench bench-channels clean
+.PHONY: setup setup-bench demo test test-fast bench bench-channels clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +12,10 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 setup: $(VENV)/.installed
+
+# What the benchmarks against aeon's Hydra and MultiRocket-Hydra need on top (torch, CPU build).
+setup-bench: setup
+	$(PY) -m pip install -q -e ".[bench]"
 
 # The main job: fit LightWaveS and MiniRocket on the bundled BasicMotions and JapaneseVowels.
 demo: setup

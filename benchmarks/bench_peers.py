@@ -76,11 +76,16 @@ METHODS = {
     "rocket": ("Rocket", "aeon", "RocketClassifier"),
     "minirocket": ("MiniRocket", "aeon", "MiniRocketClassifier"),
     "multirocket": ("MultiRocket", "aeon", "MultiRocketClassifier"),
+    # issue #22: the budget chosen by the data, and aeon's Hydra and MultiRocket-Hydra (need torch:
+    # `make setup-bench`)
+    "lws-mr-auto": ("LightWaveS MR auto", "lws", "MR-auto"),
+    "hydra": ("Hydra", "aeon", "HydraClassifier"),
+    "mr-hydra": ("MultiRocket-Hydra", "aeon", "MultiRocketHydraClassifier"),
 }
 #: methods whose fit does not depend on random_state (with at most max_cases training cases)
 DETERMINISTIC = {"lws-l1", "lws-l2", "lws-l1l2", "lws-l1l2-paper"}
 # Used only if the fitted aeon object does not reveal its feature count.
-NOMINAL_FEATURES = {"rocket": 20_000, "minirocket": 9_996, "multirocket": 49_728}
+NOMINAL_FEATURES = {"rocket": 20_000, "minirocket": 9_996, "multirocket": 49_728, "hydra": 0, "mr-hydra": 0}
 
 
 # ----------------------------------------------------------------------------------------------- data
@@ -146,6 +151,13 @@ def load_dataset(name: str, datasets_dir: Path | None) -> Dataset | None:
         X_train, y_train = load_from_ts_file(str(folder / f"{name}_TRAIN.ts"))
         X_test, y_test = load_from_ts_file(str(folder / f"{name}_TEST.ts"))
         source = f"{folder}"
+    elif folder is not None and (datasets_dir / "ucr" / name / f"{name}_TRAIN.tsv").is_file():
+        def tsv(split):  # UCR's tab-separated files: the label, then the series
+            a = np.loadtxt(datasets_dir / "ucr" / name / f"{name}_{split}.tsv", delimiter="\t")
+            return a[:, None, 1:], a[:, 0].astype(int).astype(str)
+
+        (X_train, y_train), (X_test, y_test) = tsv("TRAIN"), tsv("TEST")
+        source = f"{datasets_dir / 'ucr' / name}"
     elif name in AEON_DATASETS + AEON_UNIVARIATE:
         X_train, y_train = load_classification(name, split="train")
         X_test, y_test = load_classification(name, split="test")
@@ -157,14 +169,20 @@ def load_dataset(name: str, datasets_dir: Path | None) -> Dataset | None:
     )
 
 
-def discover_datasets(datasets_dir: Path | None) -> list[str]:
+def discover_datasets(datasets_dir: Path | None, ucr: str = "no") -> list[str]:
+    """The benchmark's datasets; ``ucr`` "also" / "only" adds / keeps only the univariate UCR problems of
+    ``<datasets_dir>/ucr`` (tab-separated files)."""
     names = list(AEON_DATASETS)
     if datasets_dir is not None and datasets_dir.is_dir():
         for sub in sorted(datasets_dir.iterdir()):
             if (sub / f"{sub.name}_TRAIN.ts").is_file() and (sub / f"{sub.name}_TEST.ts").is_file():
                 if sub.name not in names:
                     names.append(sub.name)
-    return names + list(AEON_UNIVARIATE)
+    names += list(AEON_UNIVARIATE)
+    extra = []
+    if ucr != "no" and datasets_dir is not None and (datasets_dir / "ucr").is_dir():
+        extra = [p.name for p in sorted((datasets_dir / "ucr").iterdir()) if (p / f"{p.name}_TRAIN.tsv").is_file()]
+    return extra if ucr == "only" else names + extra
 
 
 def subset(X, idx):
@@ -240,9 +258,10 @@ def make_estimator(key: str, seed: int = 0):
     if kind == "lws":
         from lightwaves import LightWaveSClassifier
 
-        variant, _, paper = arg.partition("-")
+        variant, _, option = arg.partition("-")
         return LightWaveSClassifier(
-            variant=variant, n_features=500, random_state=seed, n_jobs=1, distinct_candidates=not paper
+            variant=variant, n_features="auto" if option == "auto" else 500, random_state=seed, n_jobs=1,
+            distinct_candidates=option != "paper",
         )
     if kind == "pruned":
         return PrunedMiniRocket(random_state=seed)
@@ -284,9 +303,14 @@ def n_features_of(key: str, est) -> tuple[int, str]:
     """Feature count and how it was obtained."""
     if METHODS[key][1] in ("lws", "pruned"):
         return int(est.n_features_out_), "fitted"
-    pipe = getattr(est, "pipeline_", None)
+    pipe = getattr(est, "pipeline_", None) or getattr(est, "clf_", None)  # clf_: aeon's HydraClassifier
     try:
         return int(pipe.steps[-1][1].n_features_in_), "fitted"
+    except Exception:  # noqa: BLE001
+        pass
+    scale = getattr(est, "_scale_hydra", None), getattr(est, "_scale_multirocket", None)  # MultiRocket-Hydra
+    try:
+        return int(scale[0].mu.shape[-1]) + int(scale[1].n_features_in_), "fitted"
     except Exception:  # noqa: BLE001
         return NOMINAL_FEATURES[key], "nominal"
 
@@ -540,7 +564,8 @@ def summary_table(results: list[Result]) -> tuple[list[str], list[str]]:
 
 
 #: columns of the accuracy comparison (issue #7): the paper, the default, the peers, MiniRocket cut to 500
-COMPARE = ("lws-l1l2", "lws-mr", "minirocket", "multirocket", "rocket", "minirocket-sfd500")
+COMPARE = ("lws-l1l2", "lws-mr", "lws-mr-auto", "minirocket", "multirocket", "rocket", "minirocket-sfd500",
+           "hydra", "mr-hydra")
 
 
 def family_table(results: list[Result], new: str = "lws-mr", ref: str = "minirocket") -> list[str]:
@@ -548,13 +573,14 @@ def family_table(results: list[Result], new: str = "lws-mr", ref: str = "miniroc
     (mean over seeds), then its latency, fit-time, feature and channel figures against MiniRocket; summary
     lines with mean accuracy and wins/ties/losses against MiniRocket for every method."""
     by = {(r.dataset, r.key): r for r in results}
+    nn, rn = METHODS[new][0], METHODS[ref][0]
     datasets = [d for d in dict.fromkeys(r.dataset for r in results) if (d, new) in by and (d, ref) in by]
     if not datasets:
         return []
     cols = [k for k in COMPARE if any((d, k) in by for d in datasets)]
     lines = [
         "| dataset | " + " | ".join(METHODS[k][0] for k in cols)
-        + " | MR − MiniRocket | MiniRocket / MR latency | MR / MiniRocket fit time | MR features | MR channels read |",
+        + f" | new − ref | {rn} / new latency | new / {rn} fit time | new features | new channels read |",
         "|---|" + "---|" * (len(cols) + 5),
     ]
     lat, fit = [], []
@@ -579,14 +605,14 @@ def family_table(results: list[Result], new: str = "lws-mr", ref: str = "miniroc
     diffs = np.array([by[d, new].accuracy - by[d, ref].accuracy for d in datasets])
     lines.append("| **mean** | " + " | ".join(means) + f" | **{diffs.mean():+.3f}** | min {min(lat):.1f}× "
                  f"| max {max(fit):.2f}× | | |")
-    lines.append("| wins/ties/losses vs MiniRocket (±0.005) | " + " | ".join(wtl) + " | | | | | |")
-    lines += ["", f"{METHODS[new][0]} against MiniRocket (test accuracy, ties within 0.005): "
+    lines.append(f"| wins/ties/losses vs {rn} (±0.005) | " + " | ".join(wtl) + " | | | | | |")
+    lines += ["", f"new = {nn}, ref = {rn}.", "", f"{nn} against {rn} (test accuracy, ties within 0.005): "
               f"{(diffs > 0.005).sum()} wins, {(np.abs(diffs) <= 0.005).sum()} ties, "
               f"{(diffs < -0.005).sum()} losses; mean {diffs.mean():+.3f}, worst {diffs.min():+.3f} "
               f"(targets: mean ≥ 0, worst ≥ −0.03: "
               f"{'met' if diffs.mean() >= 0 and diffs.min() >= -0.03 else 'NOT met'}); single-case latency "
-              f"MiniRocket / MR ≥ {min(lat):.1f}× (target ≥ 10×: {'met' if min(lat) >= 10 else 'NOT met'}); "
-              f"fit time MR / MiniRocket ≤ {max(fit):.2f}× (target ≤ 3×: {'met' if max(fit) <= 3 else 'NOT met'})."]
+              f"{rn} / {nn} ≥ {min(lat):.1f}× (target ≥ 10×: {'met' if min(lat) >= 10 else 'NOT met'}); "
+              f"fit time {nn} / {rn} ≤ {max(fit):.2f}× (target ≤ 3×: {'met' if max(fit) <= 3 else 'NOT met'})."]
     return lines
 
 
@@ -693,6 +719,8 @@ def parse_args(argv=None):
         default=True,
         help="extra untimed LightWaveS fit under tracemalloc (default: on)",
     )
+    p.add_argument("--ucr", choices=("no", "also", "only"), default="no",
+                   help="also (or only) the univariate UCR problems of <datasets-dir>/ucr (.tsv)")
     p.add_argument("--seeds", type=int, default=5,
                    help="random_state 0..N-1 for methods that draw at random; accuracy is their mean (default 5)")
     args = p.parse_args(argv)
@@ -728,7 +756,7 @@ def main(argv=None):
     elif args.datasets:
         names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     else:
-        names = discover_datasets(datasets_dir)
+        names = discover_datasets(datasets_dir, args.ucr)
 
     argv_used = [os.path.relpath(sys.executable), os.path.relpath(__file__)] + (
         sys.argv[1:] if argv is None else list(argv)
@@ -775,6 +803,10 @@ def main(argv=None):
     family = family_table(results)
     if family:
         doc += ["", "## The default (LightWaveS MR) vs the paper and aeon's ROCKET family", ""] + family
+    for new, ref in (("lws-mr", "mr-hydra"), ("lws-mr-auto", "minirocket"), ("lws-mr-auto", "mr-hydra")):
+        extra = family_table(results, new=new, ref=ref)
+        if extra:
+            doc += ["", f"## {METHODS[new][0]} vs {METHODS[ref][0]}", ""] + extra
     doc += ["", "## Findings", ""]
     findings = [f"run failed — {e}" for e in errors] + findings
     doc += [f"- {f}" for f in findings] if findings else ["- all accuracy and latency-ratio targets met, none marginally"]

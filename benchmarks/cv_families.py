@@ -166,8 +166,11 @@ def main(argv=None):
     start = time.perf_counter()
     names = []
     for name, X, y, X_eq in load_training_sets(args.datasets_dir, only, {"no": False, "also": True, "only": "only"}[args.ucr]):
-        names.append(name)
         folds = min(args.folds, int(np.bincount(np.unique(y, return_inverse=True)[1]).min()))
+        if folds < 2:  # a class with a single training case: stratified folds cannot hold it out
+            print(f"  {name}: skipped (a class has one training case)", flush=True)
+            continue
+        names.append(name)
         cv = StratifiedKFold(folds, shuffle=True, random_state=0)
         for m in methods:
             acc[name, m], fit_s[name, m] = [], []
