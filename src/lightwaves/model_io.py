@@ -77,6 +77,7 @@ def load(path):
         n_usable=int(tinfo["n_candidates_usable"]),
         paper=arrays["feature_ids"].astype(np.int64, copy=False),
         rocket=arrays.get("rocket"),
+        hydra=arrays.get("hydra"),
     ))
 
     scaler = fitted_scaler(arrays["scaler_mean"], arrays["scaler_scale"], arrays["scaler_var"],
