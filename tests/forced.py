@@ -45,6 +45,11 @@ def rocket_kind(rocket):
     return np.stack([rocket.pool, rocket.diff[conv], rocket.valid, comp], axis=1).astype(np.int64)
 
 
+def hydra_kind(hydra):
+    """``(statistic, first difference)`` of each Hydra-family feature."""
+    return np.stack([hydra.stat, hydra.diff[hydra.group]], axis=1).astype(np.int64)
+
+
 def kinds(rows) -> set:
     """The distinct rows of a kind array, as a set of int tuples."""
     return {tuple(int(v) for v in r) for r in np.asarray(rows).tolist()}
@@ -69,6 +74,11 @@ def covering_rocket(pool, k):
     return covering(rocket_kind(pool), k)
 
 
+def covering_hydra(pool, k):
+    """Chooser: a Hydra-family candidate of every kind, then the best others."""
+    return covering(hydra_kind(pool), k)
+
+
 def reading_only(channels):
     """Choosers keeping the best ``k`` candidates that read only ``channels`` (model channels; a principal
     component reads every channel it weighs): ``(choose_paper, choose_rocket)``."""
@@ -82,10 +92,14 @@ def reading_only(channels):
         ok = [set(pool.reads(int(j)).tolist()) <= allowed for j in pool.feature_conv]
         return np.flatnonzero(ok)[:k]
 
-    return paper, rocket
+    def hydra(pool, k):
+        ok = [set(pool.reads(int(g)).tolist()) <= allowed for g in pool.group]
+        return np.flatnonzero(ok)[:k]
+
+    return paper, rocket, hydra
 
 
-def _pipeline_with(choose_paper, choose_rocket):
+def _pipeline_with(choose_paper, choose_rocket, choose_hydra=covering_hydra):
     """Replacements of the pipeline's :func:`~lightwaves.pipeline.scan_candidates` (every usable candidate
     of each family, no ANOVA cut) and :func:`~lightwaves.pipeline.choose_columns` (the choosers' picks,
     half of ``k`` per family when both are used, instead of ``plan.selection``'s)."""
@@ -101,6 +115,8 @@ def _pipeline_with(choose_paper, choose_rocket):
             everything = c.take(np.arange(c.values.shape[1]))
             if c.family == "paper":
                 pick = choose_paper(everything, len(plan.dilations), k_each)
+            elif c.family == "hydra":
+                pick = choose_hydra(everything, k_each)
             else:
                 pick = choose_rocket(everything, k_each)
             chosen.append(start + np.asarray(pick, dtype=np.int64))
@@ -111,12 +127,13 @@ def _pipeline_with(choose_paper, choose_rocket):
 
 
 @contextmanager
-def forced_selection(choose_paper=covering_paper, choose_rocket=covering_rocket):
+def forced_selection(choose_paper=covering_paper, choose_rocket=covering_rocket, choose_hydra=covering_hydra):
     """Within the block, fits keep the candidates the choosers return: ``choose_paper(ids, n_dilations, k)``
     gets the paper family's usable distinct candidates in ANOVA rank order, ``choose_rocket(pool, k)`` the
-    MiniRocket family's (a RocketFeatures, same order); each returns positions. Everything else of the fit
+    MiniRocket family's (a RocketFeatures, same order), ``choose_hydra(pool, k)`` the Hydra family's (a
+    HydraFeatures); each returns positions. Everything else of the fit
     (pools, values, ridge, calibration, storage) is the normal code's (:mod:`lightwaves.pipeline`)."""
-    scan, choose = _pipeline_with(choose_paper, choose_rocket)
+    scan, choose = _pipeline_with(choose_paper, choose_rocket, choose_hydra)
     with mock.patch.object(pipeline, "scan_candidates", scan), mock.patch.object(pipeline, "choose_columns", choose):
         yield
 
@@ -133,6 +150,11 @@ def all_paper_kinds(diff=True, pooling="multirocket"):
     """Every paper-family kind of a pool with both levels (MPV/MIPV with ``pooling="multirocket"``)."""
     codes = range(len(LEVEL_FEATURES) if pooling == "multirocket" else 4)
     return {(lv, rep, c) for lv in (1, 2) for rep in ((0, 1) if diff else (0,)) for c in codes}
+
+
+def all_hydra_kinds():
+    """Every Hydra-family kind: both statistics, on the series and on its first difference."""
+    return {(s, d) for s in (0, 1) for d in (0, 1)}
 
 
 def all_rocket_kinds(pooling="multirocket", diff=True, components=False):

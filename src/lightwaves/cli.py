@@ -69,8 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Fit LightWaveS on TRAIN and save the model.")
     f.add_argument("train", metavar="TRAIN", help="training data (labelled)")
     f.add_argument("--out", "-o", required=True, metavar="MODEL", help="model file to write (.lwz)")
-    f.add_argument("--variant", choices=["MR", "L1L2", "L1", "L2", "L1L2+MR"], default="MR",
-                   help="the MiniRocket family (MR), or the paper's scattering levels (default MR)")
+    f.add_argument("--variant", choices=["MR", "L1L2", "L1", "L2", "L1L2+MR", "H", "MR+H"], default="MR",
+                   help="the MiniRocket family (MR), the paper's scattering levels, the Hydra family (H), or "
+                        "families pooled (default MR)")
     f.add_argument("--pooling", choices=["ppv", "multirocket"], default="ppv",
                    help="multirocket: add MultiRocket's pooling operators (mpv, mipv; lspv for MR) to each "
                         "family's candidates (default ppv: each family's own)")
@@ -415,8 +416,10 @@ def model_info(path) -> dict:
 
     m = read_model(path)
     manifest, arrays = m.manifest, m.arrays
-    names, table, channels = describe_features(arrays["feature_ids"], arrays["dilations"], arrays.get("rocket"))
-    diff = reads_first_difference(arrays["feature_ids"], arrays["dilations"], arrays.get("rocket"))
+    names, table, channels = describe_features(arrays["feature_ids"], arrays["dilations"], arrays.get("rocket"),
+                                               arrays.get("hydra"))
+    diff = reads_first_difference(arrays["feature_ids"], arrays["dilations"], arrays.get("rocket"),
+                                  arrays.get("hydra"))
     weight = feature_weights(arrays["ridge_coef"])
     features = [
         {"rank": r, "name": n, "channel": int(row[0]), "kernel": int(row[1]), "dilation": int(row[2]),

@@ -44,6 +44,8 @@ import numpy as np
 from .deps import install_hint, progress_bar, require
 from .params import check_max_dilation
 from .pipeline import Backend, plan_fit, scan_candidates, select_features, training_cases
+from .families.hydra.features import HydraFeatures, plan_for as hydra_plan_for
+from .families.hydra.kernels import transform_hydra
 from .families.rocket.features import RocketFeatures, plan_for as rocket_plan_for
 from .families.rocket.kernels import transform_rocket
 from .validation import Collection, channel_stats, check_collection, is_dask_array
@@ -61,6 +63,8 @@ __all__ = [
     "client_for",
     "current_client",
     "fit_transformer_from_files",
+    "hydra_features_dask",
+    "hydra_shard",
     "plan_runs",
     "plan_shards",
     "rocket_features_dask",
@@ -539,6 +543,54 @@ def rocket_features_dask(coll, mean, inv_sd, features: RocketFeatures, progress=
     return out
 
 
+def hydra_shard(shard, channel_ids, mean, inv_sd, features: HydraFeatures, n_jobs=None):
+    """Hydra-family features of one block of groups (the task run on a worker): as :func:`rocket_shard`,
+    bit for bit the serial features (the same per-case function on the same channels, in the same order)."""
+    channel_ids = np.asarray(channel_ids, dtype=np.int64)
+    coll = shard if isinstance(shard, Collection) else shard.load(channel_ids)
+    position = np.full(int(channel_ids.max()) + 1 if channel_ids.size else 0, -1, dtype=np.int64)
+    position[channel_ids] = np.arange(len(channel_ids))
+    plan = hydra_plan_for(features, channel_position=position)
+    return transform_hydra(coll, mean, inv_sd, plan, n_jobs=_worker_threads() if n_jobs is None else n_jobs)
+
+
+def hydra_features_dask(coll, mean, inv_sd, features: HydraFeatures, progress=False, n_shards=None, client=None):
+    """Group-sharded Hydra-family features on a Dask cluster.
+
+    Returns exactly ``transform_hydra(coll, mean, inv_sd, plan_for(features))`` (bitwise), whatever the
+    shards and the number of workers: the features are ordered by group (as
+    :func:`lightwaves.families.hydra.features.fit_pool` draws them), so each shard is a contiguous block of
+    columns, and a task receives only the channels its groups read. ``n_shards`` None picks ``2 x`` the
+    cluster's worker threads (at least :data:`MIN_SHARDS`), never more than the groups.
+    """
+    client = current_client(client)
+    mean = np.asarray(mean, dtype=np.float64)
+    inv_sd = np.asarray(inv_sd, dtype=np.float64)
+    n_groups, n_feat = features.n_groups, features.n_features
+    if n_feat and (np.diff(features.group) < 0).any():
+        raise ValueError("the pool's features must be grouped by group")
+    if n_shards is None:
+        n_shards = max(MIN_SHARDS, SHARDS_PER_THREAD * _cluster_threads(client))
+    n_shards = max(1, min(_positive_int("n_shards", n_shards), max(n_groups, 1)))
+    cuts = np.searchsorted(features.group, np.linspace(0, n_groups, n_shards + 1).round().astype(np.int64))
+    blocks = [(a, b) for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist()) if b > a]
+    source = not isinstance(coll, Collection)
+    token = _token()
+
+    def jobs():
+        for i, (a, b) in enumerate(blocks):
+            block = features.subset(np.arange(a, b))
+            ch = block.channels
+            data = coll if source else coll.select_channels(ch)
+            yield f"lightwaves-hydra-{token}-{i}", hydra_shard, (data, ch, mean[ch], inv_sd[ch], block, None)
+
+    out = np.zeros((coll.n_cases, n_feat))
+    for i, part in _run_sharded(client, jobs(), len(blocks), progress, "Hydra-family group shards"):
+        a, b = blocks[i]
+        out[:, a:b] = part
+    return out
+
+
 def _bounded_blocks(features: RocketFeatures, blocks, bytes_per_channel: int) -> list:
     """Split feature blocks (in order) until each block's channels hold at most :data:`ROCKET_SHARD_BYTES`
     (or the block has one convolution): the data a task carries stays bounded with many channels."""
@@ -655,7 +707,8 @@ def channel_stats_dask(source, n_shards=None, client=None, progress=False):
 class DaskBackend(Backend):
     """The fit pipeline's heavy steps on the current ``dask.distributed`` client (``backend="dask"``):
     the paper family scanned in channel shards (:func:`scan_channels_dask`), the MiniRocket family's
-    candidates computed in convolution shards (:func:`rocket_features_dask`). The same bits as
+    candidates computed in convolution shards (:func:`rocket_features_dask`), the Hydra family's in group
+    shards (:func:`hydra_features_dask`). The same bits as
     :class:`~lightwaves.pipeline.SerialBackend`."""
 
     def __init__(self, n_jobs=1, progress=False, client=None, n_shards=None):
@@ -672,6 +725,10 @@ class DaskBackend(Backend):
     def rocket_values(self, coll, mean, inv_sd, pool):
         return rocket_features_dask(coll, mean, inv_sd, pool.over_components(), progress=self.progress,
                                     n_shards=self.n_shards, client=self.client)
+
+    def hydra_values(self, coll, mean, inv_sd, pool):
+        return hydra_features_dask(coll, mean, inv_sd, pool, progress=self.progress, n_shards=self.n_shards,
+                                   client=self.client)
 
 
 class FileBackend(DaskBackend):

@@ -105,13 +105,16 @@ def model_parts(model) -> dict:
     elif hasattr(model, "transformer_") and hasattr(model, "coef_"):
         t = model.transformer_
         state = InferenceState(t.n_channels_in_, t.feature_ids_, t.dilations_, t.channel_mean_, t.channel_std_,
-                               getattr(t, "rocket_", None), engine="numpy")
+                               getattr(t, "rocket_", None), engine="numpy", hydra=getattr(t, "hydra_", None))
         coef, intercept, classes = model.coef_, model.intercept_, model.classes_
         temperature = getattr(model, "temperature_", None)
         training = getattr(model, "training_metadata_", None) or {}
     else:
         raise ValueError(f"cannot export {type(model).__name__}: give a fitted LightWaveSClassifier, a Predictor "
                          "(lightwaves.model_io.load_predictor) or the path of a .lwz model file")
+    if state.hydra_plan() is not None:
+        raise ValueError("the C export does not support Hydra-family features yet (variants 'H' and 'MR+H'); "
+                         "predict with lightwaves (numba or numpy engine) instead")
     if temperature is None:
         raise ValueError("the model has no probability calibration (saved by an older lightwaves); refit it to "
                          "export it")

@@ -39,14 +39,16 @@ from typing import NamedTuple
 import numpy as np
 
 from .fileio import atomic_open, check_input_file, npy_header, npy_nbytes
+from .families.hydra.features import ARRAY_SPEC as HYDRA_ARRAY_SPEC
 from .families.rocket.features import ARRAY_SPEC as ROCKET_ARRAY_SPEC
 from .params import AUTO_BUDGETS
 
 FORMAT_NAME = "lightwaves-model"
 #: 2: may hold MiniRocket-family arrays; 3: paper-family feature ids in the current layout (see
 #: :mod:`lightwaves.families.paper.plan`), for features the first layout has no id for (first differences, mpv,
-#: mipv); 4: principal components; 5: ``n_features="auto"`` and its budget curve. A model is written with
-#: the lowest version that holds it, so older lightwaves read it.
+#: mipv); 4: may hold principal components (``rocket_components``); 5: may hold Hydra-family arrays
+#: (``hydra_*``) and the parameter ``hydra_groups``, or ``n_features="auto"`` and its budget curve. A model
+#: is written with the lowest version that holds it, so older lightwaves read it.
 FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 ARRAY_DIR = "arrays/"
@@ -77,7 +79,10 @@ _ARRAYS = {
 #: Arrays of the MiniRocket family, present only in models that use it (then format version 2).
 _ROCKET_ARRAYS = {f"rocket_{k}": (f"transformer_.rocket_ ({k})", kinds, ndim)
                   for k, (kinds, ndim) in ROCKET_ARRAY_SPEC.items()}
-_ALL_ARRAYS = {**_ARRAYS, **_ROCKET_ARRAYS}
+#: Arrays of the Hydra family, present only in models with Hydra features (then format version 5).
+_HYDRA_ARRAYS = {f"hydra_{k}": (f"transformer_.hydra_ ({k})", kinds, ndim)
+                 for k, (kinds, ndim) in HYDRA_ARRAY_SPEC.items()}
+_ALL_ARRAYS = {**_ARRAYS, **_ROCKET_ARRAYS, **_HYDRA_ARRAYS}
 #: Family arrays only models with principal components have (then format version 4).
 _COMPONENT_ARRAYS = {"rocket_components"}
 
@@ -167,8 +172,15 @@ def _classes_entry(classes: np.ndarray) -> dict:
     return {"kind": _CLASS_KINDS[classes.dtype.kind], "dtype": classes.dtype.str, "values": values}
 
 
-def _params_entry(clf) -> dict:
+def _params_entry(clf, with_hydra: bool) -> dict:
+    """The estimator's parameters for the manifest. ``hydra_groups`` is left out of a model without Hydra
+    features when it has its default (loading fills that in), so the file stays readable by lightwaves
+    from before the Hydra family (format version 4 and older)."""
+    from .families import FAMILY_DEFAULTS
+
     params = clf.get_params()
+    if not with_hydra and params.get("hydra_groups") == FAMILY_DEFAULTS["hydra_groups"]:
+        params.pop("hydra_groups")
     out = {}
     for k, v in params.items():
         if k == "random_state" and not (v is None or isinstance(v, (int, np.integer))):
@@ -258,6 +270,10 @@ def save(clf, path, metadata=None) -> None:
     rocket = getattr(clf.transformer_, "rocket_", None)
     family = {f"rocket_{k}": v for k, v in rocket.to_arrays().items()} if rocket is not None and \
         rocket.n_features else {}
+    hydra = getattr(clf.transformer_, "hydra_", None)
+    if hydra is not None and hydra.n_features:
+        family.update({f"hydra_{k}": v for k, v in hydra.to_arrays().items()})
+    params_entry = _params_entry(clf, with_hydra=bool(set(_HYDRA_ARRAYS) & set(family)))
     layout1 = to_layout1(clf.transformer_.feature_ids_, len(clf.transformer_.dilations_))
     for name, (attr, _kinds, _ndim) in (*_ARRAYS.items(), *((n, (None, None, None)) for n in family)):
         try:
@@ -292,11 +308,12 @@ def save(clf, path, metadata=None) -> None:
     curve = getattr(t, "n_features_curve_", None)
     manifest = {
         "format": FORMAT_NAME,
-        "format_version": 5 if curve is not None else 4 if _COMPONENT_ARRAYS & set(family) else
-        3 if layout1 is None else 2 if family else 1,
+        "format_version": (5 if "hydra_groups" in params_entry or curve is not None
+                           else 4 if _COMPONENT_ARRAYS & set(family)
+                           else 3 if layout1 is None else 2 if family else 1),
         "library_version": __version__,
         "estimator": "LightWaveSClassifier",
-        "params": _params_entry(clf),
+        "params": params_entry,
         "classes": _classes_entry(clf.classes_),
         "transformer": {
             "n_channels_in": int(t.n_channels_in_),
@@ -430,6 +447,8 @@ def _read_zip(path, zf):
         set(_ROCKET_ARRAYS) & set(described) else set()
     if family and version >= 4:
         family |= _COMPONENT_ARRAYS & set(described)
+    if version >= 5 and isinstance(described, dict) and set(_HYDRA_ARRAYS) & set(described):
+        family |= set(_HYDRA_ARRAYS)
     if not isinstance(described, dict) or set(described) != set(_ARRAYS) | family:
         missing = sorted(set(_ARRAYS) - set(described or {})) if isinstance(described, dict) else "all"
         raise _fail(path, f"the manifest's array list is invalid (missing: {missing})")
@@ -565,7 +584,7 @@ def _decode_classes(path, entry):
 PARAM_NAMES = frozenset({
     "variant", "n_features", "n_candidates", "max_cases", "max_dilation", "random_state", "n_jobs",
     "backend", "progress", "distinct_candidates", "alphas", "selection", "pooling", "diff",
-    "rocket_budget", "detach_step", "bias_cases", "components",
+    "rocket_budget", "detach_step", "bias_cases", "components", "hydra_groups",
 })
 
 
@@ -690,6 +709,7 @@ def load_predictor(path, n_jobs=1, engine="auto"):
     state = InferenceState(
         manifest["transformer"]["n_channels_in"], arrays["feature_ids"], arrays["dilations"],
         arrays["channel_mean"], arrays["channel_std"], rocket=arrays.get("rocket"), engine=engine,
+        hydra=arrays.get("hydra"),
     )
     pred = Predictor(state, arrays["coef"], arrays["intercept"], classes, n_jobs=n_jobs,
                      temperature=calibration_temperature(path, manifest))
@@ -703,7 +723,8 @@ def _check_consistency(path, arrays, classes, n_channels, params, dilations_for,
 
     Feature ids of format versions 1 and 2 (the first layout) are converted to the current layout.
 
-    The MiniRocket-family arrays (if any) are replaced by one ``RocketFeatures`` under ``"rocket"``.
+    The MiniRocket-family arrays (if any) are replaced by one ``RocketFeatures`` under ``"rocket"``, the
+    Hydra-family arrays (if any) by one ``HydraFeatures`` under ``"hydra"``.
     """
     rocket_arrays = {name[len("rocket_"):]: arrays.pop(name) for name in list(arrays) if name in _ROCKET_ARRAYS}
     if rocket_arrays:
@@ -713,8 +734,17 @@ def _check_consistency(path, arrays, classes, n_channels, params, dilations_for,
             arrays["rocket"] = RocketFeatures.from_arrays(rocket_arrays, n_channels)
         except ValueError as e:
             raise _fail(path, str(e)) from None
+    hydra_arrays = {name[len("hydra_"):]: arrays.pop(name) for name in list(arrays) if name in _HYDRA_ARRAYS}
+    if hydra_arrays:
+        from .families.hydra.features import HydraFeatures
+
+        try:
+            arrays["hydra"] = HydraFeatures.from_arrays(hydra_arrays, n_channels)
+        except ValueError as e:
+            raise _fail(path, str(e)) from None
     n_paper = arrays["feature_ids"].shape[0]
     k = n_paper + (arrays["rocket"].n_features if rocket_arrays else 0)
+    k += arrays["hydra"].n_features if hydra_arrays else 0
     n_classes = len(classes)
     rows = 1 if n_classes == 2 else n_classes
     if n_classes < 2 or len(np.unique(classes)) != n_classes:

@@ -79,6 +79,7 @@ def load(path):
         paper=arrays["feature_ids"].astype(np.int64, copy=False),
         rocket=arrays.get("rocket"),
         budget_curve=features_curve(path, manifest),
+        hydra=arrays.get("hydra"),
     ))
 
     scaler = fitted_scaler(arrays["scaler_mean"], arrays["scaler_scale"], arrays["scaler_var"],

@@ -38,6 +38,7 @@ TRANSFORMER_PARAMETERS = {
     "detach_step": 0.3,
     "bias_cases": 5,
     "components": "auto",
+    "hydra_groups": 64,
 }
 #: The classifier's: the transformer's and the ridge's alpha grid.
 CLASSIFIER_PARAMETERS = {**TRANSFORMER_PARAMETERS, "alphas": None}

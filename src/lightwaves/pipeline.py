@@ -26,6 +26,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .families import FAMILIES, families_of, parse_variant, resolve_selection
+from .families.hydra.features import HydraFeatures
 from .families.rocket.features import RocketFeatures
 from .params import AUTO_BUDGETS, check_max_dilation, check_params
 from .validation import CaseSource, channel_stats_chunks, check_labels
@@ -60,6 +61,7 @@ class FitPlan:
     detach_step: float
     bias_cases: int
     components: object
+    hydra_groups: int
     distinct: bool
     random_state: object
     n_jobs: object
@@ -73,7 +75,7 @@ def plan_fit(params: dict) -> FitPlan:
     p = check_params(params)
     variant = params["variant"]
     selection = resolve_selection(params["selection"], variant)
-    pooled = parse_variant(variant)[1] or selection != "mrmr"
+    pooled = any(parse_variant(variant)[1:]) or selection != "mrmr"
     # Without n_candidates, detachment and random selection see the MiniRocket family's whole pool.
     rocket_pool = None if params["n_candidates"] is None and selection != "mrmr" else p.n_candidates
     budgets = None
@@ -87,7 +89,8 @@ def plan_fit(params: dict) -> FitPlan:
         selection=selection, pooled=pooled, paper_pool=p.n_candidates, rocket_pool=rocket_pool,
         pooling=params["pooling"], diff=bool(params["diff"]), rocket_budget=int(params["rocket_budget"]),
         detach_step=float(params["detach_step"]), bias_cases=int(params["bias_cases"]),
-        components=params["components"], distinct=params["distinct_candidates"],
+        components=params["components"], hydra_groups=int(params.get("hydra_groups", 64)),
+        distinct=params["distinct_candidates"],
         random_state=params["random_state"], n_jobs=params["n_jobs"], progress=params["progress"],
         budgets=budgets,
     )
@@ -156,6 +159,14 @@ class Backend:
         from .families.rocket.kernels import transform_rocket
 
         return transform_rocket(coll, mean, inv_sd, plan_for(pool), n_jobs=self.n_jobs)
+
+    # step 3, Hydra family
+    def hydra_values(self, coll, mean, inv_sd, pool: HydraFeatures):
+        """The Hydra-family features of ``pool`` on ``coll``."""
+        from .families.hydra.features import plan_for
+        from .families.hydra.kernels import transform_hydra
+
+        return transform_hydra(coll, mean, inv_sd, plan_for(pool), n_jobs=self.n_jobs)
 
 
 class SerialBackend(Backend):
@@ -260,9 +271,9 @@ def scan_candidates(cases: SelectionCases, plan: FitPlan, backend: Backend):
 @dataclass(frozen=True)
 class FittedSelection:
     """What a fitted transformer holds (and a model file stores): channel standardisation, dilations, and
-    per family the selected features (``paper``: feature ids; ``rocket``: :class:`RocketFeatures`), with
-    their ANOVA scores in output column order; with ``n_features="auto"``, ``budget_curve`` (see
-    :func:`choose_budget`)."""
+    per family the selected features (``paper``: feature ids; ``rocket``: :class:`RocketFeatures`;
+    ``hydra``: :class:`HydraFeatures`, None for none), with their ANOVA scores in output column order;
+    with ``n_features="auto"``, ``budget_curve`` (see :func:`choose_budget`)."""
 
     n_channels: int
     mean: np.ndarray
@@ -273,10 +284,11 @@ class FittedSelection:
     paper: np.ndarray
     rocket: RocketFeatures
     budget_curve: dict | None = None
+    hydra: HydraFeatures | None = None
 
     @property
     def n_features(self) -> int:
-        return int(len(self.paper)) + self.rocket.n_features
+        return int(len(self.paper)) + self.rocket.n_features + (0 if self.hydra is None else self.hydra.n_features)
 
 
 def choose_columns(C, scores, candidates, cases: SelectionCases, plan: FitPlan):
@@ -362,6 +374,7 @@ def select_features(candidates, training: TrainingCases, plan: FitPlan):
         dilations=plan.dilations, scores=scores[columns], n_usable=int(n_usable),
         paper=picked.get("paper", empty["paper"]), rocket=picked.get("rocket", empty["rocket"]),
         budget_curve=curve,
+        hydra=picked.get("hydra", empty["hydra"]),
     )
     return fitted, np.ascontiguousarray(C[:, columns])
 

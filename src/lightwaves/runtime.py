@@ -19,6 +19,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from .families.hydra.features import plan_for as hydra_plan_for
 from .families.spec import NEED_L2
 from .families.paper.plan import plan_for_ids
 from .families.rocket.features import component_stats, with_components
@@ -62,8 +63,8 @@ def resolve_engine(engine=None) -> str:
 
 
 def kernels(engine=None) -> SimpleNamespace:
-    """The functions of an engine: ``transform_triples``, ``transform_rocket``, ``linear_scores``,
-    ``project_components`` (imported on first use, so the numpy engine never imports numba)."""
+    """The functions of an engine: ``transform_triples``, ``transform_rocket``, ``transform_hydra``,
+    ``linear_scores``, ``project_components`` (imported on first use, so the numpy engine never imports numba)."""
     name = resolve_engine(engine)
     if name not in _KERNELS:
         _KERNELS[name] = _load_kernels(name)
@@ -75,15 +76,18 @@ _KERNELS: dict = {}
 
 def _load_kernels(name: str) -> SimpleNamespace:
     if name == "numpy":
+        from .families.hydra.numpy_kernels import transform_hydra
         from .families.paper.numpy_kernels import transform_triples
         from .families.rocket.numpy_kernels import project_components, transform_rocket
         from .numpy_kernels import linear_scores
     else:
+        from .families.hydra.kernels import transform_hydra
         from .families.paper.kernels import transform_triples
         from .families.rocket.kernels import project_components, transform_rocket
         from .kernels import linear_scores
     return SimpleNamespace(transform_triples=transform_triples, transform_rocket=transform_rocket,
-                           linear_scores=linear_scores, project_components=project_components)
+                           transform_hydra=transform_hydra, linear_scores=linear_scores,
+                           project_components=project_components)
 
 
 class InferenceState:
@@ -104,10 +108,13 @@ class InferenceState:
         columns follow those of ``feature_ids``.
     engine : {"auto", "numba", "numpy"}
         Kernels that compute the features (see :func:`resolve_engine`); the features are the same.
+    hydra : HydraFeatures or None
+        Selected features of the Hydra family (see :mod:`lightwaves.families.hydra.features`); their
+        columns follow the MiniRocket family's.
     """
 
     def __init__(self, n_channels_in, feature_ids, dilations, channel_mean, channel_std, rocket=None,
-                 engine="auto"):
+                 engine="auto", hydra=None):
         self.engine = resolve_engine(engine)
         self._kernels = kernels(self.engine)
         self.n_channels_in = int(n_channels_in)
@@ -117,6 +124,10 @@ class InferenceState:
         self._rocket = rocket if rocket is not None and rocket.n_features else None
         if self._rocket is not None:
             self.selected_channels = np.union1d(self.selected_channels, self._rocket.channels)
+        self._hydra = hydra if hydra is not None and hydra.n_features else None
+        if self._hydra is not None:
+            self.selected_channels = np.union1d(self.selected_channels, self._hydra.channels)
+        self.selected_channels = np.asarray(self.selected_channels, dtype=np.int64)
         inv_sd = 1.0 / np.asarray(channel_std, dtype=np.float64)
         mean = np.asarray(channel_mean, dtype=np.float64)
         sel = self.selected_channels
@@ -131,6 +142,10 @@ class InferenceState:
                 np.ascontiguousarray(mean[sel]),
                 np.ascontiguousarray(inv_sd[sel]),
             ),
+        }
+        self._hydra_plans = None if self._hydra is None else {
+            self.n_channels_in: hydra_plan_for(self._hydra),
+            len(sel): hydra_plan_for(self._hydra, channel_position=position),
         }
         self._rocket_plans = None
         self._components = None  # input channel count -> component weights over those channels
@@ -162,10 +177,16 @@ class InferenceState:
     @property
     def n_convolutions(self) -> int:
         """Convolutions computed per case: each selected triple's level 1, the level 2 of those with a
-        level-2 feature, and each selected MiniRocket-family convolution."""
+        level-2 feature, each selected MiniRocket-family convolution, and the eight kernels of each
+        selected Hydra group (its features share them)."""
         plan, _, _, rocket = self.plans()
         n = len(plan.kernel) + int(np.count_nonzero(plan.needs & NEED_L2))
-        return n + (0 if rocket is None else len(rocket.kernel))
+        n += 0 if rocket is None else len(rocket.kernel)
+        return n + (0 if self._hydra is None else self._hydra.n_convolutions)
+
+    def hydra_plan(self):
+        """The Hydra-family plan for input holding every training channel (None without Hydra features)."""
+        return None if self._hydra_plans is None else self._hydra_plans[self.n_channels_in]
 
     def plans(self):
         """``(plan, mean, inv_sd, rocket_plan)`` for input holding every training channel: what
@@ -191,8 +212,8 @@ class InferenceState:
                 f"channels; pass all {self.n_channels_in} channels or only the {len(self.selected_channels)}"
                 f" selected channels {self.selected_channels.tolist()} in that order"
             ) from None
-        parts = []  # paper-family columns first, then the MiniRocket family's
-        if plan.channel.shape[0] or self._rocket_plans is None:
+        parts = []  # paper-family columns first, then the MiniRocket family's, then Hydra's
+        if plan.channel.shape[0] or (self._rocket_plans is None and self._hydra_plans is None):
             parts.append(self._kernels.transform_triples(coll, mean, inv_sd, plan, n_jobs=n_jobs))
         if self._rocket_plans is not None:
             rcoll, rmean, rinv = coll, mean, inv_sd
@@ -202,6 +223,9 @@ class InferenceState:
                                         self._kernels.project_components)
             parts.append(self._kernels.transform_rocket(rcoll, rmean, rinv, self._rocket_plans[coll.n_channels],
                                                         n_jobs=n_jobs))
+        if self._hydra_plans is not None:
+            parts.append(self._kernels.transform_hydra(coll, mean, inv_sd, self._hydra_plans[coll.n_channels],
+                                                       n_jobs=n_jobs))
         return check_finite(parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1))
 
     def _dask_features(self, X, n_jobs):

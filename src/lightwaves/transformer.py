@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .families import describe_features
+from .families.hydra.features import empty as empty_hydra
 from .families.rocket.features import empty as empty_rocket
 from .params import TRANSFORMER_PARAMETERS, estimator_init
 from .pipeline import CHUNK_CASES, FittedSelection, SerialBackend, fit_selection
@@ -28,12 +29,14 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    variant : {"MR", "L1L2", "L1", "L2", "L1L2+MR"}, default="MR"
+    variant : {"MR", "L1L2", "L1", "L2", "L1L2+MR", "H", "MR+H"}, default="MR"
         Candidate features: the MiniRocket family (``"MR"``: multichannel kernels, biases from training
         quantiles, see :mod:`lightwaves.families.rocket.features`; chosen as the default by cross-validation on
         training splits, see ``docs/accuracy.md``), the paper's scattering levels (``"L1"``, ``"L2"``,
         ``"L1L2"``: single channels, four features per level, exactly as in the paper), or both pooled
-        and selected together (``"L1L2+MR"``).
+        and selected together (``"L1L2+MR"``); ``"H"``: the Hydra family (Dempster et al. 2023: groups of
+        eight random kernels competing at each time point, soft and hard counts per kernel, see
+        :mod:`lightwaves.families.hydra`), ``"MR+H"``: the MiniRocket and Hydra families pooled.
     n_features : int or "auto", default=500
         Number of features kept. ``"auto"`` (with detachment, the MiniRocket family's selection): the
         smallest of 250, 500, 1,000 and 2,000 whose exact leave-one-out error of the ridge on the selection
@@ -127,6 +130,10 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         Selected MiniRocket-family features (none with the paper's variants); their output columns
         follow those of ``feature_ids_``, and they appear in ``features_`` with level 0 and feature
         4 + operator (4 ppv, 5 mpv, 6 mipv, 7 lspv), channel being the first of the combination.
+    hydra_ : HydraFeatures
+        Selected Hydra-family features (none without the family); their output columns follow the
+        MiniRocket family's, and they appear in ``features_`` with level 3 and feature 8 (soft count of
+        the maximum) or 9 (hard count of the minimum), kernel being 0-7 within its group.
     channel_mean_, channel_std_ : ndarray of shape (n_channels_in_,)
         Per-channel standardisation statistics of the training data.
     """
@@ -188,6 +195,7 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         self.n_candidates_usable_ = int(fitted.n_usable)
         self.rocket_ = empty_rocket() if fitted.rocket is None else fitted.rocket
         self.n_features_curve_ = fitted.budget_curve
+        self.hydra_ = empty_hydra() if fitted.hydra is None else fitted.hydra
         self._set_derived()
         return self
 
@@ -197,11 +205,15 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         rocket = getattr(self, "rocket_", None)
         if rocket is None:
             rocket = self.rocket_ = empty_rocket()
-        names, self.features_, _ = describe_features(self.feature_ids_, dil, rocket)
+        hydra = getattr(self, "hydra_", None)
+        if hydra is None:
+            hydra = self.hydra_ = empty_hydra()
+        names, self.features_, _ = describe_features(self.feature_ids_, dil, rocket, hydra)
         self.feature_names_ = np.asarray(names, dtype=object)
         self.n_features_out_ = len(names)
         self._inference = InferenceState(
-            self.n_channels_in_, self.feature_ids_, dil, self.channel_mean_, self.channel_std_, rocket
+            self.n_channels_in_, self.feature_ids_, dil, self.channel_mean_, self.channel_std_, rocket,
+            hydra=hydra,
         )
         self.selected_channels_ = self._inference.selected_channels
 
@@ -218,11 +230,12 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     def feature_channels(self) -> list:
         """The channels each output feature reads, in column order: one channel for the paper's features,
         the summed combination for the MiniRocket family's, with every channel its principal components
-        weigh (a list of int arrays)."""
+        weigh, and the summed combination of its group for Hydra's (a list of int arrays)."""
         check_is_fitted(self, "feature_ids_")
         paper = [np.array([c], dtype=np.int64) for c in self.features_[: len(self.feature_ids_), 0]]
         r = self.rocket_
-        return paper + [r.reads(int(j)) for j in r.feature_conv]
+        h = self.hydra_
+        return paper + [r.reads(int(j)) for j in r.feature_conv] + [h.reads(int(g)) for g in h.group]
 
     # ------------------------------------------------------------------ transforming
     def transform(self, X):

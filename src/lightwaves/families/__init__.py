@@ -2,7 +2,8 @@
 
 A ``variant`` names the families a model draws candidates from: ``"L1"``, ``"L2"``, ``"L1L2"`` (the
 paper's scattering levels, :mod:`lightwaves.families.paper`), ``"MR"`` (the MiniRocket family alone,
-:mod:`lightwaves.families.rocket`) or ``"L1L2+MR"`` (both pooled). Each family implements
+:mod:`lightwaves.families.rocket`), ``"L1L2+MR"`` (both pooled), ``"H"`` (the Hydra family alone,
+:mod:`lightwaves.families.hydra`) or ``"MR+H"`` (the MiniRocket and Hydra families pooled). Each family implements
 :class:`~lightwaves.families.interface.FeatureFamily`; :data:`FAMILIES` lists them in output column order.
 :mod:`lightwaves.families.spec` holds the kernel geometry and feature codes every family and engine share.
 """
@@ -14,14 +15,16 @@ import numpy as np
 from .interface import SELECTIONS, VARIANTS, Candidates, FeatureFamily, parse_variant, resolve_selection
 from .paper import PAPER
 from .rocket import ROCKET
+from .hydra import HYDRA
 
 #: Every family, in the order of their output columns.
-FAMILIES = (PAPER, ROCKET)
+FAMILIES = (PAPER, ROCKET, HYDRA)
 
 #: Parameters of the families, with the values a model file written before a parameter existed was
 #: fitted with (model_io fills them in). The estimators' defaults can differ: ``bias_cases`` is 5.
 FAMILY_DEFAULTS = {"selection": "auto", "pooling": "ppv", "diff": False, "rocket_budget": 10_000,
-                   "detach_step": 0.3, "bias_cases": 1, "components": 0}
+                   "detach_step": 0.3, "bias_cases": 1, "components": 0,
+                   "hydra_groups": 64}
 
 
 def families_of(variant) -> tuple:
@@ -34,10 +37,11 @@ def check_family_params(params: dict) -> np.ndarray:
     family's extended feature slots (see :func:`lightwaves.families.paper.plan.paper_slots`; none for ``"MR"``)."""
     import numbers
 
+    from .hydra.features import check_groups
     from .paper.plan import paper_slots
     from .rocket.features import check_pooling
 
-    paper, _ = parse_variant(params.get("variant"))
+    paper = parse_variant(params.get("variant"))[0]
     selection = params.get("selection", "auto")
     if not isinstance(selection, str) or selection not in SELECTIONS:
         raise ValueError(f"selection must be one of {SELECTIONS}, got {selection!r}")
@@ -59,14 +63,18 @@ def check_family_params(params: dict) -> np.ndarray:
     if components != "auto" and (isinstance(components, bool) or not isinstance(components, numbers.Integral)
                                  or not 0 <= components <= 10**4):
         raise ValueError(f"components must be 'auto' or an integer from 0 to 10000, got {components!r}")
+    check_groups(params.get("hydra_groups", 64))
     return slots
 
 
-def describe_features(feature_ids, dilations, rocket):
-    """Names, ``(n, 5)`` table rows and read channels of a fitted selection, paper features first.
+def describe_features(feature_ids, dilations, rocket, hydra=None):
+    """Names, ``(n, 5)`` table rows and read channels of a fitted selection, paper features first, then the
+    MiniRocket family's, then Hydra's.
 
     Table rows are as :func:`lightwaves.families.paper.plan.feature_table` (MiniRocket-family rows: first channel of
-    the combination, kernel, dilation, level 0, 4 + operator, see :meth:`RocketFeatures.table`).
+    the combination, kernel, dilation, level 0, 4 + operator, see :meth:`RocketFeatures.table`; Hydra rows:
+    first channel of the combination, kernel 0-7 of its group, dilation, level 3, 8 max or 9 min, see
+    :meth:`HydraFeatures.table`).
     """
     from .paper.plan import feature_names, feature_table
 
@@ -77,27 +85,37 @@ def describe_features(feature_ids, dilations, rocket):
         table = np.concatenate([table, rocket.table()])
         names = names + rocket.names()
         channels = np.union1d(channels, rocket.channels)
+    if hydra is not None and hydra.n_features:
+        table = np.concatenate([table, hydra.table()])
+        names = names + hydra.names()
+        channels = np.union1d(channels, hydra.channels)
     return names, table, channels
 
 
-def reads_first_difference(feature_ids, dilations, rocket) -> np.ndarray:
+def reads_first_difference(feature_ids, dilations, rocket, hydra=None) -> np.ndarray:
     """Whether each feature of a fitted selection (paper features first, as :func:`describe_features`)
     reads the first-difference series (``diff=True``): the one attribute its table row does not hold."""
     from .paper.plan import decode
 
-    paper = decode(feature_ids, len(dilations))[1] == 1
-    if rocket is None or not rocket.n_features:
-        return paper
-    return np.concatenate([paper, np.asarray(rocket.diff)[rocket.feature_conv] != 0])
+    parts = [decode(feature_ids, len(dilations))[1] == 1]
+    if rocket is not None and rocket.n_features:
+        parts.append(np.asarray(rocket.diff)[rocket.feature_conv] != 0)
+    if hydra is not None and hydra.n_features:
+        parts.append(np.asarray(hydra.diff)[hydra.group] != 0)
+    return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
 
 def feature_kind(row) -> str:
-    """The feature name of a table row: ppv, max, lspv, min, mpv, mipv (paper's family, levels 1 and 2)
-    or ppv, mpv, mipv, lspv (level 0)."""
+    """The feature name of a table row: ppv, max, lspv, min, mpv, mipv (paper's family, levels 1 and 2),
+    ppv, mpv, mipv, lspv (level 0, the MiniRocket family) or max, min (level 3, Hydra's soft count of the
+    maximum and hard count of the minimum)."""
+    from .hydra.features import LEVEL as HYDRA_LEVEL, STAT_CODES, STATS
     from .spec import FEATURE_CODES, LEVEL_FEATURES, POOLS
 
-    code = int(row[4])
-    return POOLS[code - 4] if int(row[3]) == 0 else LEVEL_FEATURES[FEATURE_CODES.index(code)]
+    code, level = int(row[4]), int(row[3])
+    if level == HYDRA_LEVEL:
+        return STATS[STAT_CODES.index(code)]
+    return POOLS[code - 4] if level == 0 else LEVEL_FEATURES[FEATURE_CODES.index(code)]
 
 
 __all__ = ["FAMILIES", "FAMILY_DEFAULTS", "SELECTIONS", "VARIANTS", "Candidates", "FeatureFamily",

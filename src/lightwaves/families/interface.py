@@ -1,6 +1,7 @@
 """What every feature family provides, and the variants that name the families a model uses.
 
-A family (:mod:`lightwaves.families.paper`, :mod:`lightwaves.families.rocket`) turns the selection cases
+A family (:mod:`lightwaves.families.paper`, :mod:`lightwaves.families.rocket`,
+:mod:`lightwaves.families.hydra`) turns the selection cases
 into :class:`Candidates` (:meth:`FeatureFamily.candidates`): a matrix of candidate features, their ANOVA
 scores, and a way back from chosen columns to the family's own fitted selection. Selection
 (:func:`lightwaves.pipeline.select_features`) sees only candidate matrices, so it is the same for every
@@ -15,28 +16,32 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-#: variant -> (paper variant or None, whether the MiniRocket family is used)
+#: variant -> (paper variant or None, whether the MiniRocket family is used, whether the Hydra family is)
 VARIANTS = {
-    "L1": ("L1", False),
-    "L2": ("L2", False),
-    "L1L2": ("L1L2", False),
-    "MR": (None, True),
-    "L1L2+MR": ("L1L2", True),
+    "L1": ("L1", False, False),
+    "L2": ("L2", False, False),
+    "L1L2": ("L1L2", False, False),
+    "MR": (None, True, False),
+    "L1L2+MR": ("L1L2", True, False),
+    "H": (None, False, True),
+    "MR+H": (None, True, True),
 }
 SELECTIONS = ("auto", "mrmr", "detach", "random")
 
 
 def parse_variant(variant):
-    """(paper variant or None, uses the MiniRocket family) of ``variant``; ``ValueError`` if unknown."""
+    """(paper variant or None, uses the MiniRocket family, uses the Hydra family) of ``variant``;
+    ``ValueError`` if unknown."""
     if not isinstance(variant, str) or variant not in VARIANTS:
         raise ValueError(f"variant must be one of {list(VARIANTS)}, got {variant!r}")
     return VARIANTS[variant]
 
 
 def resolve_selection(selection, variant):
-    """``"auto"`` is the paper's mRMR for the paper's variants and detachment with the MiniRocket family."""
+    """``"auto"`` is the paper's mRMR for the paper's variants and detachment with the MiniRocket or the
+    Hydra family."""
     if selection == "auto":
-        return "detach" if parse_variant(variant)[1] else "mrmr"
+        return "detach" if any(parse_variant(variant)[1:]) else "mrmr"
     return selection
 
 

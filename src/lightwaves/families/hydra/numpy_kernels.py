@@ -1,0 +1,50 @@
+"""The Hydra family's transform in plain numpy (the ``engine="numpy"`` of
+:mod:`lightwaves.families.hydra.kernels`: the same operations in the same order, the same bits)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...numpy_kernels import channel, length_groups, padded
+from ..spec import SAFE_ABS
+
+
+def group_counts(xs, d, w):
+    """Soft and hard counts ``(cases, 8)`` each of the kernels ``w`` (8, 9) on the series ``xs``
+    ``(cases, m)`` at dilation ``d`` (:func:`lightwaves.families.hydra.kernels.group_counts`)."""
+    rows, m = xs.shape
+    if m == 0:
+        return np.zeros((rows, 8)), np.zeros((rows, 8))
+    xp = padded(xs, d)
+    z = w[None, :, 0, None] * xp[:, None, 0:m]
+    for j in range(1, 9):
+        z = z + w[None, :, j, None] * xp[:, None, j * d : j * d + m]
+    best = z.argmax(axis=1)  # the first largest, as the numba loop's strict comparison
+    worst = z.argmin(axis=1)
+    top = np.take_along_axis(z, best[:, None, :], axis=1)[:, 0, :]
+    soft = np.empty((rows, 8))
+    hard = np.empty((rows, 8))
+    zero = np.zeros((rows, 1))
+    for k in range(8):  # sequential sums from 0.0, in time order, as the numba loop
+        soft[:, k] = np.cumsum(np.concatenate([zero, np.where(best == k, top, 0.0)], axis=1), axis=1)[:, -1]
+        hard[:, k] = np.count_nonzero(worst == k, axis=1)
+    return soft, hard
+
+
+def transform_hydra(coll, mean, inv_sd, plan, n_jobs=1):
+    """:func:`lightwaves.families.hydra.kernels.transform_hydra` without numba (``n_jobs`` is ignored)."""
+    out = np.zeros((coll.n_cases, plan.n_features))
+    for n, cases in length_groups(coll):
+        bad = np.zeros(len(cases), dtype=bool)
+        for g in range(plan.dilation.shape[0]):
+            xs = np.zeros((len(cases), n))
+            for c in plan.combo_channels[plan.combo_offsets[g] : plan.combo_offsets[g + 1]].tolist():
+                xs += channel(coll, cases, n, c, mean, inv_sd)
+            if plan.diff[g]:
+                xs = xs[:, 1:] - xs[:, :-1]
+            bad |= ~(np.abs(xs) < SAFE_ABS).all(axis=1)
+            soft, hard = group_counts(xs, int(plan.dilation[g]), plan.weights[g])
+            for q in range(plan.feature_start[g], plan.feature_start[g + 1]):
+                out[cases, plan.column[q]] = (soft if plan.stat[q] == 0 else hard)[:, plan.kernel[q]]
+        out[cases[bad]] = np.nan
+    return out
