@@ -9,6 +9,10 @@
 - ``main.c``: a small program that reads cases as CSV lines from standard input and prints the predicted
   class, the scores and the probabilities.
 
+With ``board="mps2-an386"`` it also writes the board support of :data:`BOARDS` (QEMU's Cortex-M4F board: a
+vector table and reset handler, and a linker script), with which the same ``main.c`` runs on the board under
+semihosting (standard input and output are the host's).
+
 The C code runs the very plans the Python runtime runs (:meth:`lightwaves.runtime.InferenceState.plans`),
 so every model the library fits (the paper's variants, the MiniRocket family with either pooling and
 first differences, any number of features, classes and labels) is exported; a model that cannot be
@@ -23,7 +27,7 @@ import re
 import numpy as np
 
 from .c_literals import USHORT, c_string, check_range, doubles, ints, join, reals
-from .c_templates import HEADER, MAIN, SOURCE
+from .c_templates import HEADER, MAIN, MPS2_AN386_LD, MPS2_AN386_STARTUP, SOURCE
 from .families.paper.export import c_tables as paper_c_tables
 from .families.rocket.export import c_tables as rocket_c_tables
 from .families.spec import KERNEL_POSITIONS
@@ -32,9 +36,11 @@ from .families.spec import KERNEL_POSITIONS
 FILES = ("lightwaves_model.h", "lightwaves_model.c", "main.c")
 #: Longest series the stack buffer is sized for when the model does not record its training length.
 DEFAULT_MAX_LENGTH = 1024
+#: Board support files ``export_c(..., board=NAME)`` writes beside :data:`FILES` (name: {file: template}).
+BOARDS = {"mps2-an386": {"startup_mps2_an386.c": MPS2_AN386_STARTUP, "mps2_an386.ld": MPS2_AN386_LD}}
 
 
-def export_c(model, out_dir, *, float32=False, max_length=None) -> list[str]:
+def export_c(model, out_dir, *, float32=False, max_length=None, board=None) -> list[str]:
     """Write a fitted model as C99 source and header into ``out_dir``.
 
     Parameters
@@ -55,11 +61,14 @@ def export_c(model, out_dir, *, float32=False, max_length=None) -> list[str]:
         Longest series ``lw_predict`` accepts; it sizes the stack work buffer. Default: the longest
         training series recorded with the model, else :data:`DEFAULT_MAX_LENGTH`.
         ``lw_predict_work`` takes a caller's buffer and has no limit.
+    board : str, optional
+        Also write the board support files of ``BOARDS[board]`` (``"mps2-an386"``: QEMU's Cortex-M4F board),
+        which build the model and ``main.c`` into a firmware image (see docs/deploy.md).
 
     Returns
     -------
     list of str
-        Paths of the files written (:data:`FILES` in ``out_dir``).
+        Paths of the files written (:data:`FILES` in ``out_dir``, then the board's files).
 
     Raises
     ------
@@ -74,18 +83,29 @@ def export_c(model, out_dir, *, float32=False, max_length=None) -> list[str]:
         max_length = parts["length_max"] or DEFAULT_MAX_LENGTH
     if isinstance(max_length, bool) or not isinstance(max_length, (int, np.integer)) or not 1 <= max_length <= 2**24:
         raise ValueError(f"max_length must be an integer from 1 to {2**24}, got {max_length!r}")
+    if board is not None and board not in BOARDS:
+        raise ValueError(f"unknown board {board!r}; known: {', '.join(BOARDS)}")
     sources = c_sources(parts, float64=not float32, max_length=int(max_length))
+    if board is not None:
+        sources.update(board_sources(board))
     out_dir = os.fspath(out_dir)
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
         raise ValueError(f"{out_dir} exists and is not a directory; give the directory to write the C files into")
     os.makedirs(out_dir, exist_ok=True)
     written = []
-    for name in FILES:
+    for name in sources:
         path = os.path.join(out_dir, name)
         with atomic_open(path, "w", encoding="utf-8", newline="\n") as f:
             f.write(sources[name])
         written.append(path)
     return written
+
+
+def board_sources(board: str) -> dict:
+    """The text of each board support file of ``BOARDS[board]`` (they do not depend on the model)."""
+    from .version import __version__
+
+    return {name: text.replace("@VERSION@", __version__) for name, text in BOARDS[board].items()}
 
 
 def model_parts(model) -> dict:
@@ -181,4 +201,4 @@ def c_sources(parts: dict, *, float64: bool, max_length: int) -> dict:
     return out
 
 
-__all__ = ["DEFAULT_MAX_LENGTH", "FILES", "c_sources", "c_string", "export_c", "model_parts"]
+__all__ = ["BOARDS", "DEFAULT_MAX_LENGTH", "FILES", "board_sources", "c_sources", "c_string", "export_c", "model_parts"]

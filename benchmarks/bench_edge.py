@@ -1,0 +1,335 @@
+"""The exported C model on a Cortex-M4F (QEMU's mps2-an386): flash, static RAM, stack and instructions of one
+prediction per benchmark model, beside x86 single-case latency of the same C and of Python (issue #23.3).
+
+    .venv/bin/python benchmarks/bench_edge.py                       # every dataset, and the reference
+    .venv/bin/python benchmarks/bench_edge.py --datasets BasicMotions --cases 5 --no-reference
+
+For each dataset (BasicMotions, JapaneseVowels and the univariate problems bundled with aeon, then the UEA
+problems of ``--datasets-dir`` if present): fit the default classifier (``LightWaveSClassifier(random_state=0)``:
+MiniRocket family, 500 features), save it, export it twice with ``board="mps2-an386"`` (double coefficients,
+the default, and ``--float32``: float coefficients; the features are double arithmetic in both builds), and
+build each with ``arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard -Os -std=c99
+-Wall -Wextra -Werror -pedantic``. Then:
+
+- flash: ``arm-none-eabi-size`` text + data of ``lightwaves_model.o`` (the model: code and tables), and of the
+  whole firmware image (with the harness, newlib's stdio, strtod and the soft-float library);
+- static RAM: data + bss of ``lightwaves_model.o`` (0: the model has no mutable global state) and of the image
+  (newlib's buffers and the harness's input buffer);
+- stack of one ``lw_predict`` call: measured by stack painting on the board (the deepest word written below
+  the caller's stack pointer), and from ``-fstack-usage -fcallgraph-info=su`` (the deepest path of the call
+  graph from ``lw_predict``; libgcc's soft-float routines are leaves outside the graph, a few words each);
+  ``lw_predict`` keeps its work buffer, ``LW_WORK_LEN(LW_MAX_LENGTH)`` doubles, on the stack;
+- instructions per prediction: QEMU with ``-icount shift=0`` (one instruction = 1 ns of virtual time) and the
+  board's CMSDK timer 0 (25 MHz: one tick per 40 instructions) read before and after each ``lw_predict`` call,
+  minus the two timer reads, over the first ``--cases`` test cases (mean; min and max in the log);
+  the classes are checked against Python's;
+- x86-64: median single ``lw_predict`` call of the same export (double coefficients) built with ``cc -O2``
+  (no ``-march=native``; benchmarks/bench_export.py's harness) and of ``Predictor.predict`` on one case
+  (``load_predictor``, numba engine, one thread).
+
+The reference point (``--reference``, on by default): a MiniRocket-sized model of the MiniRocket family on
+BasicMotions, ``LightWaveSClassifier(n_features=9996, rocket_budget=10000, selection="random")``, exported and
+measured the same way. Writes the table to ``benchmarks/results/edge.md``.
+"""
+
+import os
+
+os.environ["NUMBA_NUM_THREADS"] = "1"  # before numba is imported: one thread everywhere
+
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import re  # noqa: E402
+import shlex  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_export import c_build, cases_f32, csv_text, single_case_latency  # noqa: E402
+from bench_peers import AEON_DATASETS, AEON_UNIVARIATE, DEFAULT_DATASETS_DIR, load_dataset  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = REPO_ROOT / "benchmarks" / "results" / "edge.md"
+M4 = ["-mcpu=cortex-m4", "-mthumb", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"]
+ARM_FLAGS = [*M4, "-Os", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
+QEMU = ["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
+        "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel"]
+INSNS_PER_TICK = 40  # -icount shift=0: 1 ns per instruction; the CMSDK timer runs at 25 MHz
+#: issue #23's targets
+FLASH_TARGET, FLASH_TARGET_FEW, RAM_TARGET, INSNS_TARGET = 128 * 1024, 64 * 1024, 32 * 1024, 1.5e6
+
+#: the exported main.c's read_case, a timer read around each lw_predict call, stack painting below the caller
+HARNESS = r"""
+#define main lw_main_unused
+#include "main.c"
+#undef main
+
+#define LW_TIMER ((volatile unsigned long *)0x40000000u)  /* CMSDK APB timer 0: CTRL, VALUE, RELOAD (down) */
+#define LW_PAINT_WORDS (1u << 18)                         /* 1 MiB below the caller's stack pointer */
+#define LW_PATTERN 0xA5C3E187u
+
+static __attribute__((noinline)) unsigned long lw_sp(void)
+{
+    unsigned long sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    return sp;
+}
+
+static __attribute__((noinline)) int lw_timed(int n, unsigned long *ticks)
+{
+    unsigned long a, b;
+    int r;
+    a = LW_TIMER[1];
+    r = lw_predict(values, LW_N_CHANNELS, n, NULL);
+    b = LW_TIMER[1];
+    *ticks = a - b;
+    return r;
+}
+
+int main(void)
+{
+    long count;
+    unsigned long a, b, ticks, sp, i;
+    volatile unsigned long *low;
+    int label;
+    LW_TIMER[0] = 0;
+    LW_TIMER[2] = 0xFFFFFFFFu;
+    LW_TIMER[1] = 0xFFFFFFFFu;
+    LW_TIMER[0] = 1;
+    a = LW_TIMER[1];
+    b = LW_TIMER[1];
+    printf("baseline %lu\n", a - b);
+    while ((count = read_case()) != -1) {
+        if (count <= 0)
+            continue;
+        sp = lw_sp();
+        low = (volatile unsigned long *)(sp - 4u * LW_PAINT_WORDS);
+        for (i = 0; i < LW_PAINT_WORDS - 64u; ++i)
+            low[i] = LW_PATTERN;
+        label = lw_timed((int)(count / LW_N_CHANNELS), &ticks);
+        for (i = 0; i < LW_PAINT_WORDS - 64u && low[i] == LW_PATTERN; ++i)
+            ;
+        printf("%d %lu %lu\n", label, ticks, 4u * (LW_PAINT_WORDS - i));
+    }
+    return 0;
+}
+"""
+
+
+def sh(cmd, **kw):
+    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, **kw)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed:\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}")
+    return r
+
+
+def size(path):
+    """(text, data, bss) bytes of an object or image (arm-none-eabi-size)."""
+    return tuple(int(v) for v in sh(["arm-none-eabi-size", path]).stdout.splitlines()[1].split()[:3])
+
+
+def callgraph_stack(ci: Path, root="lw_predict") -> int:
+    """Deepest stack of a path from ``root`` in a -fcallgraph-info=su graph (nodes outside it count 0)."""
+    text = ci.read_text()
+    frame, edges = {}, {}
+    for title, label in re.findall(r'node: \{ title: "([^"]+)" label: "([^"]*)"', text):
+        m = re.search(r"\\n(\d+) bytes", label)
+        frame[title] = int(m.group(1)) if m else 0
+    for src, dst in re.findall(r'edge: \{ sourcename: "([^"]+)" targetname: "([^"]+)"', text):
+        edges.setdefault(src, set()).add(dst)
+
+    def deepest(node, seen=()):
+        if node in seen:
+            raise ValueError(f"recursion through {node}")
+        return frame.get(node, 0) + max((deepest(d, seen + (node,)) for d in edges.get(node, ())), default=0)
+
+    return deepest(root)
+
+
+def board_build(model_path, out: Path, float32: bool, max_length: int):
+    """Export with the board files, build the model object and the harness image; their sizes and stack."""
+    from lightwaves.export_c import export_c
+
+    export_c(model_path, out, float32=float32, max_length=max_length, board="mps2-an386")
+    obj = out / "lightwaves_model.o"
+    r = sh(["arm-none-eabi-gcc", *ARM_FLAGS, "-fstack-usage", "-fcallgraph-info=su", "-c",
+            out / "lightwaves_model.c", "-o", obj])
+    if r.stderr.strip():
+        raise RuntimeError(f"warnings:\n{r.stderr}")
+    (out / "harness.c").write_text(HARNESS)
+    elf = out / "harness.elf"
+    r = sh(["arm-none-eabi-gcc", *ARM_FLAGS, "--specs=rdimon.specs", "-T", out / "mps2_an386.ld",
+            out / "startup_mps2_an386.c", out / "harness.c", obj, "-lm", "-o", elf])
+    if r.stderr.strip():
+        raise RuntimeError(f"warnings:\n{r.stderr}")
+    return dict(obj=size(obj), elf=size(elf), stack_static=callgraph_stack(out / "lightwaves_model.ci")), elf
+
+
+def board_run(elf: Path, cases):
+    """Class index, instructions and stack bytes of each case's lw_predict call on the board."""
+    out = sh(QEMU + [elf], input=csv_text(cases), timeout=3600).stdout.splitlines()
+    baseline = int(out[0].split()[1])
+    rows = np.array([[int(v) for v in line.split()] for line in out[1:] if line.strip()])
+    return rows[:, 0], (rows[:, 1] - baseline) * INSNS_PER_TICK, rows[:, 2]
+
+
+def measure(name, clf, ds, args, tmp: Path, label, display):
+    from lightwaves.model_io import load_predictor, save, training_metadata
+
+    cases = cases_f32(ds.X_test)
+    longest = max(x.shape[-1] for x in list(ds.X_train) + list(ds.X_test))
+    path = tmp / f"{label}.lwz"
+    save(clf, path, metadata=training_metadata(ds.X_train, ds.y_train, dataset=name))
+    pred = load_predictor(path)
+    X32 = [c.astype(np.float64) for c in cases]
+    X32 = np.stack(X32) if isinstance(ds.X_test, np.ndarray) else X32
+    py_idx = np.searchsorted(clf.classes_, pred.predict(X32))
+    few = cases[: args.cases]
+    row = dict(dataset=name, label=display, classes=len(clf.classes_), n_features=clf.n_features_out_,
+               channels=f"{len(clf.selected_channels_)}/{clf.n_channels_in_}", length=longest, n_cases=len(few))
+    for build, float32 in (("f64", False), ("f32", True)):
+        sizes, elf = board_build(path, tmp / f"{label}-{build}", float32, longest)
+        t0 = time.perf_counter()
+        idx, insns, stack = board_run(elf, few)
+        row[f"{build}_qemu_s"] = time.perf_counter() - t0
+        row[f"{build}_same"] = bool(np.array_equal(idx, py_idx[: len(few)])) if build == "f64" else \
+            float(np.mean(idx == py_idx[: len(few)]))
+        row.update({f"{build}_{k}": v for k, v in sizes.items()})
+        row[f"{build}_insns"], row[f"{build}_insns_min"], row[f"{build}_insns_max"] = \
+            float(insns.mean()), int(insns.min()), int(insns.max())
+        row[f"{build}_stack"] = int(stack.max())
+    idx, lat, _, _, _, _ = c_build(path, tmp / f"{label}-x86", cases, False, longest, args.cflags)
+    row["x86_same"] = bool(np.array_equal(idx, py_idx))
+    row["x86_s"] = lat
+    row["py_s"] = single_case_latency(pred.predict, ds.X_test, args.calls)
+    return row
+
+
+COLUMNS = ("dataset", "model", "features", "classes", "channels read", "length",
+           "flash KB model f64 / f32", "flash KB image f64", "static RAM B model / KB image",
+           "stack KB measured / static", "M insns / prediction f64 / f32", "ms at 64 MHz (1 insn/cycle)",
+           "x86 C us", "Python us", "classes = Python's (board, x86)", "flash target", "RAM target")
+
+
+def kb(v):
+    return f"{v / 1024:.1f}"
+
+
+def format_row(r):
+    obj64, obj32, elf = r["f64_obj"], r["f32_obj"], r["f64_elf"]
+    flash64, flash32 = obj64[0] + obj64[1], obj32[0] + obj32[1]
+    target = FLASH_TARGET_FEW if r["classes"] <= 6 else FLASH_TARGET
+    ram32 = obj32[1] + obj32[2] + r["f32_stack"]
+    return "| " + " | ".join([
+        r["dataset"], r["label"], str(r["n_features"]), str(r["classes"]), r["channels"], str(r["length"]),
+        f"{kb(flash64)} / {kb(flash32)}", kb(elf[0] + elf[1]), f"{obj64[1] + obj64[2]} / {kb(elf[1] + elf[2])}",
+        f"{kb(r['f64_stack'])} / {kb(r['f64_stack_static'])}",
+        f"{r['f64_insns'] / 1e6:.2f} / {r['f32_insns'] / 1e6:.2f}", f"{r['f64_insns'] / 64e3:.0f}",
+        f"{r['x86_s'] * 1e6:.1f}", f"{r['py_s'] * 1e6:.1f}",
+        f"{'yes' if r['f64_same'] else 'NO'} ({r['n_cases']}), {'yes' if r['x86_same'] else 'NO'}",
+        f"{'meets' if flash32 <= target else 'misses'} {kb(target)}",
+        f"{'meets' if ram32 <= RAM_TARGET else 'misses'} 32 ({kb(ram32)})",
+    ]) + " |"
+
+
+def summarise(rows) -> str:
+    """The issue's targets, against the measured rows."""
+    lines = []
+    models = [r for r in rows if r["label"] == "default"]
+    if models:
+        worst = max(models, key=lambda r: r["f64_insns"])
+        lines.append(f"- Classes on the board = Python's on every case run: "
+                     f"{'yes' if all(r['f64_same'] for r in rows) else 'NO'} (double coefficients); x86 build "
+                     f"= Python's on every test case: {'yes' if all(r['x86_same'] for r in rows) else 'NO'}.")
+        lines.append(f"- Instructions per prediction (double feature arithmetic, soft-float on the M4F): "
+                     f"{min(r['f64_insns'] for r in models) / 1e6:.1f} M to {worst['f64_insns'] / 1e6:.1f} M "
+                     f"({worst['dataset']}).")
+        for r in models:
+            if r["dataset"] == "BasicMotions":
+                lines.append(f"- BasicMotions (6 x 100): {r['f64_insns'] / 1e6:.2f} M instructions per prediction "
+                             f"against the target of 1.5 M: {'met' if r['f64_insns'] <= INSNS_TARGET else 'missed'} "
+                             f"({r['f64_insns'] / INSNS_TARGET:.1f}x the target).")
+        short = [r for r in models if r["length"] <= 1000]
+        flash_ok = [r["dataset"] for r in short if "meets" in format_row(r).split(" | ")[-2]]
+        ram_ok = [r["dataset"] for r in short if "meets" in format_row(r).split(" | ")[-1]]
+        lines.append(f"- Series up to length 1,000 ({len(short)} models): flash target met by {len(flash_ok)}, "
+                     f"RAM target (stack included) by {len(ram_ok)}.")
+    ref = next((r for r in rows if r["label"] != "default"), None)
+    base = next((r for r in models if r["dataset"] == (ref or {}).get("dataset")), None)
+    if ref and base:
+        f_ref, f_base = (ref["f32_obj"][0] + ref["f32_obj"][1]), (base["f32_obj"][0] + base["f32_obj"][1])
+        lines.append(f"- Against the MiniRocket-sized reference ({ref['n_features']} features, {ref['dataset']}): "
+                     f"flash ({'--float32'}) {f_ref / f_base:.1f}x below, instructions "
+                     f"{ref['f64_insns'] / base['f64_insns']:.1f}x below, stack {ref['f64_stack'] / base['f64_stack']:.1f}x "
+                     f"below (target: 10x for flash and instructions).")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--datasets", help="comma-separated names (default: the aeon ones, then --datasets-dir's)")
+    ap.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
+    ap.add_argument("--cases", type=int, default=10, help="test cases run on the board per model (default 10)")
+    ap.add_argument("--calls", type=int, default=200, help="single-case Python calls timed (default 200)")
+    ap.add_argument("--cflags", default="-O2", help="x86 build of the C latency harness (default -O2)")
+    ap.add_argument("--no-reference", dest="reference", action="store_false",
+                    help="skip the MiniRocket-sized (9,996 features) reference model")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = ap.parse_args(argv)
+    missing = [t for t in ("arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm") if not shutil.which(t)]
+    if missing:
+        sys.exit(f"missing {', '.join(missing)}: run `make setup-edge`")
+
+    from lightwaves import LightWaveSClassifier
+
+    extra = sorted(p.name for p in args.datasets_dir.iterdir() if (p / f"{p.name}_TEST.ts").is_file()) \
+        if args.datasets_dir.is_dir() else []
+    names = args.datasets.split(",") if args.datasets else [*AEON_DATASETS, *AEON_UNIVARIATE, *extra]
+    jobs = [(n, "default", {}) for n in names]
+    if args.reference:
+        jobs.append(("BasicMotions", "MR 9996 (reference)",
+                     dict(n_features=9996, rocket_budget=10000, selection="random")))
+    header = "| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS)
+    print(header, flush=True)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, label, kw in jobs:
+            ds = load_dataset(name, args.datasets_dir)
+            if ds is None:
+                print(f"{name}: not found, skipped", file=sys.stderr)
+                continue
+            clf = LightWaveSClassifier(random_state=0, **kw).fit(ds.X_train, ds.y_train)
+            r = measure(name, clf, ds, args, Path(tmp), re.sub(r"\W+", "_", f"{name}_{label}"), label)
+            rows.append(r)
+            print(format_row(r), flush=True)
+            print(f"  {name} {label}: insns f64 min {r['f64_insns_min']} max {r['f64_insns_max']}; QEMU "
+                  f"{r['f64_qemu_s']:.1f} s + {r['f32_qemu_s']:.1f} s for {r['n_cases']} cases; float32 "
+                  f"coefficients: {r['f32_same']:.0%} of classes = Python's", file=sys.stderr, flush=True)
+    summary = summarise(rows)
+    print(summary, flush=True)
+    commit = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    cmd = shlex.join(["benchmarks/bench_edge.py", *(argv if argv is not None else sys.argv[1:])])
+    qemu = sh(["qemu-system-arm", "--version"]).stdout.splitlines()[0]
+    gcc = sh(["arm-none-eabi-gcc", "--version"]).stdout.splitlines()[0]
+    text = (f"# The exported C model on a Cortex-M4F (QEMU mps2-an386)\n\n`{cmd}` at {commit}, "
+            f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()} ({platform.processor() or '?'}),"
+            f" {gcc}, {qemu}. What each column measures: the docstring of benchmarks/bench_edge.py. "
+            "Both builds compute the features in double (soft-float on the M4F); `--float32` stores only the "
+            "coefficients as float. Targets (issue #23): flash of the `--float32` model object within 128 KB "
+            "(64 KB with at most 6 classes); RAM (static data + bss of the model, and the measured stack of "
+            "`lw_predict`, its work buffer included) within 32 KB.\n\n" + header + "\n"
+            + "\n".join(format_row(r) for r in rows) + "\n\n" + summary + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(f"wrote {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
