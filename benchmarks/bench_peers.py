@@ -79,6 +79,7 @@ METHODS = {
     # issue #22: the budget chosen by the data, and aeon's Hydra and MultiRocket-Hydra (need torch:
     # `make setup-bench`)
     "lws-mr-auto": ("LightWaveS MR auto", "lws", "MR-auto"),
+    "lws-mr-h": ("LightWaveS MR+H", "lws", "MR+H"),
     "hydra": ("Hydra", "aeon", "HydraClassifier"),
     "mr-hydra": ("MultiRocket-Hydra", "aeon", "MultiRocketHydraClassifier"),
 }
@@ -564,7 +565,7 @@ def summary_table(results: list[Result]) -> tuple[list[str], list[str]]:
 
 
 #: columns of the accuracy comparison (issue #7): the paper, the default, the peers, MiniRocket cut to 500
-COMPARE = ("lws-l1l2", "lws-mr", "lws-mr-auto", "minirocket", "multirocket", "rocket", "minirocket-sfd500",
+COMPARE = ("lws-l1l2", "lws-mr", "lws-mr-auto", "lws-mr-h", "minirocket", "multirocket", "rocket", "minirocket-sfd500",
            "hydra", "mr-hydra")
 
 
