@@ -153,9 +153,12 @@ def load_dataset(name: str, datasets_dir: Path | None) -> Dataset | None:
         X_test, y_test = load_from_ts_file(str(folder / f"{name}_TEST.ts"))
         source = f"{folder}"
     elif folder is not None and (datasets_dir / "ucr" / name / f"{name}_TRAIN.tsv").is_file():
-        def tsv(split):  # UCR's tab-separated files: the label, then the series
+        def tsv(split):  # UCR's tab-separated files: the label, then the series (NaN-padded if unequal)
             a = np.loadtxt(datasets_dir / "ucr" / name / f"{name}_{split}.tsv", delimiter="\t")
-            return a[:, None, 1:], a[:, 0].astype(int).astype(str)
+            X = a[:, None, 1:]
+            if np.isnan(X).any():  # unequal lengths: a list of (1, length) cases, the padding dropped
+                X = [row[:, ~np.isnan(row[0])] for row in X]
+            return X, a[:, 0].astype(int).astype(str)
 
         (X_train, y_train), (X_test, y_test) = tsv("TRAIN"), tsv("TEST")
         source = f"{datasets_dir / 'ucr' / name}"

@@ -128,7 +128,13 @@ def load_training_sets(datasets_dir: Path, only=None, ucr_too=False):
             f = p / f"{p.name}_TRAIN.tsv"
             if f.exists() and (not only or p.name in only):
                 a = np.loadtxt(f, delimiter="\t")
-                yield p.name, a[:, None, 1:], a[:, 0].astype(int).astype(str), a[:, None, 1:]
+                X = a[:, None, 1:]
+                if np.isnan(X).any():  # unequal lengths (NaN-padded): a list for LightWaveS, padded for
+                    X_eq = np.nan_to_num(X)  # MiniRocket, which needs equal lengths (zeros, as aeon's _eq sets)
+                    X = [row[:, ~np.isnan(row[0])] for row in X]
+                else:
+                    X_eq = X
+                yield p.name, X, a[:, 0].astype(int).astype(str), X_eq
     for name in names:
         if ucr_too == "only" or (only and name not in only):
             continue

@@ -92,15 +92,17 @@ def test_bad_auto_settings_get_one_line_errors(kw, match):
         LightWaveSClassifier(**kw).fit(X, y)
 
 
-def test_loo_error_is_leave_one_out(monkeypatch):
+@pytest.mark.parametrize("n_features", [6, 80])  # the primal (fewer features than cases) and the dual
+def test_loo_error_is_leave_one_out(n_features):
     """:func:`loo_error` equals refitting the ridge without each case (scikit-learn, alpha fixed by a
-    one-value grid), up to rounding; a well-separated problem so no case sits at a tie."""
+    one-value grid); the classes are well separated so no case sits at a tie and the count is exact."""
     from sklearn.linear_model import RidgeClassifier
     from sklearn.preprocessing import StandardScaler
 
     rng = np.random.default_rng(0)
     codes = np.arange(45) % 3
-    F = rng.normal(size=(45, 6)) + 1.5 * np.eye(3)[codes] @ rng.normal(size=(3, 6))
+    F = rng.normal(size=(45, n_features)) + 1.5 * np.eye(3)[codes] @ rng.normal(size=(3, n_features))
+    F[:, 0] = 0.0  # a constant column: scaled as StandardScaler does
     e, se = loo_error(F, codes, 3, np.array([1.0]))
     wrong = 0
     for i in range(len(F)):
@@ -141,3 +143,19 @@ def test_lying_curves_are_refused(auto_model, tmp_path, curve, match):
     rewrite_model(good, bad, edit_manifest=edit)
     with pytest.raises(ModelFileError, match=match):
         load(bad)
+
+
+def test_dual_and_primal_leave_one_out_scores_agree():
+    """The dual (n x n) and the streamed primal (k x k) computations give the same leave-one-out scores
+    and alpha to rounding (noise features: many cases are misclassified, so the scores matter)."""
+    from lightwaves.ridge import LooAccumulator, RidgeMoments, _dual_loo_scores, class_targets, prepare, solve
+
+    rng = np.random.default_rng(1)
+    codes = np.arange(30) % 3
+    F = rng.normal(size=(30, 40))
+    Y = class_targets(codes, 3)
+    alphas = np.logspace(-3, 3, 10)
+    prep = prepare(RidgeMoments.of_chunk(F, Y))
+    loo = LooAccumulator(prep, alphas)
+    loo.update(F, Y, codes)
+    np.testing.assert_allclose(_dual_loo_scores(F, Y, alphas), solve(prep, loo).loo_scores, rtol=0, atol=1e-9)

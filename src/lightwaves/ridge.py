@@ -204,14 +204,47 @@ def solve(prep: Prepared, loo: LooAccumulator) -> RidgeSolution:
 def loo_error(F: np.ndarray, codes: np.ndarray, n_classes: int, alphas) -> tuple[float, float]:
     """The ridge classifier's exact leave-one-out error rate on features ``F`` (standardised, alpha chosen
     from ``alphas`` by leave-one-out as the classifier does) and its standard error
-    ``sqrt(e (1 - e) / n)``: each case is classified by the ridge fitted without it."""
+    ``sqrt(e (1 - e) / n)``: each case is classified by the ridge fitted without it.
+
+    With more features than cases the same leave-one-out scores come from the ``n x n`` Gram matrix of the
+    cases (the dual), which is what makes this cheap for ``n_features="auto"``'s large budgets.
+    """
     codes = np.asarray(codes)
     Y = class_targets(codes, n_classes)
-    moments = RidgeMoments.of_chunk(F, Y)
-    prep = prepare(moments)
-    loo = LooAccumulator(prep, alphas)
-    loo.update(F, Y, codes)
-    scores = solve(prep, loo).loo_scores
+    F = np.asarray(F, dtype=np.float64)
+    n, p = F.shape
+    if n < p:
+        scores = _dual_loo_scores(F, Y, np.asarray(alphas, dtype=np.float64))
+    else:
+        moments = RidgeMoments.of_chunk(F, Y)
+        prep = prepare(moments)
+        loo = LooAccumulator(prep, alphas)
+        loo.update(F, Y, codes)
+        scores = solve(prep, loo).loo_scores
     predicted = (scores[:, 0] > 0).astype(np.int64) if scores.shape[1] == 1 else np.argmax(scores, axis=1)
     e = float(np.mean(predicted != codes))
     return e, float(np.sqrt(e * (1.0 - e) / len(codes)))
+
+
+def _dual_loo_scores(F, Y, alphas):
+    """Leave-one-out scores at the alpha with the smallest squared leave-one-out error (the first on
+    ties), from the eigendecomposition of ``Z Z'`` (``Z``: the standardised, centred features)."""
+    n = F.shape[0]
+    mean = F.mean(axis=0)
+    scale = np.sqrt(np.maximum(((F - mean) ** 2).mean(axis=0), 0.0))
+    scale = np.where(scale < 10 * np.finfo(np.float64).eps, 1.0, scale)  # as StandardScaler
+    Z = (F - mean) / scale
+    lam, U = np.linalg.eigh(Z @ Z.T)
+    lam = np.maximum(lam, 0.0)
+    Yc = Y - Y.mean(axis=0)
+    UtY = U.T @ Yc
+    U2 = U * U
+    best, best_sse = None, np.inf
+    for a in alphas:
+        shrink = lam / (lam + a)
+        h = U2 @ shrink + 1.0 / n
+        err = (Yc - U @ (shrink[:, None] * UtY)) / (1.0 - h)[:, None]
+        sse = float(np.sum(err * err))
+        if sse < best_sse:
+            best, best_sse = Y - err, sse
+    return best
