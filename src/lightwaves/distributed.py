@@ -526,6 +526,15 @@ def rocket_features_dask(coll, mean, inv_sd, features: RocketFeatures, progress=
     source = not isinstance(coll, Collection)
     if not source:  # a block's channels travel with its task: split blocks whose data is large
         blocks = _bounded_blocks(features, blocks, 8 * _samples_per_channel(coll))
+    return _features_in_blocks(client, coll, mean, inv_sd, features, blocks, rocket_shard, "rocket", progress,
+                               "MiniRocket-family convolution shards")
+
+
+def _features_in_blocks(client, coll, mean, inv_sd, features, blocks, shard_task, name, progress, desc):
+    """A family's feature matrix from contiguous column ``blocks`` computed on the cluster: each task gets
+    the block's features and only the channels they read (``shard_task(data, channels, mean, inv_sd,
+    block, None)``); the parts are placed by column, so the result does not depend on the blocks."""
+    source = not isinstance(coll, Collection)
     token = _token()
 
     def jobs():
@@ -533,11 +542,10 @@ def rocket_features_dask(coll, mean, inv_sd, features: RocketFeatures, progress=
             block = features.subset(np.arange(a, b))
             ch = block.channels
             data = coll if source else coll.select_channels(ch)
-            yield f"lightwaves-rocket-{token}-{i}", rocket_shard, (data, ch, mean[ch], inv_sd[ch], block, None)
+            yield f"lightwaves-{name}-{token}-{i}", shard_task, (data, ch, mean[ch], inv_sd[ch], block, None)
 
-    out = np.zeros((coll.n_cases, n_feat))
-    finished = _run_sharded(client, jobs(), len(blocks), progress, "MiniRocket-family convolution shards")
-    for i, part in finished:
+    out = np.zeros((coll.n_cases, features.n_features))
+    for i, part in _run_sharded(client, jobs(), len(blocks), progress, desc):
         a, b = blocks[i]
         out[:, a:b] = part
     return out
@@ -574,21 +582,8 @@ def hydra_features_dask(coll, mean, inv_sd, features: HydraFeatures, progress=Fa
     n_shards = max(1, min(_positive_int("n_shards", n_shards), max(n_groups, 1)))
     cuts = np.searchsorted(features.group, np.linspace(0, n_groups, n_shards + 1).round().astype(np.int64))
     blocks = [(a, b) for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist()) if b > a]
-    source = not isinstance(coll, Collection)
-    token = _token()
-
-    def jobs():
-        for i, (a, b) in enumerate(blocks):
-            block = features.subset(np.arange(a, b))
-            ch = block.channels
-            data = coll if source else coll.select_channels(ch)
-            yield f"lightwaves-hydra-{token}-{i}", hydra_shard, (data, ch, mean[ch], inv_sd[ch], block, None)
-
-    out = np.zeros((coll.n_cases, n_feat))
-    for i, part in _run_sharded(client, jobs(), len(blocks), progress, "Hydra-family group shards"):
-        a, b = blocks[i]
-        out[:, a:b] = part
-    return out
+    return _features_in_blocks(client, coll, mean, inv_sd, features, blocks, hydra_shard, "hydra", progress,
+                               "Hydra-family group shards")
 
 
 def _bounded_blocks(features: RocketFeatures, blocks, bytes_per_channel: int) -> list:

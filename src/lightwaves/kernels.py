@@ -85,6 +85,28 @@ def convolve_count_above(xp, lo, hi, d, pos, acc, b):
 
 
 @njit(cache=True)
+def combined_series(data, start, n, mean, inv_sd, channels, diff, xs):
+    """Sum of the standardised ``channels`` of one case into ``xs``; its first difference if ``diff`` (the
+    input of a MiniRocket-family convolution and of a Hydra group).
+
+    Returns the length of the series written (``n`` or ``n - 1``).
+    """
+    for t in range(n):
+        xs[t] = 0.0
+    for c in channels:
+        src = data[start + c * n : start + (c + 1) * n]
+        mu = mean[c]
+        isd = inv_sd[c]
+        for t in range(n):
+            xs[t] += (src[t] - mu) * isd
+    if diff:
+        for t in range(n - 1):
+            xs[t] = xs[t + 1] - xs[t]
+        return max(n - 1, 0)
+    return n
+
+
+@njit(cache=True)
 def channel_sums(data, offsets, lengths, n_channels, sums):
     """Add every value of each channel to ``sums`` (cases in order); returns the time points seen."""
     total = 0

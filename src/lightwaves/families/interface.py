@@ -61,6 +61,19 @@ class Candidates:
     take: Callable[[np.ndarray], object]
 
 
+def ranked_candidates(family: str, C: np.ndarray, pool, cases, plan) -> Candidates:
+    """A drawn pool's :class:`Candidates`: its usable columns of ``C`` in ANOVA rank order (ties by
+    position; with ``plan.distinct`` the best of each group of affine copies), cut to the
+    ``plan.rocket_pool`` best when set; ``pool.subset`` maps chosen columns back to the family's features."""
+    from ..selection import ranked_columns
+
+    order, scores, n_usable = ranked_columns(C, cases.codes, cases.n_classes, plan.distinct)
+    if plan.rocket_pool is not None:
+        order = order[: plan.rocket_pool]
+    pool = pool.subset(order)
+    return Candidates(family, np.ascontiguousarray(C[:, order]), scores[order], n_usable, take=pool.subset)
+
+
 class FeatureFamily(Protocol):
     """The interface of a feature family (see the module docstring)."""
 

@@ -8,9 +8,7 @@ features counted from them, their names, arrays for model files, plans) and how 
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..interface import Candidates, parse_variant
+from ..interface import Candidates, parse_variant, ranked_candidates
 from .features import HydraFeatures, empty, fit_pool
 
 
@@ -28,16 +26,9 @@ class HydraFamily:
         matrix (``backend.hydra_values``; the Dask backend gives the same bits) and ANOVA scores, usable
         columns only, in rank order; with ``plan.rocket_pool`` only that many best are kept (as the
         MiniRocket family)."""
-        from ...selection import ranked_columns
-
         pool = fit_pool(cases.coll, cases.mean, cases.inv_sd, n_groups=plan.hydra_groups, seed=plan.seed)
         C = backend.hydra_values(cases.coll, cases.mean, cases.inv_sd, pool)
-        order, scores, n_usable = ranked_columns(C, cases.codes, cases.n_classes, plan.distinct)
-        if plan.rocket_pool is not None:
-            order = order[: plan.rocket_pool]
-        pool = pool.subset(order)
-        return Candidates(self.name, np.ascontiguousarray(C[:, order]), scores[order], n_usable,
-                          take=pool.subset)
+        return ranked_candidates(self.name, C, pool, cases, plan)
 
     def empty(self) -> HydraFeatures:
         return empty()

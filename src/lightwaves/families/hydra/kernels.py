@@ -14,26 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..spec import SAFE_ABS
-from ...kernels import run_over_cases
-
-
-@njit(cache=True)
-def _series(data, start, n, mean, inv_sd, channels, diff, xs):
-    """Sum of the standardised ``channels`` of one case into ``xs``; its first difference if ``diff``.
-    Returns the length written (``n`` or ``n - 1``)."""
-    for t in range(n):
-        xs[t] = 0.0
-    for c in channels:
-        src = data[start + c * n : start + (c + 1) * n]
-        mu = mean[c]
-        isd = inv_sd[c]
-        for t in range(n):
-            xs[t] += (src[t] - mu) * isd
-    if diff:
-        for t in range(n - 1):
-            xs[t] = xs[t + 1] - xs[t]
-        return max(n - 1, 0)
-    return n
+from ...kernels import combined_series, run_over_cases
 
 
 @njit(cache=True)
@@ -105,7 +86,7 @@ def _case_features(data, start, n, mean, inv_sd, combo_off, combo_ch, cdiff, cd,
     soft = np.empty(8)
     hard = np.empty(8)
     for g in range(n_groups):
-        m = _series(data, start, n, mean, inv_sd, combo_ch[combo_off[g] : combo_off[g + 1]], cdiff[g], xs)
+        m = combined_series(data, start, n, mean, inv_sd, combo_ch[combo_off[g] : combo_off[g + 1]], cdiff[g], xs)
         if not _safe(xs, m):
             for q in range(f_col.shape[0]):
                 out_row[f_col[q]] = np.nan

@@ -8,9 +8,7 @@ training data (:func:`~.features.fit_pool`, principal components :func:`~.featur
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..interface import Candidates, parse_variant
+from ..interface import Candidates, parse_variant, ranked_candidates
 from .features import RocketFeatures, empty, family_input, fit_components, fit_pool
 
 #: ``components="auto"``: this many principal components (at most the number of channels) for data with at
@@ -46,20 +44,12 @@ class RocketFamily:
         come back in rank order; ``backend.rocket_values`` computes the matrix (the Dask backend gives the
         same bits).
         """
-        from ...selection import ranked_columns
-
         coll, mean, inv_sd = cases.coll, cases.mean, cases.inv_sd
         W = fit_components(coll, mean, inv_sd, resolve_components(plan.components, coll.n_channels))
         coll, mean, inv_sd = family_input(coll, mean, inv_sd, W)
         pool = fit_pool(coll, mean, inv_sd, budget=plan.rocket_budget, pooling=plan.pooling, diff=plan.diff,
                         seed=plan.seed, bias_cases=plan.bias_cases, components=W)
-        C = backend.rocket_values(coll, mean, inv_sd, pool)
-        order, scores, n_usable = ranked_columns(C, cases.codes, cases.n_classes, plan.distinct)
-        if plan.rocket_pool is not None:
-            order = order[: plan.rocket_pool]
-        pool = pool.subset(order)
-        return Candidates(self.name, np.ascontiguousarray(C[:, order]), scores[order], n_usable,
-                          take=pool.subset)
+        return ranked_candidates(self.name, backend.rocket_values(coll, mean, inv_sd, pool), pool, cases, plan)
 
     def empty(self) -> RocketFeatures:
         return empty()

@@ -25,6 +25,7 @@ from numba import njit, prange
 from ..spec import POOLS, SAFE_ABS  # noqa: F401 - re-exported
 from ..spec import KERNEL_POSITIONS
 from ...kernels import (
+    combined_series,
     convolve,
     convolve_count_above,
     convolve_range,
@@ -32,27 +33,6 @@ from ...kernels import (
     nine_tap_sum_range,
     run_over_cases,
 )
-
-
-@njit(cache=True)
-def _series(data, start, n, mean, inv_sd, channels, diff, xs):
-    """Sum of the standardised ``channels`` of one case into ``xs``; its first difference if ``diff``.
-
-    Returns the length of the series written (``n`` or ``n - 1``).
-    """
-    for t in range(n):
-        xs[t] = 0.0
-    for c in channels:
-        src = data[start + c * n : start + (c + 1) * n]
-        mu = mean[c]
-        isd = inv_sd[c]
-        for t in range(n):
-            xs[t] += (src[t] - mu) * isd
-    if diff:
-        for t in range(n - 1):
-            xs[t] = xs[t + 1] - xs[t]
-        return max(n - 1, 0)
-    return n
 
 
 @njit(cache=True)
@@ -186,7 +166,7 @@ def _case_features(
     for j in range(n_conv):
         d = cd[j]
         if series_id[j] != prev_s:
-            m = _series(data, start, n, mean, inv_sd, combo_ch[combo_off[j] : combo_off[j + 1]], cdiff[j], xs)
+            m = combined_series(data, start, n, mean, inv_sd, combo_ch[combo_off[j] : combo_off[j + 1]], cdiff[j], xs)
             prev_s = series_id[j]
             prev_d = -1
             if not _all_safe(xs, m):
@@ -249,7 +229,7 @@ def conv_output(data, start, n, mean, inv_sd, channels, diff, d, kernel):
     """The full (padded) convolution output of one case: what biases are drawn from."""
     xs = np.zeros(max(n, 1))
     xp = np.zeros(n + 8 * d)
-    m = _series(data, start, n, mean, inv_sd, channels, diff, xs)
+    m = combined_series(data, start, n, mean, inv_sd, channels, diff, xs)
     acc = np.empty(max(m, 1))
     z = np.empty(m)
     _pad_and_sum(xs, m, d, xp, acc)
