@@ -470,3 +470,17 @@ def test_cli_module_imports_lazily():
     # importing the package pulls in the estimators (sklearn, numba); never aeon, matplotlib or dask
     heavy = eval(out)  # a printed list of str
     assert not {"aeon", "matplotlib", "dask", "distributed"} & set(heavy)
+
+
+def test_export_board_writes_startup_and_linker_script(capsys, tmp_path, bm_model_file):
+    """``--board mps2-an386`` adds the board's two files to the export (tests/test_edge.py builds and runs
+    them where the ARM toolchain is installed); an unknown board is a one-line usage error."""
+    out = tmp_path / "c"
+    code, _, err = run(capsys, "export", bm_model_file, "--board", "mps2-an386", "--out", out)
+    assert code == 0, err
+    assert {p.name for p in out.iterdir()} == {"lightwaves_model.h", "lightwaves_model.c", "main.c",
+                                                "startup_mps2_an386.c", "mps2_an386.ld"}
+    with pytest.raises(SystemExit) as e:
+        main(["export", str(bm_model_file), "--board", "stm32", "--out", str(tmp_path / "d")])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and len(err.strip().splitlines()) == 1 and "invalid choice: 'stm32'" in err

@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="store the coefficients as double: scores bit for bit the Python model's (default)")
     prec.add_argument("--float32", dest="float32", action="store_true",
                       help="store the coefficients as float: half their flash, scores within ~1e-7 relative")
+    x.add_argument("--board", choices=["mps2-an386"], default=None,
+                   help="also write a startup file and linker script for this board (mps2-an386: QEMU's "
+                        "Cortex-M4F board, semihosting; see docs/deploy.md)")
     x.add_argument("--max-length", type=int, metavar="N",
                    help="longest series lw_predict accepts (sizes its stack buffer; default: the longest "
                         "training series recorded in the model)")
@@ -494,7 +497,7 @@ def cmd_export(args):
         raise UserError(f"{parent} does not exist; create it or choose another --out")
     if args.max_length is not None and args.max_length < 1:
         raise UserError(f"--max-length must be at least 1, got {args.max_length}")
-    written = export_c(args.model, args.out, float32=args.float32, max_length=args.max_length)
+    written = export_c(args.model, args.out, float32=args.float32, max_length=args.max_length, board=args.board)
     size = sum(os.path.getsize(p) for p in written)
     _say(f"wrote {', '.join(os.path.basename(p) for p in written)} to {args.out} ({size / 1024:.1f} KiB)")
     return 0
