@@ -16,9 +16,10 @@ programs built for the host (``cc -O2 -std=c99``). Checks:
   single-precision FMA only, and the model computes in double);
 
 on the models of tests/test_export.py: every variant of ``VARIANTS`` on BasicMotions and JapaneseVowels
-(fitted once per session, shared with that module) and the three models constructed to hold every code path
-(both families, both levels, every pooling operator, differences, valid-part and full pooling, principal
-components, unequal lengths), those in both builds (double and ``--float32`` coefficients).
+(fitted once per session, shared with that module) and the models constructed to hold every code path
+(the three families, both levels, every pooling operator, Hydra's two statistics, differences, valid-part and
+full pooling, principal components, unequal lengths), those in both builds (double and ``--float32``
+coefficients).
 
 Skipped, with the reason, when the ARM toolchain (``make setup-edge``) or a host C compiler is missing.
 """

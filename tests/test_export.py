@@ -11,10 +11,10 @@ input values (the C interface takes floats). Checks:
   of Python's (the rounding of the coefficients; a score near 0 has no relative accuracy), and every
   predicted class equals Python's where the best score leads by more than twice that (else it is one of
   the classes within it);
-- one build with ``-fsanitize=address,undefined`` (every code path: both families, level 2, every pooling
-  operator, differences, principal components, unequal lengths), on models constructed to hold every
-  path (``tests/forced.py``): which features a normal fit selects goes through BLAS and can differ
-  between CPUs, so no assertion here depends on it.
+- one build with ``-fsanitize=address,undefined`` (every code path: the three families, level 2, every
+  pooling operator, Hydra's two statistics, differences, principal components, unequal lengths), on
+  models constructed to hold every path (``tests/forced.py``): which features a normal fit selects goes
+  through BLAS and can differ between CPUs, so no assertion here depends on it.
 
 Skipped only when no C compiler is found (``$CC``, ``cc``, ``gcc`` or ``clang``).
 """
@@ -34,7 +34,16 @@ from lightwaves.export_c import c_string, export_c
 from lightwaves.model_io import load_predictor, save
 
 from .conftest import DATASETS, make_data
-from .forced import all_paper_kinds, all_rocket_kinds, covering_fit, kinds, paper_kind, rocket_kind
+from .forced import (
+    all_hydra_kinds,
+    all_paper_kinds,
+    all_rocket_kinds,
+    covering_fit,
+    hydra_kind,
+    kinds,
+    paper_kind,
+    rocket_kind,
+)
 
 CC = next((c for c in (os.environ.get("CC"), "cc", "gcc", "clang") if c and shutil.which(c)), None)
 pytestmark = pytest.mark.skipif(CC is None, reason="no C compiler (cc, gcc or clang) on PATH; set $CC")
@@ -50,6 +59,8 @@ VARIANTS = {
     "MR-multirocket-diff": dict(variant="MR", pooling="multirocket", diff=True, rocket_budget=2000),
     "L1L2+MR-multirocket-diff": dict(variant="L1L2+MR", pooling="multirocket", diff=True, rocket_budget=2000),
     "MR-components": dict(variant="MR", components=4, pooling="multirocket", diff=True, rocket_budget=2000),
+    "H": dict(variant="H"),
+    "MR+H": dict(variant="MR+H", rocket_budget=2000),
 }
 
 
@@ -160,10 +171,13 @@ def test_c_predictions_equal_python(dataset, key, tmp_path):
 
 
 COVERED = {
-    # dataset, key: the kinds (see tests/forced.py) the constructed model holds, paper family and MiniRocket's
-    ("JapaneseVowels", "L1L2+MR-multirocket-diff"): (all_paper_kinds(), all_rocket_kinds(components=True)),
-    ("BasicMotions", "L1L2-multirocket-diff"): (all_paper_kinds(), set()),
-    ("BasicMotions", "MR-components"): (set(), all_rocket_kinds(components=True)),
+    # dataset, key: the kinds (see tests/forced.py) the constructed model holds: paper family, MiniRocket's, Hydra's
+    ("JapaneseVowels", "L1L2+MR-multirocket-diff"): (all_paper_kinds(), all_rocket_kinds(components=True), set()),
+    ("BasicMotions", "L1L2-multirocket-diff"): (all_paper_kinds(), set(), set()),
+    ("BasicMotions", "MR-components"): (set(), all_rocket_kinds(components=True), set()),
+    ("JapaneseVowels", "MR+H"): (set(), all_rocket_kinds(pooling="ppv", diff=False, components=True),
+                                 all_hydra_kinds()),
+    ("BasicMotions", "H"): (set(), set(), all_hydra_kinds()),
 }
 _COVERING = {}
 
@@ -181,18 +195,20 @@ def covering_model(dataset, key):
 @pytest.mark.parametrize("dataset, key", list(COVERED))
 def test_sanitizers_on_every_code_path(dataset, key, tmp_path):
     """Every code path of the C export under ``-fsanitize=address,undefined``, and the strict build's parity
-    (float64 and float32) on the same models: both families, both levels, every operator of each (the paper's
-    six per level, MiniRocket's four), first differences, valid-part and full pooling, principal components
-    next to plain channels, unequal lengths (JapaneseVowels).
+    (float64 and float32) on the same models: the three families, both levels, every operator of each (the
+    paper's six per level, MiniRocket's four, Hydra's two statistics), first differences, valid-part and full
+    pooling, principal components next to plain channels, unequal lengths (JapaneseVowels: Hydra dilations
+    whose taps reach past short series too), Hydra alone and next to MiniRocket.
 
     The models are constructed to hold a feature of every kind (tests/forced.py), so the assertions on
     their kinds are exact on every CPU: the kinds a candidate pool holds come from seeded integer draws and
     numba kernels (no BLAS); which features a normal fit selects would go through BLAS."""
     clf, Xt = covering_model(dataset, key)
     t = clf.transformer_
-    paper, rocket = COVERED[dataset, key]
+    paper, rocket, hydra = COVERED[dataset, key]
     assert kinds(paper_kind(t.feature_ids_, len(t.dilations_))) == paper
     assert kinds(rocket_kind(t.rocket_)) == rocket
+    assert kinds(hydra_kind(t.hydra_) if getattr(t, "hydra_", None) is not None else []) == hydra
     if rocket and any(k[3] for k in rocket):
         assert len(t.inference_state_.components_read()[0])
     if dataset == "JapaneseVowels":

@@ -335,11 +335,19 @@ def test_hydra_groups_is_checked(value):
         LightWaveSClassifier(variant="H", hydra_groups=value).fit(X, y)
 
 
-def test_c_export_says_hydra_is_not_supported(hydra_model, tmp_path):
+def test_c_export_writes_hydra_tables(hydra_model, tmp_path):
+    """MR+H models export (parity with Python, sanitizers and the board: tests/test_export.py,
+    tests/test_edge.py); the Hydra features are described and tabled after the MiniRocket family's."""
     from lightwaves.export_c import export_c
 
-    with pytest.raises(ValueError, match="does not support Hydra-family features"):
-        export_c(hydra_model[0], tmp_path / "c")
+    clf = hydra_model[0]
+    t = clf.transformer_
+    export_c(clf, tmp_path / "c")
+    src = (tmp_path / "c" / "lightwaves_model.c").read_text()
+    head = (tmp_path / "c" / "lightwaves_model.h").read_text()
+    assert f"{t.hydra_.n_features} Hydra-family features" in head
+    assert f"#define LW_N_HGROUP    {len(np.unique(t.hydra_.group))} " in src
+    assert f"#define LW_N_FEATURES  {t.n_features_out_}\n" in head
 
 
 def test_basicmotions_mr_plus_h_is_accurate():

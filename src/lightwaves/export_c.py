@@ -15,8 +15,8 @@ semihosting (standard input and output are the host's).
 
 The C code runs the very plans the Python runtime runs (:meth:`lightwaves.runtime.InferenceState.plans`),
 so every model the library fits (the paper's variants, the MiniRocket family with either pooling and
-first differences, any number of features, classes and labels) is exported; a model that cannot be
-represented is refused with a ``ValueError``. See ``docs/deploy.md``.
+first differences, the Hydra family, any number of features, classes and labels) is exported; a model
+that cannot be represented is refused with a ``ValueError``. See ``docs/deploy.md``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import numpy as np
 
 from .c_literals import USHORT, c_string, check_range, doubles, ints, join, reals
 from .c_templates import HEADER, MAIN, MPS2_AN386_LD, MPS2_AN386_STARTUP, SOURCE
+from .families.hydra.export import c_tables as hydra_c_tables
 from .families.paper.export import c_tables as paper_c_tables
 from .families.rocket.export import c_tables as rocket_c_tables
 from .families.spec import KERNEL_POSITIONS
@@ -132,9 +133,6 @@ def model_parts(model) -> dict:
     else:
         raise ValueError(f"cannot export {type(model).__name__}: give a fitted LightWaveSClassifier, a Predictor "
                          "(lightwaves.model_io.load_predictor) or the path of a .lwz model file")
-    if state.hydra_plan() is not None:
-        raise ValueError("the C export does not support Hydra-family features yet (variants 'H' and 'MR+H'); "
-                         "predict with lightwaves (numba or numpy engine) instead")
     if temperature is None:
         raise ValueError("the model has no probability calibration (saved by an older lightwaves); refit it to "
                          "export it")
@@ -155,7 +153,9 @@ def c_sources(parts: dict, *, float64: bool, max_length: int) -> dict:
     coef, intercept, classes = parts["coef"], parts["intercept"], parts["classes"]
     n_paper = int(plan.gather_triple.shape[0])
     n_mr = 0 if rplan is None else rplan.n_features
-    k = n_paper + n_mr
+    hplan = state.hydra_plan()
+    n_h = 0 if hplan is None else hplan.n_features
+    k = n_paper + n_mr + n_h
     n_classes = len(classes)
     n_out = 1 if n_classes == 2 else n_classes
     if coef.shape != (n_out, k) or intercept.shape != (n_out,):
@@ -181,13 +181,17 @@ def c_sources(parts: dict, *, float64: bool, max_length: int) -> dict:
     }
     paper_subs, n_triples = paper_c_tables(plan, position, n_paper)
     rocket_subs, n_conv = rocket_c_tables(rplan, state.components_read(), sel, position, n_paper, n_mr)
+    hydra_subs, n_hgroups = hydra_c_tables(hplan, position, n_paper + n_mr)
     subs.update(paper_subs)
     subs.update(rocket_subs)
+    subs.update(hydra_subs)
     family = []
     if n_paper:
         family.append(f"{n_paper} paper-family features ({n_triples} triples)")
     if n_mr:
         family.append(f"{n_mr} MiniRocket-family features ({n_conv} convolutions)")
+    if n_h:
+        family.append(f"{n_h} Hydra-family features ({n_hgroups} groups of 8 kernels)")
     subs["DESCRIPTION"] = (f"{k} features: {', '.join(family)}; {len(sel)} of {state.n_channels_in} channels "
                            f"read; {n_classes} classes; {'double' if float64 else 'float'} coefficients.")
     subs["SOURCE"] = "lightwaves export --format c"
