@@ -451,6 +451,27 @@ def scan_channels_dask(
     return ids, scores, n_usable
 
 
+def _shard_input(shard, channel_ids):
+    """A shard task's cases (loaded from a source if need be) and the map from a global channel to its
+    position among ``channel_ids`` (-1 elsewhere), which keeps the channels' order."""
+    channel_ids = np.asarray(channel_ids, dtype=np.int64)
+    coll = shard if isinstance(shard, Collection) else shard.load(channel_ids)
+    position = np.full(int(channel_ids.max()) + 1 if channel_ids.size else 0, -1, dtype=np.int64)
+    position[channel_ids] = np.arange(len(channel_ids))
+    return coll, position
+
+
+def _column_blocks(client, n_shards, unit, n_units):
+    """Contiguous blocks ``(first, stop)`` of feature columns, about ``n_shards`` of them, cut between
+    units (convolutions or groups): ``unit`` is each column's unit, ascending. ``n_shards`` None picks
+    ``2 x`` the cluster's worker threads (at least :data:`MIN_SHARDS`), never more than the units."""
+    if n_shards is None:
+        n_shards = max(MIN_SHARDS, SHARDS_PER_THREAD * _cluster_threads(client))
+    n_shards = max(1, min(_positive_int("n_shards", n_shards), max(n_units, 1)))
+    cuts = np.searchsorted(unit, np.linspace(0, n_units, n_shards + 1).round().astype(np.int64))
+    return [(a, b) for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist()) if b > a]
+
+
 def rocket_shard(shard, channel_ids, mean, inv_sd, features: RocketFeatures, n_jobs=None):
     """MiniRocket-family features of one block of convolutions (the task run on a worker).
 
@@ -473,10 +494,7 @@ def rocket_shard(shard, channel_ids, mean, inv_sd, features: RocketFeatures, n_j
         Bit for bit the serial features: each is computed by the same per-case function from the same
         channels, summed in the same order (the mapping to shard positions keeps channel order).
     """
-    channel_ids = np.asarray(channel_ids, dtype=np.int64)
-    coll = shard if isinstance(shard, Collection) else shard.load(channel_ids)
-    position = np.full(int(channel_ids.max()) + 1 if channel_ids.size else 0, -1, dtype=np.int64)
-    position[channel_ids] = np.arange(len(channel_ids))
+    coll, position = _shard_input(shard, channel_ids)
     plan = rocket_plan_for(features, channel_position=position)
     return transform_rocket(coll, mean, inv_sd, plan, n_jobs=_worker_threads() if n_jobs is None else n_jobs)
 
@@ -516,13 +534,7 @@ def rocket_features_dask(coll, mean, inv_sd, features: RocketFeatures, progress=
     n_conv, n_feat = features.n_convolutions, features.n_features
     if n_feat and (np.diff(features.feature_conv) < 0).any():
         raise ValueError("the pool's features must be grouped by convolution")
-    if n_shards is None:
-        n_shards = max(MIN_SHARDS, SHARDS_PER_THREAD * _cluster_threads(client))
-    n_shards = max(1, min(_positive_int("n_shards", n_shards), max(n_conv, 1)))
-    # contiguous blocks of convolutions, and the feature columns they own
-    conv_cuts = np.linspace(0, n_conv, n_shards + 1).round().astype(np.int64)
-    feat_cuts = np.searchsorted(features.feature_conv, conv_cuts)
-    blocks = [(a, b) for a, b in zip(feat_cuts[:-1].tolist(), feat_cuts[1:].tolist()) if b > a]
+    blocks = _column_blocks(client, n_shards, features.feature_conv, n_conv)  # contiguous convolutions
     source = not isinstance(coll, Collection)
     if not source:  # a block's channels travel with its task: split blocks whose data is large
         blocks = _bounded_blocks(features, blocks, 8 * _samples_per_channel(coll))
@@ -554,10 +566,7 @@ def _features_in_blocks(client, coll, mean, inv_sd, features, blocks, shard_task
 def hydra_shard(shard, channel_ids, mean, inv_sd, features: HydraFeatures, n_jobs=None):
     """Hydra-family features of one block of groups (the task run on a worker): as :func:`rocket_shard`,
     bit for bit the serial features (the same per-case function on the same channels, in the same order)."""
-    channel_ids = np.asarray(channel_ids, dtype=np.int64)
-    coll = shard if isinstance(shard, Collection) else shard.load(channel_ids)
-    position = np.full(int(channel_ids.max()) + 1 if channel_ids.size else 0, -1, dtype=np.int64)
-    position[channel_ids] = np.arange(len(channel_ids))
+    coll, position = _shard_input(shard, channel_ids)
     plan = hydra_plan_for(features, channel_position=position)
     return transform_hydra(coll, mean, inv_sd, plan, n_jobs=_worker_threads() if n_jobs is None else n_jobs)
 
@@ -577,11 +586,7 @@ def hydra_features_dask(coll, mean, inv_sd, features: HydraFeatures, progress=Fa
     n_groups, n_feat = features.n_groups, features.n_features
     if n_feat and (np.diff(features.group) < 0).any():
         raise ValueError("the pool's features must be grouped by group")
-    if n_shards is None:
-        n_shards = max(MIN_SHARDS, SHARDS_PER_THREAD * _cluster_threads(client))
-    n_shards = max(1, min(_positive_int("n_shards", n_shards), max(n_groups, 1)))
-    cuts = np.searchsorted(features.group, np.linspace(0, n_groups, n_shards + 1).round().astype(np.int64))
-    blocks = [(a, b) for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist()) if b > a]
+    blocks = _column_blocks(client, n_shards, features.group, n_groups)
     return _features_in_blocks(client, coll, mean, inv_sd, features, blocks, hydra_shard, "hydra", progress,
                                "Hydra-family group shards")
 

@@ -726,25 +726,19 @@ def _check_consistency(path, arrays, classes, n_channels, params, dilations_for,
     The MiniRocket-family arrays (if any) are replaced by one ``RocketFeatures`` under ``"rocket"``, the
     Hydra-family arrays (if any) by one ``HydraFeatures`` under ``"hydra"``.
     """
-    rocket_arrays = {name[len("rocket_"):]: arrays.pop(name) for name in list(arrays) if name in _ROCKET_ARRAYS}
-    if rocket_arrays:
-        from .families.rocket.features import RocketFeatures
+    from .families.hydra.features import HydraFeatures
+    from .families.rocket.features import RocketFeatures
 
-        try:
-            arrays["rocket"] = RocketFeatures.from_arrays(rocket_arrays, n_channels)
-        except ValueError as e:
-            raise _fail(path, str(e)) from None
-    hydra_arrays = {name[len("hydra_"):]: arrays.pop(name) for name in list(arrays) if name in _HYDRA_ARRAYS}
-    if hydra_arrays:
-        from .families.hydra.features import HydraFeatures
-
-        try:
-            arrays["hydra"] = HydraFeatures.from_arrays(hydra_arrays, n_channels)
-        except ValueError as e:
-            raise _fail(path, str(e)) from None
     n_paper = arrays["feature_ids"].shape[0]
-    k = n_paper + (arrays["rocket"].n_features if rocket_arrays else 0)
-    k += arrays["hydra"].n_features if hydra_arrays else 0
+    k = n_paper
+    for family, names, features in (("rocket", _ROCKET_ARRAYS, RocketFeatures), ("hydra", _HYDRA_ARRAYS, HydraFeatures)):
+        found = {name[len(family) + 1:]: arrays.pop(name) for name in list(arrays) if name in names}
+        if found:
+            try:
+                arrays[family] = features.from_arrays(found, n_channels)
+            except ValueError as e:
+                raise _fail(path, str(e)) from None
+            k += arrays[family].n_features
     n_classes = len(classes)
     rows = 1 if n_classes == 2 else n_classes
     if n_classes < 2 or len(np.unique(classes)) != n_classes:
