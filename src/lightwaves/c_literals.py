@@ -53,6 +53,17 @@ def reals(a, float64) -> str:
     return join([float_literal(v) for v in vals.astype(np.float32)], 10)
 
 
+def arith_reals(a, arith: str, name: str, per_line=8, nonzero=False) -> str:
+    """Literals of a table of the arithmetic ``arith``: the doubles of ``a`` (``"float64"``), or the
+    shortest literals of ``a`` rounded to float32 (``"float32"``: the values the Python float32 engine
+    uses; ``ValueError`` naming ``name`` if one overflows or, with ``nonzero``, rounds to zero)."""
+    if arith == "float64":
+        return doubles(a)
+    from .runtime import to_float32
+
+    return join([float_literal(v) for v in to_float32(name, a, nonzero=nonzero).ravel()], per_line)
+
+
 def float_literal(v) -> str:
     text = str(v)  # numpy's shortest repr of a float32
     if "e" not in text and "." not in text and "n" not in text:

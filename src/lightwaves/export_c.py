@@ -26,7 +26,7 @@ import re
 
 import numpy as np
 
-from .c_literals import USHORT, c_string, check_range, doubles, ints, join, reals
+from .c_literals import USHORT, arith_reals, c_string, check_range, doubles, ints, join, reals
 from .c_templates import HEADER, MAIN, MPS2_AN386_LD, MPS2_AN386_STARTUP, SOURCE
 from .families.hydra.export import c_tables as hydra_c_tables
 from .families.paper.export import c_tables as paper_c_tables
@@ -41,7 +41,7 @@ DEFAULT_MAX_LENGTH = 1024
 BOARDS = {"mps2-an386": {"startup_mps2_an386.c": MPS2_AN386_STARTUP, "mps2_an386.ld": MPS2_AN386_LD}}
 
 
-def export_c(model, out_dir, *, float32=False, max_length=None, board=None) -> list[str]:
+def export_c(model, out_dir, *, float32=False, max_length=None, board=None, arith="float64") -> list[str]:
     """Write a fitted model as C99 source and header into ``out_dir``.
 
     Parameters
@@ -53,11 +53,16 @@ def export_c(model, out_dir, *, float32=False, max_length=None, board=None) -> l
         Directory to write into (created, with missing parents, if needed). Existing files of the export
         are replaced atomically; other files in it are left alone.
     float32 : bool
-        Store the linear model's coefficients as float (about half the flash of the largest table) instead
-        of double. By default (double) the scores are bit for bit the Python model's on the same float32
-        input (before the final cast to float); with float coefficients a score is off by up to about
-        ``6e-8 * sum_j |F_j * coef_j|``, so a near-tie can be decided differently. The series, convolutions
-        and features are computed in double in both builds.
+        With the double arithmetic, store the linear model's coefficients as float (about half the flash
+        of the largest table) instead of double. By default (double) the scores are bit for bit the Python
+        model's on the same float32 input (before the final cast to float); with float coefficients a score
+        is off by up to about ``6e-8 * sum_j |F_j * coef_j|``, so a near-tie can be decided differently.
+    arith : {"float64", "float32"}
+        Arithmetic of the series, convolutions, features, standardisation and scores. ``"float32"`` is for
+        an FPU without double (a Cortex-M4F: double runs there in software, many times slower): every table
+        is float, and the scores are bit for bit those of the Python float32 engine
+        (``load_predictor(path, arith="float32")``) on the same input. Either build must be compiled without
+        floating-point contraction (``-ffp-contract=off``; the default of ``-std=c99`` with GCC).
     max_length : int, optional
         Longest series ``lw_predict`` accepts; it sizes the stack work buffer. Default: the longest
         training series recorded with the model, else :data:`DEFAULT_MAX_LENGTH`.
@@ -86,7 +91,10 @@ def export_c(model, out_dir, *, float32=False, max_length=None, board=None) -> l
         raise ValueError(f"max_length must be an integer from 1 to {2**24}, got {max_length!r}")
     if board is not None and board not in BOARDS:
         raise ValueError(f"unknown board {board!r}; known: {', '.join(BOARDS)}")
-    sources = c_sources(parts, float64=not float32, max_length=int(max_length))
+    from .runtime import check_arith
+
+    check_arith(arith)
+    sources = c_sources(parts, float64=not float32 and arith == "float64", max_length=int(max_length), arith=arith)
     if board is not None:
         sources.update(board_sources(board))
     out_dir = os.fspath(out_dir)
@@ -112,7 +120,7 @@ def board_sources(board: str) -> dict:
 def model_parts(model) -> dict:
     """What the export needs from a classifier, a predictor or a model file: the inference state (plans),
     the folded linear model, classes, temperature and the longest training series (or None)."""
-    from .runtime import InferenceState, Predictor
+    from .runtime import Predictor
 
     if isinstance(model, (str, os.PathLike)):
         from .model_io import load_predictor
@@ -123,13 +131,14 @@ def model_parts(model) -> dict:
         coef, intercept, classes = model.coef_, model.intercept_, model.classes_
         temperature = model.temperature_
         training = getattr(model, "training_metadata_", None) or {}
+        feature_mean = model.feature_mean_
     elif hasattr(model, "transformer_") and hasattr(model, "coef_"):
-        t = model.transformer_
-        state = InferenceState(t.n_channels_in_, t.feature_ids_, t.dilations_, t.channel_mean_, t.channel_std_,
-                               getattr(t, "rocket_", None), engine="numpy", hydra=getattr(t, "hydra_", None))
-        coef, intercept, classes = model.coef_, model.intercept_, model.classes_
-        temperature = getattr(model, "temperature_", None)
-        training = getattr(model, "training_metadata_", None) or {}
+        pred = Predictor.from_classifier(model, engine="numpy")
+        state = pred.state
+        coef, intercept, classes = pred.coef_, pred.intercept_, pred.classes_
+        temperature = pred.temperature_
+        training = pred.training_metadata_
+        feature_mean = pred.feature_mean_
     else:
         raise ValueError(f"cannot export {type(model).__name__}: give a fitted LightWaveSClassifier, a Predictor "
                          "(lightwaves.model_io.load_predictor) or the path of a .lwz model file")
@@ -141,11 +150,14 @@ def model_parts(model) -> dict:
         length >= 1 else None
     return {"state": state, "coef": np.atleast_2d(np.asarray(coef, dtype=np.float64)),
             "intercept": np.atleast_1d(np.asarray(intercept, dtype=np.float64)), "classes": np.asarray(classes),
-            "temperature": float(temperature), "length_max": length}
+            "temperature": float(temperature), "length_max": length,
+            "feature_mean": None if feature_mean is None else np.asarray(feature_mean, dtype=np.float64)}
 
 
-def c_sources(parts: dict, *, float64: bool, max_length: int) -> dict:
-    """The text of each file of :data:`FILES` for the model ``parts`` (see :func:`model_parts`)."""
+def c_sources(parts: dict, *, float64: bool, max_length: int, arith: str = "float64") -> dict:
+    """The text of each file of :data:`FILES` for the model ``parts`` (see :func:`model_parts`) in the
+    arithmetic ``arith`` (``float64``: coefficients as double, else float)."""
+    from .runtime import float32_linear_model
     from .version import __version__
 
     state = parts["state"]
@@ -168,20 +180,30 @@ def c_sources(parts: dict, *, float64: bool, max_length: int) -> dict:
     position = np.full(state.n_channels_in, -1, dtype=np.int64)
     position[sel] = np.arange(len(sel))
     check_range("the selected channels", [len(sel)], USHORT)
+    arith32 = arith == "float32"
     subs = {
         "VERSION": __version__, "N_CHANNELS": str(state.n_channels_in), "N_CLASSES": str(n_classes),
         "N_FEATURES": str(k), "MAX_LENGTH": str(max_length), "FLOAT64": "1" if float64 else "0",
+        "ARITH32": "1" if arith32 else "0",
         "REAL": "double" if float64 else "float", "N_SELECTED": str(len(sel)), "N_OUT": str(n_out),
         "TEMPERATURE": repr(parts["temperature"]),
         "CLASS_NAMES": join([c_string(str(c)) for c in classes.tolist()], 8),
         "KPOS": join(["{" + ", ".join(str(int(p)) for p in row) + "}" for row in KERNEL_POSITIONS], 12),
-        "SEL_CHANNEL": ints(sel), "MEAN": doubles(mean[sel]), "INV_SD": doubles(inv_sd[sel]),
+        "SEL_CHANNEL": ints(sel), "MEAN": arith_reals(mean[sel], arith, "channel means"),
+        "INV_SD": arith_reals(inv_sd[sel], arith, "channel scales", nonzero=True),
         "COEF": join(["{" + reals(row, float64) + "}" for row in coef], 1),
         "INTERCEPT": doubles(intercept),
     }
-    paper_subs, n_triples = paper_c_tables(plan, position, n_paper)
-    rocket_subs, n_conv = rocket_c_tables(rplan, state.components_read(), sel, position, n_paper, n_mr)
-    hydra_subs, n_hgroups = hydra_c_tables(hplan, position, n_paper + n_mr)
+    if arith32:  # the Python float32 engine's linear model (lightwaves.runtime.float32_linear_model)
+        if parts.get("feature_mean") is None:
+            raise ValueError("cannot export in float32 arithmetic: the model has no feature means")
+        center, coef32, intercept32 = float32_linear_model(coef, intercept, parts["feature_mean"])
+        subs.update(FMEAN=arith_reals(center, arith, "feature means"),
+                    COEF=join(["{" + arith_reals(row, arith, "coefficients", 10) + "}" for row in coef32], 1),
+                    INTERCEPT=arith_reals(intercept32, arith, "intercepts"))
+    paper_subs, n_triples = paper_c_tables(plan, position, n_paper, arith=arith)
+    rocket_subs, n_conv = rocket_c_tables(rplan, state.components_read(), sel, position, n_paper, n_mr, arith=arith)
+    hydra_subs, n_hgroups = hydra_c_tables(hplan, position, n_paper + n_mr, arith=arith)
     subs.update(paper_subs)
     subs.update(rocket_subs)
     subs.update(hydra_subs)
@@ -193,7 +215,8 @@ def c_sources(parts: dict, *, float64: bool, max_length: int) -> dict:
     if n_h:
         family.append(f"{n_h} Hydra-family features ({n_hgroups} groups of 8 kernels)")
     subs["DESCRIPTION"] = (f"{k} features: {', '.join(family)}; {len(sel)} of {state.n_channels_in} channels "
-                           f"read; {n_classes} classes; {'double' if float64 else 'float'} coefficients.")
+                           f"read; {n_classes} classes; "
+                           + ("float32 arithmetic." if arith32 else f"{'double' if float64 else 'float'} coefficients."))
     subs["SOURCE"] = "lightwaves export --format c"
     out = {}
     for name, template in zip(FILES, (HEADER, SOURCE, MAIN)):

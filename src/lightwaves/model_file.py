@@ -683,7 +683,7 @@ def calibration_temperature(path, manifest):
     return float(t)
 
 
-def load_predictor(path, n_jobs=1, engine="auto"):
+def load_predictor(path, n_jobs=1, engine="auto", arith="float64"):
     """Load only what prediction needs, without importing scikit-learn.
 
     Parameters
@@ -695,6 +695,9 @@ def load_predictor(path, n_jobs=1, engine="auto"):
     engine : {"auto", "numba", "numpy"}
         Kernels to run (see :func:`lightwaves.runtime.resolve_engine`): ``"numpy"`` never imports numba
         and gives the same predictions and scores; ``"auto"`` uses it when numba cannot be imported.
+    arith : {"float64", "float32"}
+        ``"float32"``: features and scores in single precision on the numpy engine, bit for bit the C
+        export's float32 build (``lightwaves export --arith float32``); ``"float64"``: the classifier's.
 
     Returns
     -------
@@ -709,10 +712,10 @@ def load_predictor(path, n_jobs=1, engine="auto"):
     state = InferenceState(
         manifest["transformer"]["n_channels_in"], arrays["feature_ids"], arrays["dilations"],
         arrays["channel_mean"], arrays["channel_std"], rocket=arrays.get("rocket"), engine=engine,
-        hydra=arrays.get("hydra"),
+        hydra=arrays.get("hydra"), arith=arith,
     )
     pred = Predictor(state, arrays["coef"], arrays["intercept"], classes, n_jobs=n_jobs,
-                     temperature=calibration_temperature(path, manifest))
+                     temperature=calibration_temperature(path, manifest), feature_mean=arrays["scaler_mean"])
     training = manifest.get("training")
     pred.training_metadata_ = dict(training) if isinstance(training, dict) else {}
     return pred

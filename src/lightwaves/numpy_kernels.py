@@ -8,6 +8,12 @@ length, on the primitives here. Every value is computed with the same float64 op
 as in the numba kernels (sums that numba runs sequentially are taken with ``np.cumsum``, which is
 sequential too), so features and scores have the same bits. :func:`softmax_rows` gives both engines'
 probabilities.
+
+The same code runs in single precision when the channel statistics it is given are float32 (the
+``arith="float32"`` of :class:`lightwaves.runtime.InferenceState`): every array then holds float32, every
+constant is a float32 (numpy's Python-scalar rule keeps ``3.0 * x`` in float32) and every count is
+converted to float32 before it is divided, so each value is the float32 operation of the C export's
+float32 build (``lightwaves export --arith float32``) in the same order: the same bits.
 """
 
 from __future__ import annotations
@@ -37,8 +43,8 @@ def nine_tap_sum(xp, n, d):
 
 
 def padded(x, d):
-    """``x`` (cases, m) zero padded by ``4d`` on each side."""
-    xp = np.zeros((x.shape[0], x.shape[1] + 8 * d))
+    """``x`` (cases, m) zero padded by ``4d`` on each side (same dtype)."""
+    xp = np.zeros((x.shape[0], x.shape[1] + 8 * d), dtype=x.dtype)
     xp[:, 4 * d : 4 * d + x.shape[1]] = x
     return xp
 
@@ -50,6 +56,11 @@ def convolve(xp, n, d, pos, acc):
     return 3.0 * (xa + xb + xc) - acc
 
 
+def ratio(count, m, dtype):
+    """``count / m`` in ``dtype``: both converted first (for float64, numpy's true division of integers)."""
+    return np.asarray(count).astype(dtype) / dtype.type(m)
+
+
 def longest_run(mask):
     """Longest run of True along axis 1 (0 for an empty row)."""
     if mask.shape[1] == 0:
@@ -57,6 +68,18 @@ def longest_run(mask):
     count = np.cumsum(mask, axis=1)
     reset = np.maximum.accumulate(np.where(mask, 0, count), axis=1)
     return (count - reset).max(axis=1)
+
+
+def linear_scores_float32(F, center, coef, intercept) -> np.ndarray:
+    """Scores in float32 arithmetic: ``sum_j (F_j - center_j) * coef_j`` in order j = 0, 1, ..., from 0,
+    then ``+ intercept`` (all float32; the C float32 build's loop). Centring first keeps the sum at the
+    scale of the scores: ``coef`` is the folded ridge (ridge weights / feature scale), ``center`` the
+    features' training mean and ``intercept`` the ridge's own intercept."""
+    F = np.ascontiguousarray(F, dtype=np.float32)
+    s = np.zeros((F.shape[0], coef.shape[0]), dtype=np.float32)
+    for j in range(F.shape[1]):
+        s = s + (F[:, j, None] - center[j]) * coef[None, :, j]
+    return s + intercept[None, :]
 
 
 def linear_scores(F, coef, intercept) -> np.ndarray:

@@ -14,6 +14,7 @@ numpy; the environment variable ``LIGHTWAVES_ENGINE`` overrides ``"auto"``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from types import SimpleNamespace
 
@@ -31,6 +32,29 @@ DASK_CHUNK_CASES = 4096
 
 #: Inference engines (see the module docstring).
 ENGINES = ("auto", "numba", "numpy")
+#: Arithmetic of prediction: ``"float64"`` (the default, the fit's own), or ``"float32"`` (the numpy engine
+#: in single precision: the same bits as the C export's float32 build, ``lightwaves export --arith float32``).
+ARITHMETICS = ("float64", "float32")
+
+
+def check_arith(arith) -> str:
+    """``arith`` if it names an arithmetic of :data:`ARITHMETICS`, else a ``ValueError``."""
+    if arith not in ARITHMETICS:
+        raise ValueError(f"arith must be one of {list(ARITHMETICS)}, got {arith!r}")
+    return arith
+
+
+def to_float32(name, a, nonzero=False) -> np.ndarray:
+    """``a`` rounded to float32 (to nearest), or a ``ValueError`` naming ``name`` if a finite value
+    overflows float32 (or, with ``nonzero``, a non-zero value rounds to zero): such a model cannot run in
+    float32."""
+    a64 = np.asarray(a, dtype=np.float64)
+    with np.errstate(over="ignore", under="ignore"):
+        a32 = a64.astype(np.float32)
+    if (np.isfinite(a64) & ~np.isfinite(a32)).any() or (nonzero and ((a64 != 0) & (a32 == 0)).any()):
+        raise ValueError(f"this model cannot run in float32 arithmetic: its {name} exceed float32's range; use "
+                         "the float64 arithmetic")
+    return a32
 ENGINE_ENV = "LIGHTWAVES_ENGINE"
 
 
@@ -111,10 +135,19 @@ class InferenceState:
     hydra : HydraFeatures or None
         Selected features of the Hydra family (see :mod:`lightwaves.families.hydra.features`); their
         columns follow the MiniRocket family's.
+    arith : {"float64", "float32"}
+        Arithmetic of the features: ``"float32"`` rounds the input, the channel statistics, the biases and
+        the kernel and component weights to float32 and computes in float32 (numpy engine only: ``engine``
+        must be ``"auto"`` or ``"numpy"``), as the C export's float32 build does, bit for bit.
     """
 
     def __init__(self, n_channels_in, feature_ids, dilations, channel_mean, channel_std, rocket=None,
-                 engine="auto", hydra=None):
+                 engine="auto", hydra=None, arith="float64"):
+        self.arith = check_arith(arith)
+        if arith == "float32":
+            if requested_engine(engine) == "numba":
+                raise ValueError("the float32 arithmetic runs on the numpy engine; use engine='numpy' (or 'auto')")
+            engine = "numpy"
         self.engine = resolve_engine(engine)
         self._kernels = kernels(self.engine)
         self.n_channels_in = int(n_channels_in)
@@ -166,6 +199,22 @@ class InferenceState:
                     for n_in, w, m, isd in ((self.n_channels_in, W, mean, inv_sd),
                                             (len(sel), W[:, sel], mean[sel], inv_sd[sel]))
                 }
+        if self.arith == "float32":
+            self._to_float32()
+
+    def _to_float32(self):
+        """Every constant the kernels read, rounded to float32 (the float32 arithmetic's tables)."""
+        self._modes = {n_in: (plan, to_float32("channel means", mean), to_float32("channel scales", inv_sd, nonzero=True))
+                       for n_in, (plan, mean, inv_sd) in self._modes.items()}
+        if self._rocket_plans is not None:
+            self._rocket_plans = {n_in: dataclasses.replace(p, bias=to_float32("MiniRocket-family biases", p.bias))
+                                  for n_in, p in self._rocket_plans.items()}
+        if self._hydra_plans is not None:
+            self._hydra_plans = {n_in: dataclasses.replace(p, weights=to_float32("Hydra kernel weights", p.weights))
+                                 for n_in, p in self._hydra_plans.items()}
+        if self._components is not None:
+            self._components = {n_in: tuple(to_float32("principal components", a) for a in parts)
+                                for n_in, parts in self._components.items()}
 
     def components_read(self):
         """``(rows, weights)``: the principal components the selected features read (sorted) and their
@@ -204,6 +253,9 @@ class InferenceState:
         if is_dask_array(X):
             return self._dask_features(X, n_jobs)
         coll = check_collection(X, n_channels_model=self.n_channels_in)
+        if self.arith == "float32":  # the input as the C float32 build takes it
+            with np.errstate(over="ignore"):
+                coll = dataclasses.replace(coll, data=coll.data.astype(np.float32))
         try:
             plan, mean, inv_sd = self._modes[coll.n_channels]
         except KeyError:
@@ -226,7 +278,7 @@ class InferenceState:
         if self._hydra_plans is not None:
             parts.append(self._kernels.transform_hydra(coll, mean, inv_sd, self._hydra_plans[coll.n_channels],
                                                        n_jobs=n_jobs))
-        return check_finite(parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1))
+        return check_finite(parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1), self.arith)
 
     def _dask_features(self, X, n_jobs):
         n = check_dask_shape(X, "X")[0] if X.ndim else 0
@@ -240,12 +292,13 @@ class InferenceState:
         return np.concatenate(out)
 
 
-def check_finite(F: np.ndarray) -> np.ndarray:
-    """Features overflow only for absurdly large inputs (|x| near 1e308); say so instead of predicting."""
+def check_finite(F: np.ndarray, arith: str = "float64") -> np.ndarray:
+    """Features overflow only for absurdly large inputs (|x| near 1e308, or 3e38 in float32); say so
+    instead of predicting."""
     if not np.isfinite(F).all():
         i = int(np.flatnonzero(~np.isfinite(F).all(axis=1))[0])
         raise ValueError(
-            f"X has values too large for float64 arithmetic: the features of case {i} overflow; rescale"
+            f"X has values too large for {arith} arithmetic: the features of case {i} overflow; rescale"
             " the data"
         )
     return F
@@ -260,13 +313,38 @@ class Predictor:
     classifier's results.
     """
 
-    def __init__(self, state: InferenceState, coef, intercept, classes, n_jobs=1, temperature=None):
+    def __init__(self, state: InferenceState, coef, intercept, classes, n_jobs=1, temperature=None,
+                 feature_mean=None):
         self._state = state
         self.coef_ = np.ascontiguousarray(np.atleast_2d(coef), dtype=np.float64)
         self.intercept_ = np.atleast_1d(np.asarray(intercept, dtype=np.float64))
         self.classes_ = np.asarray(classes)
         self.temperature_ = None if temperature is None else float(temperature)
         self.n_jobs = n_jobs
+        self.feature_mean_ = None if feature_mean is None else np.asarray(feature_mean, dtype=np.float64)
+        self._float32 = None
+        if state.arith == "float32":
+            if feature_mean is None:
+                raise ValueError("the float32 arithmetic needs the features' training mean (feature_mean)")
+            self._float32 = float32_linear_model(self.coef_, self.intercept_, feature_mean)
+
+    @classmethod
+    def from_classifier(cls, clf, engine="auto", arith="float64", n_jobs=1) -> "Predictor":
+        """The predictor of a fitted :class:`~lightwaves.LightWaveSClassifier` (what ``load_predictor`` gives
+        for its saved file), in the engine and arithmetic asked for."""
+        t = clf.transformer_
+        state = InferenceState(t.n_channels_in_, t.feature_ids_, t.dilations_, t.channel_mean_, t.channel_std_,
+                               getattr(t, "rocket_", None), engine=engine, hydra=getattr(t, "hydra_", None),
+                               arith=arith)
+        pred = cls(state, clf.coef_, clf.intercept_, clf.classes_, n_jobs=n_jobs,
+                   temperature=getattr(clf, "temperature_", None), feature_mean=clf.scaler_.mean_)
+        pred.training_metadata_ = dict(getattr(clf, "training_metadata_", None) or {})
+        return pred
+
+    @property
+    def arith(self) -> str:
+        """``"float64"`` or ``"float32"``: the arithmetic of features and scores."""
+        return self._state.arith
 
     @property
     def n_channels_in_(self) -> int:
@@ -287,8 +365,13 @@ class Predictor:
         return self._state.engine
 
     def decision_function(self, X) -> np.ndarray:
-        return decision_scores(self._state.features(X, self.n_jobs), self.coef_, self.intercept_,
-                               engine=self.engine)
+        F = self._state.features(X, self.n_jobs)
+        if self._float32 is not None:
+            from .numpy_kernels import linear_scores_float32
+
+            scores = linear_scores_float32(F, *self._float32).astype(np.float64)
+            return scores.ravel() if scores.shape[1] == 1 else scores
+        return decision_scores(F, self.coef_, self.intercept_, engine=self.engine)
 
     def predict(self, X) -> np.ndarray:
         return labels_from_scores(self.decision_function(X), self.classes_)
@@ -309,6 +392,22 @@ def decision_scores(F, coef, intercept, engine="auto") -> np.ndarray:
     """
     scores = kernels(engine).linear_scores(F, coef, intercept)
     return scores.ravel() if scores.shape[1] == 1 else scores
+
+
+def float32_linear_model(coef, intercept, feature_mean):
+    """``(center, coef, intercept)`` in float32 of the float32 scores ``sum_j (F_j - center_j) coef_j +
+    intercept`` (:func:`lightwaves.numpy_kernels.linear_scores_float32`; the C float32 build's tables):
+    ``center`` is the features' training mean, ``coef`` the folded ridge, and ``intercept`` the folded
+    intercept plus ``coef . center``, summed in order in float64 (the ridge's own intercept)."""
+    from .numpy_kernels import linear_scores
+
+    coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
+    mean = np.asarray(feature_mean, dtype=np.float64).reshape(1, -1)
+    if mean.shape[1] != coef.shape[1]:
+        raise ValueError(f"feature_mean has {mean.shape[1]} values for {coef.shape[1]} features")
+    centred = linear_scores(mean, coef, intercept)[0]
+    return (to_float32("feature means", mean[0]), np.ascontiguousarray(to_float32("coefficients", coef)),
+            to_float32("intercepts", centred))
 
 
 def feature_weights(ridge_coef) -> np.ndarray:
@@ -339,5 +438,5 @@ def labels_from_scores(scores, classes) -> np.ndarray:
     return classes[np.argmax(scores, axis=1)]
 
 
-__all__ = ["ENGINES", "ENGINE_ENV", "InferenceState", "Predictor", "requested_engine", "resolve_engine", "kernels", "check_finite", "decision_scores", "labels_from_scores",
+__all__ = ["ARITHMETICS", "ENGINES", "ENGINE_ENV", "InferenceState", "check_arith", "float32_linear_model", "to_float32", "Predictor", "requested_engine", "resolve_engine", "kernels", "check_finite", "decision_scores", "labels_from_scores",
            "feature_weights", "probabilities"]

@@ -36,6 +36,13 @@ POOLS = ("ppv", "mpv", "mipv", "lspv")
 #: sum to 12, and pooling subtracts a bias of the same order): its features are NaN, so the caller
 #: reports the case (see ``lightwaves.runtime.check_finite``) instead of pooling infinities silently.
 SAFE_ABS = np.finfo(np.float64).max / 64
+#: The same bound for the float32 arithmetic (``FLT_MAX / 64`` in the C float32 build).
+SAFE_ABS_FLOAT32 = np.float32(np.finfo(np.float32).max / np.float32(64))
+
+
+def safe_abs(dtype):
+    """:data:`SAFE_ABS` of the arithmetic ``dtype`` (float64 or float32)."""
+    return SAFE_ABS_FLOAT32 if np.dtype(dtype) == np.float32 else SAFE_ABS
 
 
 def kernel_weights() -> np.ndarray:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...c_literals import USHORT, check_range, doubles, ints
+from ...c_literals import USHORT, arith_reals, check_range, ints
 from .features import N_GROUP_KERNELS, N_TAPS
 
 
-def c_tables(hplan, position, n_before: int):
+def c_tables(hplan, position, n_before: int, arith: str = "float64"):
     """Template substitutions of the family's groups (``hplan``: the model's
     :class:`~lightwaves.families.hydra.features.HydraPlan` for input holding every training channel, or
     None) and, per group, its selected (kernel, statistic) features and their output columns (after the
     ``n_before`` columns of the paper and MiniRocket families); ``position`` maps a training channel to its
-    place among the channels the model reads. Returns ``(substitutions, number of groups)``."""
+    place among the channels the model reads; the real tables are of the arithmetic ``arith``. Returns ``(substitutions, number of groups)``."""
     n_groups = 0 if hplan is None else int(hplan.dilation.shape[0])
     n_h = 0 if hplan is None else hplan.n_features
     subs = {"N_HGROUP": str(n_groups), "N_HF": str(max(n_h, 1)),
@@ -30,7 +30,7 @@ def c_tables(hplan, position, n_before: int):
                              f"{(n_groups, N_GROUP_KERNELS, N_TAPS)}")
         subs.update(
             HY_COMBO_OFF=ints(hplan.combo_offsets), HY_COMBO=ints(position[hplan.combo_channels]),
-            HY_DIFF=ints(hplan.diff), HY_DIL=ints(hplan.dilation), HY_W=doubles(w),
+            HY_DIFF=ints(hplan.diff), HY_DIL=ints(hplan.dilation), HY_W=arith_reals(w, arith, "Hydra kernel weights"),
             HY_FSTART=ints(hplan.feature_start), HF_KERNEL=ints(hplan.kernel), HF_STAT=ints(hplan.stat),
             HF_COL=ints(hplan.column + n_before),
         )

@@ -6,15 +6,16 @@ from __future__ import annotations
 import numpy as np
 
 from ...numpy_kernels import channel, length_groups, padded
-from ..spec import SAFE_ABS
+from ..spec import safe_abs
 
 
 def group_counts(xs, d, w):
     """Soft and hard counts ``(cases, 8)`` each of the kernels ``w`` (8, 9) on the series ``xs``
     ``(cases, m)`` at dilation ``d`` (:func:`lightwaves.families.hydra.kernels.group_counts`)."""
     rows, m = xs.shape
+    dt = xs.dtype
     if m == 0:
-        return np.zeros((rows, 8)), np.zeros((rows, 8))
+        return np.zeros((rows, 8), dtype=dt), np.zeros((rows, 8), dtype=dt)
     xp = padded(xs, d)
     z = w[None, :, 0, None] * xp[:, None, 0:m]
     for j in range(1, 9):
@@ -22,27 +23,28 @@ def group_counts(xs, d, w):
     best = z.argmax(axis=1)  # the first largest, as the numba loop's strict comparison
     worst = z.argmin(axis=1)
     top = np.take_along_axis(z, best[:, None, :], axis=1)[:, 0, :]
-    soft = np.empty((rows, 8))
-    hard = np.empty((rows, 8))
-    zero = np.zeros((rows, 1))
+    soft = np.empty((rows, 8), dtype=dt)
+    hard = np.empty((rows, 8), dtype=dt)
+    zero = np.zeros((rows, 1), dtype=dt)
     for k in range(8):  # sequential sums from 0.0, in time order, as the numba loop
-        soft[:, k] = np.cumsum(np.concatenate([zero, np.where(best == k, top, 0.0)], axis=1), axis=1)[:, -1]
+        soft[:, k] = np.cumsum(np.concatenate([zero, np.where(best == k, top, dt.type(0.0))], axis=1), axis=1)[:, -1]
         hard[:, k] = np.count_nonzero(worst == k, axis=1)
     return soft, hard
 
 
 def transform_hydra(coll, mean, inv_sd, plan, n_jobs=1):
     """:func:`lightwaves.families.hydra.kernels.transform_hydra` without numba (``n_jobs`` is ignored)."""
-    out = np.zeros((coll.n_cases, plan.n_features))
+    dt = np.asarray(mean).dtype  # float64, or float32 for the float32 arithmetic (plan.weights float32 too)
+    out = np.zeros((coll.n_cases, plan.n_features), dtype=dt)
     for n, cases in length_groups(coll):
         bad = np.zeros(len(cases), dtype=bool)
         for g in range(plan.dilation.shape[0]):
-            xs = np.zeros((len(cases), n))
+            xs = np.zeros((len(cases), n), dtype=dt)
             for c in plan.combo_channels[plan.combo_offsets[g] : plan.combo_offsets[g + 1]].tolist():
                 xs += channel(coll, cases, n, c, mean, inv_sd)
             if plan.diff[g]:
                 xs = xs[:, 1:] - xs[:, :-1]
-            bad |= ~(np.abs(xs) < SAFE_ABS).all(axis=1)
+            bad |= ~(np.abs(xs) < safe_abs(dt)).all(axis=1)
             soft, hard = group_counts(xs, int(plan.dilation[g]), plan.weights[g])
             for q in range(plan.feature_start[g], plan.feature_start[g + 1]):
                 out[cases, plan.column[q]] = (soft if plan.stat[q] == 0 else hard)[:, plan.kernel[q]]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...c_literals import check_range, doubles, ints
+from ...c_literals import arith_reals, check_range, ints
 from ..spec import NEED_L2
 
 
-def c_tables(plan, position, n_paper: int):
+def c_tables(plan, position, n_paper: int, arith: str = "float64"):
     """Template substitutions of the paper family's triples (``plan``: the model's
     :class:`~lightwaves.families.paper.plan.TriplePlan`) and, per triple, the output columns it fills;
-    ``position`` maps a training channel to its place among the channels the model reads. Returns
+    ``position`` maps a training channel to its place among the channels the model reads; the real tables
+    are of the arithmetic ``arith``. Returns
     ``(substitutions, number of triples)``."""
     subs = {}
     # paper family: triples, and per triple the output columns it fills
@@ -31,8 +32,8 @@ def c_tables(plan, position, n_paper: int):
         np.cumsum(np.bincount(plan.gather_triple, minlength=n_triples), out=fstart[1:])
         check_range("dilations", dil_values, 2**31 - 1)
         subs.update(
-            N_DIL=str(len(dil_values)), DIL=ints(dil_values), DIL_SCALE=doubles(scale),
-            DIL_SCALE2=doubles([s * s for s in scale.tolist()]), TRI_SEL=ints(position[plan.channel]), TRI_DIFF=ints(plan.diff),
+            N_DIL=str(len(dil_values)), DIL=ints(dil_values), DIL_SCALE=arith_reals(scale, arith, "dilation scales"),
+            DIL_SCALE2=arith_reals([s * s for s in scale.tolist()], arith, "dilation scales"), TRI_SEL=ints(position[plan.channel]), TRI_DIFF=ints(plan.diff),
             TRI_DIL=ints(dil_index.ravel()), TRI_KERNEL=ints(plan.kernel), TRI_NEEDS=ints(plan.needs | np.where(l1_used, 8, 0)),
             TRI_FSTART=ints(fstart), TF_COL=ints(order), TF_SLOT=ints(plan.gather_feature[order]),
         )
