@@ -6,10 +6,11 @@ prediction per benchmark model, beside x86 single-case latency of the same C and
 
 For each dataset (BasicMotions, JapaneseVowels and the univariate problems bundled with aeon, then the UEA
 problems of ``--datasets-dir`` if present): fit the default classifier (``LightWaveSClassifier(random_state=0)``:
-MiniRocket family, 500 features), save it, export it twice with ``board="mps2-an386"`` (double coefficients,
-the default, and ``--float32``: float coefficients; the features are double arithmetic in both builds), and
-build each with ``arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard -Os -std=c99
--Wall -Wextra -Werror -pedantic``. Then:
+MiniRocket family, 500 features; ``--variants`` adds others, e.g. ``H`` for the Hydra family), save it, export
+it twice with ``board="mps2-an386"`` (``f64``: double arithmetic, the default; ``a32``: ``--arith float32``,
+single-precision features, standardisation and scores, which the M4F's FPU runs in hardware), and build each
+with ``arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard -Os -std=c99 -Wall -Wextra
+-Werror -pedantic`` (the a32 build also with ``-Wdouble-promotion``: no double arithmetic left). Then:
 
 - flash: ``arm-none-eabi-size`` text + data of ``lightwaves_model.o`` (the model: code and tables), and of the
   whole firmware image (with the harness, newlib's stdio, strtod and the soft-float library);
@@ -22,10 +23,13 @@ build each with ``arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -m
 - instructions per prediction: QEMU with ``-icount shift=0`` (one instruction = 1 ns of virtual time) and the
   board's CMSDK timer 0 (25 MHz: one tick per 40 instructions) read before and after each ``lw_predict`` call,
   minus the two timer reads, over the first ``--cases`` test cases (mean; min and max in the log);
-  the classes are checked against Python's;
-- x86-64: median single ``lw_predict`` call of the same export (double coefficients) built with ``cc -O2``
-  (no ``-march=native``; benchmarks/bench_export.py's harness) and of ``Predictor.predict`` on one case
-  (``load_predictor``, numba engine, one thread).
+  the classes are checked against Python's (f64: the model; a32: ``load_predictor(path, arith="float32")``);
+- accuracy on the whole test set (its values rounded to float32, what the C interface takes): the model in
+  double, and the Python float32 engine (whose scores the a32 build reproduces bit for bit: the x86 a32 build
+  is run on every test case and its classes compared);
+- x86-64: median single ``lw_predict`` call of both exports built with ``cc -O2`` (no ``-march=native``;
+  benchmarks/bench_export.py's harness) and of ``Predictor.predict`` on one case (``load_predictor``, numba
+  engine, one thread).
 
 The reference point (``--reference``, on by default): a MiniRocket-sized model of the MiniRocket family on
 BasicMotions, ``LightWaveSClassifier(n_features=9996, rocket_budget=10000, selection="random")``, exported and
@@ -152,13 +156,14 @@ def callgraph_stack(ci: Path, root="lw_predict") -> int:
     return deepest(root)
 
 
-def board_build(model_path, out: Path, float32: bool, max_length: int):
+def board_build(model_path, out: Path, arith: str, max_length: int):
     """Export with the board files, build the model object and the harness image; their sizes and stack."""
     from lightwaves.export_c import export_c
 
-    export_c(model_path, out, float32=float32, max_length=max_length, board="mps2-an386")
+    export_c(model_path, out, max_length=max_length, board="mps2-an386", arith=arith)
     obj = out / "lightwaves_model.o"
-    r = sh(["arm-none-eabi-gcc", *ARM_FLAGS, "-fstack-usage", "-fcallgraph-info=su", "-c",
+    strict = ["-Wdouble-promotion"] if arith == "float32" else []
+    r = sh(["arm-none-eabi-gcc", *ARM_FLAGS, *strict, "-fstack-usage", "-fcallgraph-info=su", "-c",
             out / "lightwaves_model.c", "-o", obj])
     if r.stderr.strip():
         raise RuntimeError(f"warnings:\n{r.stderr}")
@@ -187,52 +192,63 @@ def measure(name, clf, ds, args, tmp: Path, label, display):
     path = tmp / f"{label}.lwz"
     save(clf, path, metadata=training_metadata(ds.X_train, ds.y_train, dataset=name))
     pred = load_predictor(path)
+    pred32 = load_predictor(path, arith="float32")
     X32 = [c.astype(np.float64) for c in cases]
     X32 = np.stack(X32) if isinstance(ds.X_test, np.ndarray) else X32
-    py_idx = np.searchsorted(clf.classes_, pred.predict(X32))
+    py = {"f64": pred.predict(X32), "a32": pred32.predict(X32)}
+    py_idx = {b: np.searchsorted(clf.classes_, v) for b, v in py.items()}
     few = cases[: args.cases]
     row = dict(dataset=name, label=display, classes=len(clf.classes_), n_features=clf.n_features_out_,
-               channels=f"{len(clf.selected_channels_)}/{clf.n_channels_in_}", length=longest, n_cases=len(few))
-    for build, float32 in (("f64", False), ("f32", True)):
-        sizes, elf = board_build(path, tmp / f"{label}-{build}", float32, longest)
+               channels=f"{len(clf.selected_channels_)}/{clf.n_channels_in_}", length=longest, n_cases=len(few),
+               acc_f64=float(np.mean(py["f64"] == ds.y_test)), acc_a32=float(np.mean(py["a32"] == ds.y_test)),
+               differ=int(np.sum(py["f64"] != py["a32"])), n_test=len(cases))
+    for build, arith in (("f64", "float64"), ("a32", "float32")):
+        sizes, elf = board_build(path, tmp / f"{label}-{build}", arith, longest)
         t0 = time.perf_counter()
         idx, insns, stack = board_run(elf, few)
         row[f"{build}_qemu_s"] = time.perf_counter() - t0
-        row[f"{build}_same"] = bool(np.array_equal(idx, py_idx[: len(few)])) if build == "f64" else \
-            float(np.mean(idx == py_idx[: len(few)]))
+        row[f"{build}_same"] = bool(np.array_equal(idx, py_idx[build][: len(few)]))
         row.update({f"{build}_{k}": v for k, v in sizes.items()})
         row[f"{build}_insns"], row[f"{build}_insns_min"], row[f"{build}_insns_max"] = \
             float(insns.mean()), int(insns.min()), int(insns.max())
         row[f"{build}_stack"] = int(stack.max())
-    idx, lat, _, _, _, _ = c_build(path, tmp / f"{label}-x86", cases, False, longest, args.cflags)
-    row["x86_same"] = bool(np.array_equal(idx, py_idx))
-    row["x86_s"] = lat
+        idx, lat, _, _, _, _ = c_build(path, tmp / f"{label}-x86-{build}", cases, False, longest, args.cflags,
+                                       arith=arith)
+        row[f"x86_{build}_same"] = bool(np.array_equal(idx, py_idx[build]))
+        row[f"x86_{build}_s"] = lat
     row["py_s"] = single_case_latency(pred.predict, ds.X_test, args.calls)
     return row
 
 
 COLUMNS = ("dataset", "model", "features", "classes", "channels read", "length",
-           "flash KB model f64 / f32", "flash KB image f64", "static RAM B model / KB image",
-           "stack KB measured / static", "M insns / prediction f64 / f32", "ms at 64 MHz (1 insn/cycle)",
-           "x86 C us", "Python us", "classes = Python's (board, x86)", "flash target", "RAM target")
+           "flash KB model f64 / a32", "flash KB image a32", "static RAM B model / KB image",
+           "stack KB a32 measured / static (f64)", "M insns / prediction f64 / a32", "ms at 64 MHz a32 (1 insn/cycle)",
+           "x86 C us f64 / a32", "Python us", "accuracy f64 / a32 (cases differing)",
+           "classes = Python's (board f64, a32; x86 f64, a32)", "flash target", "RAM target")
 
 
 def kb(v):
     return f"{v / 1024:.1f}"
 
 
+def yes(v):
+    return "yes" if v else "NO"
+
+
 def format_row(r):
-    obj64, obj32, elf = r["f64_obj"], r["f32_obj"], r["f64_elf"]
+    obj64, obj32, elf = r["f64_obj"], r["a32_obj"], r["a32_elf"]
     flash64, flash32 = obj64[0] + obj64[1], obj32[0] + obj32[1]
     target = FLASH_TARGET_FEW if r["classes"] <= 6 else FLASH_TARGET
-    ram32 = obj32[1] + obj32[2] + r["f32_stack"]
+    ram32 = obj32[1] + obj32[2] + r["a32_stack"]
     return "| " + " | ".join([
         r["dataset"], r["label"], str(r["n_features"]), str(r["classes"]), r["channels"], str(r["length"]),
-        f"{kb(flash64)} / {kb(flash32)}", kb(elf[0] + elf[1]), f"{obj64[1] + obj64[2]} / {kb(elf[1] + elf[2])}",
-        f"{kb(r['f64_stack'])} / {kb(r['f64_stack_static'])}",
-        f"{r['f64_insns'] / 1e6:.2f} / {r['f32_insns'] / 1e6:.2f}", f"{r['f64_insns'] / 64e3:.0f}",
-        f"{r['x86_s'] * 1e6:.1f}", f"{r['py_s'] * 1e6:.1f}",
-        f"{'yes' if r['f64_same'] else 'NO'} ({r['n_cases']}), {'yes' if r['x86_same'] else 'NO'}",
+        f"{kb(flash64)} / {kb(flash32)}", kb(elf[0] + elf[1]), f"{obj32[1] + obj32[2]} / {kb(elf[1] + elf[2])}",
+        f"{kb(r['a32_stack'])} / {kb(r['a32_stack_static'])} ({kb(r['f64_stack'])})",
+        f"{r['f64_insns'] / 1e6:.2f} / {r['a32_insns'] / 1e6:.3f}", f"{r['a32_insns'] / 64e3:.1f}",
+        f"{r['x86_f64_s'] * 1e6:.1f} / {r['x86_a32_s'] * 1e6:.1f}", f"{r['py_s'] * 1e6:.1f}",
+        f"{r['acc_f64']:.4f} / {r['acc_a32']:.4f} ({r['differ']} of {r['n_test']})",
+        f"{yes(r['f64_same'])}, {yes(r['a32_same'])} ({r['n_cases']}); {yes(r['x86_f64_same'])}, "
+        f"{yes(r['x86_a32_same'])} ({r['n_test']})",
         f"{'meets' if flash32 <= target else 'misses'} {kb(target)}",
         f"{'meets' if ram32 <= RAM_TARGET else 'misses'} 32 ({kb(ram32)})",
     ]) + " |"
@@ -241,20 +257,30 @@ def format_row(r):
 def summarise(rows) -> str:
     """The issue's targets, against the measured rows."""
     lines = []
-    models = [r for r in rows if r["label"] == "default"]
+    models = [r for r in rows if "reference" not in r["label"]]
     if models:
-        worst = max(models, key=lambda r: r["f64_insns"])
-        lines.append(f"- Classes on the board = Python's on every case run: "
-                     f"{'yes' if all(r['f64_same'] for r in rows) else 'NO'} (double coefficients); x86 build "
-                     f"= Python's on every test case: {'yes' if all(r['x86_same'] for r in rows) else 'NO'}.")
-        lines.append(f"- Instructions per prediction (double feature arithmetic, soft-float on the M4F): "
-                     f"{min(r['f64_insns'] for r in models) / 1e6:.1f} M to {worst['f64_insns'] / 1e6:.1f} M "
-                     f"({worst['dataset']}).")
+        worst = max(models, key=lambda r: r["a32_insns"])
+        lines.append(f"- Classes on the board = Python's on every case run: f64 {yes(all(r['f64_same'] for r in rows))}, "
+                     f"a32 (vs the Python float32 engine) {yes(all(r['a32_same'] for r in rows))}; x86 builds = "
+                     f"Python's on every test case: f64 {yes(all(r['x86_f64_same'] for r in rows))}, a32 "
+                     f"{yes(all(r['x86_a32_same'] for r in rows))}.")
+        same_acc = [r for r in models if r["acc_f64"] == r["acc_a32"]]
+        lines.append(f"- float32 accuracy = float64 accuracy (same float32 test values): {len(same_acc)} of "
+                     f"{len(models)} models; cases whose class differs: "
+                     + ", ".join(f"{r['dataset']} {r['label']} {r['differ']}" for r in models if r["differ"])
+                     + (" (none)" if not any(r["differ"] for r in models) else "") + ".")
+        lines.append(f"- Instructions per prediction, a32 (hardware float): {min(r['a32_insns'] for r in models) / 1e6:.2f} M "
+                     f"to {worst['a32_insns'] / 1e6:.2f} M ({worst['dataset']} {worst['label']}); f64 (soft-float) "
+                     f"is {min(r['f64_insns'] / r['a32_insns'] for r in models):.1f}x to "
+                     f"{max(r['f64_insns'] / r['a32_insns'] for r in models):.1f}x more.")
         for r in models:
-            if r["dataset"] == "BasicMotions":
-                lines.append(f"- BasicMotions (6 x 100): {r['f64_insns'] / 1e6:.2f} M instructions per prediction "
-                             f"against the target of 1.5 M: {'met' if r['f64_insns'] <= INSNS_TARGET else 'missed'} "
-                             f"({r['f64_insns'] / INSNS_TARGET:.1f}x the target).")
+            if r["dataset"] == "BasicMotions" and r["label"] == "default":
+                lines.append(f"- BasicMotions (6 x 100): {r['a32_insns'] / 1e6:.3f} M instructions per prediction "
+                             f"(a32) against the target of 1.5 M: {'met' if r['a32_insns'] <= INSNS_TARGET else 'missed'} "
+                             f"({r['a32_insns'] / INSNS_TARGET:.2f}x the target).")
+        slow = [f"{r['dataset']} {r['label']}" for r in models if r["x86_f64_s"] > r["py_s"]]
+        lines.append(f"- x86 C (-O2, f64) at most Python's latency: {len(models) - len(slow)} of {len(models)}"
+                     + (f" (slower: {', '.join(slow)})" if slow else "") + ".")
         short = [r for r in models if r["length"] <= 1000]
         flash_ok = [r["dataset"] for r in short if "meets" in format_row(r).split(" | ")[-2]]
         ram_ok = [r["dataset"] for r in short if "meets" in format_row(r).split(" | ")[-1]]
@@ -263,10 +289,10 @@ def summarise(rows) -> str:
     ref = next((r for r in rows if r["label"] != "default"), None)
     base = next((r for r in models if r["dataset"] == (ref or {}).get("dataset")), None)
     if ref and base:
-        f_ref, f_base = (ref["f32_obj"][0] + ref["f32_obj"][1]), (base["f32_obj"][0] + base["f32_obj"][1])
-        lines.append(f"- Against the MiniRocket-sized reference ({ref['n_features']} features, {ref['dataset']}): "
-                     f"flash ({'--float32'}) {f_ref / f_base:.1f}x below, instructions "
-                     f"{ref['f64_insns'] / base['f64_insns']:.1f}x below, stack {ref['f64_stack'] / base['f64_stack']:.1f}x "
+        f_ref, f_base = (ref["a32_obj"][0] + ref["a32_obj"][1]), (base["a32_obj"][0] + base["a32_obj"][1])
+        lines.append(f"- Against the MiniRocket-sized reference ({ref['n_features']} features, {ref['dataset']}), "
+                     f"both in a32: flash {f_ref / f_base:.1f}x below, instructions "
+                     f"{ref['a32_insns'] / base['a32_insns']:.1f}x below, stack {ref['a32_stack'] / base['a32_stack']:.1f}x "
                      f"below (target: 10x for flash and instructions).")
     return "\n".join(lines)
 
@@ -278,6 +304,10 @@ def main(argv=None):
     ap.add_argument("--cases", type=int, default=10, help="test cases run on the board per model (default 10)")
     ap.add_argument("--calls", type=int, default=200, help="single-case Python calls timed (default 200)")
     ap.add_argument("--cflags", default="-O2", help="x86 build of the C latency harness (default -O2)")
+    ap.add_argument("--variants", default="",
+                    help="comma-separated variants fitted beside the default on every dataset (e.g. H,MR+H)")
+    ap.add_argument("--variant-datasets", default="",
+                    help="comma-separated datasets the --variants run on (default: every dataset)")
     ap.add_argument("--no-reference", dest="reference", action="store_false",
                     help="skip the MiniRocket-sized (9,996 features) reference model")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -292,6 +322,8 @@ def main(argv=None):
         if args.datasets_dir.is_dir() else []
     names = args.datasets.split(",") if args.datasets else [*AEON_DATASETS, *AEON_UNIVARIATE, *extra]
     jobs = [(n, "default", {}) for n in names]
+    vnames = args.variant_datasets.split(",") if args.variant_datasets else names
+    jobs += [(n, v, dict(variant=v)) for n in vnames for v in args.variants.split(",") if v]
     if args.reference:
         jobs.append(("BasicMotions", "MR 9996 (reference)",
                      dict(n_features=9996, rocket_budget=10000, selection="random")))
@@ -308,9 +340,9 @@ def main(argv=None):
             r = measure(name, clf, ds, args, Path(tmp), re.sub(r"\W+", "_", f"{name}_{label}"), label)
             rows.append(r)
             print(format_row(r), flush=True)
-            print(f"  {name} {label}: insns f64 min {r['f64_insns_min']} max {r['f64_insns_max']}; QEMU "
-                  f"{r['f64_qemu_s']:.1f} s + {r['f32_qemu_s']:.1f} s for {r['n_cases']} cases; float32 "
-                  f"coefficients: {r['f32_same']:.0%} of classes = Python's", file=sys.stderr, flush=True)
+            print(f"  {name} {label}: insns a32 min {r['a32_insns_min']} max {r['a32_insns_max']}; QEMU "
+                  f"{r['f64_qemu_s']:.1f} s + {r['a32_qemu_s']:.1f} s for {r['n_cases']} cases", file=sys.stderr,
+                  flush=True)
     summary = summarise(rows)
     print(summary, flush=True)
     commit = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -321,10 +353,10 @@ def main(argv=None):
     text = (f"# The exported C model on a Cortex-M4F (QEMU mps2-an386)\n\n`{cmd}` at {commit}, "
             f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()} ({platform.processor() or '?'}),"
             f" {gcc}, {qemu}. What each column measures: the docstring of benchmarks/bench_edge.py. "
-            "Both builds compute the features in double (soft-float on the M4F); `--float32` stores only the "
-            "coefficients as float. Targets (issue #23): flash of the `--float32` model object within 128 KB "
-            "(64 KB with at most 6 classes); RAM (static data + bss of the model, and the measured stack of "
-            "`lw_predict`, its work buffer included) within 32 KB.\n\n" + header + "\n"
+            "f64: double arithmetic (soft-float on the M4F); a32: `--arith float32` (single precision: the "
+            "FPU). Targets (issue #23): flash of the a32 model object within 128 KB (64 KB with at most 6 "
+            "classes); RAM (static data + bss of the model, and the measured stack of `lw_predict`, its work "
+            "buffer included) within 32 KB; 1.5 M instructions per prediction on BasicMotions.\n\n" + header + "\n"
             + "\n".join(format_row(r) for r in rows) + "\n\n" + summary + "\n")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)

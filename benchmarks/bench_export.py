@@ -154,12 +154,12 @@ def single_case_latency(predict, X, calls, warmup=20):
     return float(np.median(times))
 
 
-def c_build(model_path, out, cases, float32, max_length, cflags):
+def c_build(model_path, out, cases, float32, max_length, cflags, arith="float64"):
     """Export, check the strict compile of the model, build the harness; (class indices, latency s,
     source bytes, object text+data bytes, work bytes)."""
     from lightwaves.export_c import export_c
 
-    export_c(model_path, out, float32=float32, max_length=max_length)
+    export_c(model_path, out, float32=float32, max_length=max_length, arith=arith)
     src = out / "lightwaves_model.c"
     r = sh([CC, *STRICT, "-c", str(src), "-o", str(out / "model.o")])
     warnings_text = r.stderr.strip()
@@ -174,7 +174,7 @@ def c_build(model_path, out, cases, float32, max_length, cflags):
     header = (out / "lightwaves_model.h").read_text()
     n_features = int(header.split("#define LW_N_FEATURES")[1].split()[0])
     l2 = "3u * (((size_t)(n)" in header.split("#define LW_WORK_LEN")[1].split("\n")[0]
-    work = 8 * (n_features + 3 * max_length + (3 * ((max_length + 1) // 2) if l2 else 0))
+    work = (4 if arith == "float32" else 8) * (n_features + 3 * max_length + (3 * ((max_length + 1) // 2) if l2 else 0))
     return idx, latency, src.stat().st_size, flash, work, warnings_text
 
 

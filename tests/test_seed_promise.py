@@ -33,12 +33,13 @@ from .conftest import make_data
 
 #: sha256 of bundled BasicMotions' training cases (aeon's copy): if this fails the data changed, not the code.
 DATA = "f72a3fe0a699e5e1a590b307ff5a96f4bc264c3b0ff7adb2b6acdfc65f8f47a0"
-#: sha256 of the pool's arrays, of its candidate values and of their ANOVA F-scores (see :func:`digest`).
-ROCKET_POOL = "09645373be6a397b6b13627c0a5a0fe08435a52102f64bf3c7f2344a43ab7ddd"
-ROCKET_VALUES = "e15980e5957ece15cfebe7a86760d1d8f1b8d58212975440c929a2ba745bf1ef"
-ROCKET_SCORES = "9f01b4be9ada353ac8cb83c167b0acdc02b90a03fb363280e89c3f593a1a4ef1"
-PAPER_VALUES = "da96398b1ef404746c5b0c2574f94a87c18f1882a0c299f7a2b48c13e1e22818"
-PAPER_SCORES = "0cc1279da90a58402b18f3c1cac4c2dd9ff20ac22f54072f2e3ababb3061ee9f"
+#: sha256 of the pool's arrays, of its candidate values and of their ANOVA F-scores (see :func:`digest`);
+#: recomputed when the convolution took its taps relative to the centre (issue #23: exact zeros).
+ROCKET_POOL = "cd92288fa2a9cc08a8ca46c364776ec68367cce675b5ebcb44e98e5c94ade53f"
+ROCKET_VALUES = "2d2da593af0d611795323eb3d5c7d7c70a4499660f53cb1a97ebfc2faec6836e"
+ROCKET_SCORES = "29ea00e82b130d85915aeb9e1b223e1a5fa2d78b5a000e79ebb59f3f909497eb"
+PAPER_VALUES = "94bcd31da270f876837d1c9388946a409059a82df5cbe435ac1f4e4fc8915209"
+PAPER_SCORES = "0ce69f1cbbfaa7963ad98536fe8318d57451cb037d47f1f2644c543b5afab76d"
 BUDGET = 1000
 
 

@@ -231,7 +231,17 @@ static lw_real *lw_pad(const lw_real *restrict x, int n, int pad, lw_real *restr
     return xp + pad;
 }
 
-/* acc[t] = sum_{j=0..8} xs[t + (j - 4) d], in order j = 0..8 (xs padded by min(4d, n)) */
+/* The offset of tap j (0..8) of dilation d from the centre in a series of n points padded by min(4d, n):
+   a tap at least n points away reads only padding, and -n (the left padding, n zeros when 4d >= n) reads
+   the same zeros. */
+static int lw_tap(int j, int n, int d)
+{
+    const int o = (j - 4) * d;
+    return o >= n || -o >= n ? -n : o;
+}
+
+/* acc[t] = sum_{j != 4} (xs[t + (j - 4) d] - xs[t]), in order j = 0, 1, 2, 3, 5, 6, 7, 8 (xs padded by
+   min(4d, n)): the taps relative to the centre, as lightwaves/kernels.py nine_tap_sum */
 LW_VECTORISE
 static void lw_nine_tap(const lw_real *restrict xs, int n, int d, lw_real *restrict acc)
 {
@@ -239,56 +249,44 @@ static void lw_nine_tap(const lw_real *restrict xs, int n, int d, lw_real *restr
     if (4 * d < n) {
         for (t = 0; t < n; ++t) {
             const lw_real *p = xs + t - 4 * d;
-            acc[t] = p[0] + p[d] + p[2 * d] + p[3 * d] + p[4 * d] + p[5 * d] + p[6 * d] + p[7 * d] + p[8 * d];
+            const lw_real c = p[4 * d];
+            acc[t] = (p[0] - c) + (p[d] - c) + (p[2 * d] - c) + (p[3 * d] - c) + (p[5 * d] - c) + (p[6 * d] - c) +
+                     (p[7 * d] - c) + (p[8 * d] - c);
         }
         return;
     }
     for (j = 0; j < 9; ++j) {
-        const int off = (j - 4) * d;
-        if (off >= n || -off >= n)
-            continue;  /* reads only padding */
+        const lw_real *q = xs + lw_tap(j, n, d);
+        if (j == 4)
+            continue;
         if (first) {
             for (t = 0; t < n; ++t)
-                acc[t] = xs[t + off];
+                acc[t] = q[t] - xs[t];
             first = 0;
         } else {
             for (t = 0; t < n; ++t)
-                acc[t] += xs[t + off];
+                acc[t] += q[t] - xs[t];
         }
     }
 }
 
-/* offsets of the kernel's three weight-2 taps that read the series (in tap order); returns how many */
-static int lw_taps(const unsigned char *k, int n, int d, int *off)
+/* offsets (lw_tap) of the kernel's three weight-2 taps, in tap order */
+static void lw_taps(const unsigned char *k, int n, int d, int *off)
 {
-    int j, c = 0;
-    for (j = 0; j < 3; ++j) {
-        const int o = (k[j] - 4) * d;
-        if (o < n && -o < n)
-            off[c++] = o;
-    }
-    return c;
+    int j;
+    for (j = 0; j < 3; ++j)
+        off[j] = lw_tap(k[j], n, d);
 }
 
-/* z[t] = 3 (x_a + x_b + x_c) - acc[t], the taps of lw_taps */
+/* z[t] = 3 ((x_a - x_4) + (x_b - x_4) + (x_c - x_4)) - acc[t], the taps of lw_taps (x_4 = xs[t]) */
 LW_VECTORISE
-static void lw_convolve(const lw_real *restrict xs, int n, const int *off, int c, const lw_real *restrict acc,
+static void lw_convolve(const lw_real *restrict xs, int n, const int *off, const lw_real *restrict acc,
                         lw_real *restrict z)
 {
     int t;
-    const lw_real *xa = xs + (c > 0 ? off[0] : 0), *xb = xs + (c > 1 ? off[1] : 0), *xc = xs + (c > 2 ? off[2] : 0);
-    if (c == 3)
-        for (t = 0; t < n; ++t)
-            z[t] = LW_R(3) * (xa[t] + xb[t] + xc[t]) - acc[t];
-    else if (c == 2)
-        for (t = 0; t < n; ++t)
-            z[t] = LW_R(3) * (xa[t] + xb[t]) - acc[t];
-    else if (c == 1)
-        for (t = 0; t < n; ++t)
-            z[t] = LW_R(3) * xa[t] - acc[t];
-    else
-        for (t = 0; t < n; ++t)
-            z[t] = LW_R(3) * LW_R(0) - acc[t];
+    const lw_real *xa = xs + off[0], *xb = xs + off[1], *xc = xs + off[2];
+    for (t = 0; t < n; ++t)
+        z[t] = LW_R(3) * ((xa[t] - xs[t]) + (xb[t] - xs[t]) + (xc[t] - xs[t])) - acc[t];
 }
 
 /* longest run of consecutive z[t] > b in z[0..m): four quarters scanned side by side (independent
@@ -337,24 +335,16 @@ static int lw_longest_above(const lw_real *restrict z, int m, lw_real b)
 #if LW_HAS_L2
 /* u[s] = |z[2 s]| for s < (n + 1) / 2, z as lw_convolve computes it (same operations), without the odd
    positions: the input of level 2 when no level-1 feature of the triple is used */
-static void lw_convolve_even_abs(const lw_real *restrict xs, int n, const int *off, int c,
+static void lw_convolve_even_abs(const lw_real *restrict xs, int n, const int *off,
                                  const lw_real *restrict acc, lw_real *restrict u)
 {
     int s;
     const int m = (n + 1) / 2;
-    const lw_real *xa = xs + (c > 0 ? off[0] : 0), *xb = xs + (c > 1 ? off[1] : 0), *xc = xs + (c > 2 ? off[2] : 0);
-    if (c == 3)
-        for (s = 0; s < m; ++s)
-            u[s] = LW_ABS(LW_R(3) * (xa[2 * s] + xb[2 * s] + xc[2 * s]) - acc[2 * s]);
-    else if (c == 2)
-        for (s = 0; s < m; ++s)
-            u[s] = LW_ABS(LW_R(3) * (xa[2 * s] + xb[2 * s]) - acc[2 * s]);
-    else if (c == 1)
-        for (s = 0; s < m; ++s)
-            u[s] = LW_ABS(LW_R(3) * xa[2 * s] - acc[2 * s]);
-    else
-        for (s = 0; s < m; ++s)
-            u[s] = LW_ABS(LW_R(3) * LW_R(0) - acc[2 * s]);
+    const lw_real *xa = xs + off[0], *xb = xs + off[1], *xc = xs + off[2];
+    for (s = 0; s < m; ++s) {
+        const lw_real c = xs[2 * s];
+        u[s] = LW_ABS(LW_R(3) * ((xa[2 * s] - c) + (xb[2 * s] - c) + (xc[2 * s] - c)) - acc[2 * s]);
+    }
 }
 #endif
 
@@ -421,38 +411,34 @@ static void lw_four(int pos, lw_real mx, lw_real mn, int run, int m, lw_real sca
 #endif
 
 #if LW_N_CONV > 0
-/* acc[t] = sum_{j=0..8} xs[t + (j - 4) d] for lo <= t < hi, where every tap reads the series
-   (4d <= lo, hi <= n - 4d): the valid region of lw_nine_tap's output, the same sums */
+/* lw_nine_tap's acc[t] for lo <= t < hi, where every tap reads the series (4d <= lo, hi <= n - 4d): the
+   valid region of its output, the same sums */
 LW_VECTORISE
 static void lw_nine_tap_valid(const lw_real *restrict xs, int lo, int hi, int d, lw_real *restrict acc)
 {
     int t;
     for (t = lo; t < hi; ++t) {
         const lw_real *p = xs + t - 4 * d;
-        acc[t] = p[0] + p[d] + p[2 * d] + p[3 * d] + p[4 * d] + p[5 * d] + p[6 * d] + p[7 * d] + p[8 * d];
+        const lw_real c = p[4 * d];
+        acc[t] = (p[0] - c) + (p[d] - c) + (p[2 * d] - c) + (p[3 * d] - c) + (p[5 * d] - c) + (p[6 * d] - c) +
+                 (p[7 * d] - c) + (p[8 * d] - c);
     }
 }
 
 /* how many of lw_convolve's outputs z[0..n) exceed b, without storing them (the same values) */
 LW_VECTORISE
-static int lw_convolve_count_above(const lw_real *restrict xs, int n, const int *off, int c,
-                                   const lw_real *restrict acc, lw_real b)
+static int lw_convolve_count_above(const lw_real *restrict xs, int n, const int *off, const lw_real *restrict acc,
+                                   lw_real b)
 {
     int t;
+#if LW_ARITH32
+    int cnt = 0;  /* 32-bit lanes beside float compares */
+#else
     long long cnt = 0;  /* 64-bit lanes: the compare masks add up without shuffles */
-    const lw_real *xa = xs + (c > 0 ? off[0] : 0), *xb = xs + (c > 1 ? off[1] : 0), *xc = xs + (c > 2 ? off[2] : 0);
-    if (c == 3)
-        for (t = 0; t < n; ++t)
-            cnt += LW_R(3) * (xa[t] + xb[t] + xc[t]) - acc[t] > b;
-    else if (c == 2)
-        for (t = 0; t < n; ++t)
-            cnt += LW_R(3) * (xa[t] + xb[t]) - acc[t] > b;
-    else if (c == 1)
-        for (t = 0; t < n; ++t)
-            cnt += LW_R(3) * xa[t] - acc[t] > b;
-    else
-        for (t = 0; t < n; ++t)
-            cnt += LW_R(3) * LW_R(0) - acc[t] > b;
+#endif
+    const lw_real *xa = xs + off[0], *xb = xs + off[1], *xc = xs + off[2];
+    for (t = 0; t < n; ++t)
+        cnt += LW_R(3) * ((xa[t] - xs[t]) + (xb[t] - xs[t]) + (xc[t] - xs[t])) - acc[t] > b;
     return (int)cnt;
 }
 
@@ -503,10 +489,9 @@ static int lw_all_safe(const lw_real *restrict xs, int m)
 #endif
 
 #if LW_N_HGROUP > 0
-/* z[k m + t] = sum_{j=0..8} w[9 k + j] xs[t + (j - 4) d] for the eight kernels k, in order j = 0..8 as
-   families/hydra/kernels.py group_counts (d <= m). Python pads xs by 4d with zeros: a tap reading padding
-   adds (+-0.0) * w, which leaves a sum unchanged but for the sign of a zero (the sign of a zero changes
-   no comparison and no count), so such taps are left out; z starts at 0.0, and 0.0 + a = a. */
+/* z[k m + t] = sum_{j != 4} w[9 k + j] (x_j - xs[t]) for the eight kernels k, in order j = 0..8 as
+   families/hydra/kernels.py group_counts (d <= m), where x_j = xs[t + (j - 4) d], or the zero padding of
+   Python (0 - xs[t], the same expression) where the tap falls outside the series. */
 LW_VECTORISE
 static void lw_hydra_convolve(const lw_real *restrict xs, int m, int d, const lw_real *restrict w,
                               lw_real *restrict z)
@@ -514,13 +499,24 @@ static void lw_hydra_convolve(const lw_real *restrict xs, int m, int d, const lw
     int k, j, t;
     for (k = 0; k < 8; ++k) {
         lw_real *restrict zk = z + (size_t)k * (size_t)m;
-        for (t = 0; t < m; ++t)
-            zk[t] = LW_R(0);
         for (j = 0; j < 9; ++j) {
             const int o = (j - 4) * d, lo = o < 0 ? -o : 0, hi = o > 0 ? m - o : m;
             const lw_real wj = w[9 * k + j];
-            for (t = lo; t < hi; ++t)
-                zk[t] += wj * xs[t + o];
+            if (j == 4)
+                continue;
+            if (j == 0) {
+                for (t = 0; t < lo && t < m; ++t)
+                    zk[t] = wj * (LW_R(0) - xs[t]);
+                for (t = lo; t < hi; ++t)
+                    zk[t] = wj * (xs[t + o] - xs[t]);
+            } else {
+                for (t = 0; t < lo && t < m; ++t)
+                    zk[t] += wj * (LW_R(0) - xs[t]);
+                for (t = lo; t < hi; ++t)
+                    zk[t] += wj * (xs[t + o] - xs[t]);
+                for (t = hi > lo ? hi : lo; t < m; ++t)
+                    zk[t] += wj * (LW_R(0) - xs[t]);
+            }
         }
     }
 }
@@ -614,7 +610,7 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
         for (j = 0; j < LW_N_TRIPLES; ++j) {
             const int di = lw_tri_dil[j], d_true = lw_dil[di], need = lw_tri_needs[j];
             const unsigned char *kp = lw_kpos[lw_tri_kernel[j]];
-            int pos, run = 0, d, m, c;
+            int pos, run = 0, d, m;
             lw_real mx, mn;
             if (lw_tri_sel[j] != prev_s || lw_tri_diff[j] != prev_r) {
                 lw_standardise(x, n, lw_tri_sel[j], xs, 0);
@@ -636,7 +632,7 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
             d = d_true < nr ? d_true : nr;
             m = (nr + 1) / 2;
             (void)m;  /* used by level 2 only */
-            c = lw_taps(kp, nr, d, off);
+            lw_taps(kp, nr, d, off);
             if (d != prev_d) {
                 px = lw_pad(xs, nr, 4 * d < nr ? 4 * d : nr, xp);
                 lw_nine_tap(px, nr, d, acc);
@@ -644,7 +640,7 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
             }
             if (LW_HAS_L2 && !(need & 25))  /* level 2 only: see below */
                 goto level2;
-            lw_convolve(px, nr, off, c, acc, z);
+            lw_convolve(px, nr, off, acc, z);
             if (need & 8) {  /* a level-1 feature other than the run is used */
                 lw_extremes(z, nr, &pos, &mx, &mn);
                 if (need & 1)
@@ -660,18 +656,17 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
             if (need & 2) {
                 const int d2 = d < m ? d : m, pad2 = 4 * d2 < m ? 4 * d2 : m;
                 lw_real *pu = up + pad2;
-                int c2;
                 for (t = 0; t < pad2; ++t)
                     up[t] = pu[m + t] = 0.0;
                 if (need & 25) {
                     for (t = 0; t < m; ++t)
                         pu[t] = LW_ABS(z[2 * t]);
                 } else {
-                    lw_convolve_even_abs(px, nr, off, c, acc, pu);
+                    lw_convolve_even_abs(px, nr, off, acc, pu);
                 }
                 lw_nine_tap(pu, m, d2, acc2);
-                c2 = lw_taps(kp, m, d2, off);
-                lw_convolve(pu, m, off, c2, acc2, z2);
+                lw_taps(kp, m, d2, off);
+                lw_convolve(pu, m, off, acc2, z2);
                 lw_extremes(z2, m, &pos, &mx, &mn);
                 lw_four(pos, mx, mn, need & 4 ? lw_longest_above(z2, m, LW_R(0)) : 0, m, lw_dil_scale2[di], v + 6);
                 if (need & 32)
@@ -736,8 +731,8 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
             /* as Python: each convolution only over the region its features pool (a dilation's nine-tap
                sum over the union of its convolutions' regions); a lone PPV counted, not stored */
             if (m > 0) {
-                const int c = lw_taps(lw_kpos[lw_mr_kernel[j]], m, d < m ? d : m, off);
                 const int cv = lw_mr_valid_only[j] && m > 8 * d, clo = cv ? 4 * d : 0, chi = cv ? m - 4 * d : m;
+                lw_taps(lw_kpos[lw_mr_kernel[j]], m, d < m ? d : m, off);
                 if (d != prev_d) {
                     const int dc = d < m ? d : m;
                     int j2, group_valid = m > 8 * d;
@@ -753,11 +748,11 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
                 }
                 if (lw_mr_fstart[j + 1] == lw_mr_fstart[j] + 1 && lw_mf_pool[lw_mr_fstart[j]] == 0) {
                     q = lw_mr_fstart[j];
-                    F[lw_mf_col[q]] = (lw_real)lw_convolve_count_above(px + clo, chi - clo, off, c, acc + clo,
+                    F[lw_mf_col[q]] = (lw_real)lw_convolve_count_above(px + clo, chi - clo, off, acc + clo,
                                                                         lw_mf_bias[q]) / (lw_real)(chi - clo);
                     continue;
                 }
-                lw_convolve(px + clo, chi - clo, off, c, acc + clo, z + clo);
+                lw_convolve(px + clo, chi - clo, off, acc + clo, z + clo);
             }
             for (q = lw_mr_fstart[j]; q < lw_mr_fstart[j + 1]; ++q) {
                 const int valid = lw_mf_valid[q] && m > 8 * d;

@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="inference kernels: numba, or plain numpy (no numba import, the same output); "
                          "default auto: $LIGHTWAVES_ENGINE if set, else numpy for small inputs (no numba "
                          "start-up) and numba for large ones if installed")
+    pr.add_argument("--arith", choices=["float64", "float32"], default="float64",
+                    help="arithmetic of features and scores: float64 (default), or float32 on the numpy engine "
+                         "(bit for bit the C export built with --arith float32)")
     pr.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     pr.set_defaults(handler=cmd_predict)
 
@@ -133,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="store the coefficients as double: scores bit for bit the Python model's (default)")
     prec.add_argument("--float32", dest="float32", action="store_true",
                       help="store the coefficients as float: half their flash, scores within ~1e-7 relative")
+    x.add_argument("--arith", choices=["float64", "float32"], default="float64",
+                   help="arithmetic of the C code: float64 (default), or float32 for an FPU without double "
+                        "(a Cortex-M4F): float tables (coefficients too) and single-precision features and "
+                        "scores, bit for bit `lightwaves predict --arith float32`")
     x.add_argument("--board", choices=["mps2-an386"], default=None,
                    help="also write a startup file and linker script for this board (mps2-an386: QEMU's "
                         "Cortex-M4F board, semihosting; see docs/deploy.md)")
@@ -183,11 +190,11 @@ def _load_model(path):
     return load(path)
 
 
-def _load_predictor(path, engine="auto"):
+def _load_predictor(path, engine="auto", arith="float64"):
     """Prediction only: no scikit-learn import (see lightwaves.runtime)."""
     from .model_io import load_predictor
 
-    return load_predictor(path, n_jobs=-1, engine=engine)  # batches use every core; same results
+    return load_predictor(path, n_jobs=-1, engine=engine, arith=arith)  # batches use every core; same results
 
 
 def _auto_engine(engine) -> bool:
@@ -311,9 +318,13 @@ def cmd_predict(args):
 
     if args.out:
         check_output(args.out, [args.model, args.data, args.labels], "predictions file")
-    clf = _predictor_before_reading(args.model, args.engine)
-    X, _, info = _read(args.data, labels=args.labels)
-    clf = _predictor_for_input(clf, args.model, info, args.engine)
+    if args.arith == "float32":  # the numpy engine in single precision
+        clf = _load_predictor(args.model, engine=args.engine, arith="float32")
+        X, _, info = _read(args.data, labels=args.labels)
+    else:
+        clf = _predictor_before_reading(args.model, args.engine)
+        X, _, info = _read(args.data, labels=args.labels)
+        clf = _predictor_for_input(clf, args.model, info, args.engine)
     _check_model_channels(clf, info, args.data)
     if args.proba and clf.temperature_ is None:
         raise UserError(f"{args.model} has no probability calibration (saved by an older lightwaves); "
@@ -497,7 +508,8 @@ def cmd_export(args):
         raise UserError(f"{parent} does not exist; create it or choose another --out")
     if args.max_length is not None and args.max_length < 1:
         raise UserError(f"--max-length must be at least 1, got {args.max_length}")
-    written = export_c(args.model, args.out, float32=args.float32, max_length=args.max_length, board=args.board)
+    written = export_c(args.model, args.out, float32=args.float32, max_length=args.max_length, board=args.board,
+                       arith=args.arith)
     size = sum(os.path.getsize(p) for p in written)
     _say(f"wrote {', '.join(os.path.basename(p) for p in written)} to {args.out} ({size / 1024:.1f} KiB)")
     return 0

@@ -4,7 +4,11 @@ linear scores, and how a transform runs over cases on numba threads.
 Convolution, as in Dempster's MiniRocket: a kernel has weight 2 at three of nine taps and -1 elsewhere, so
 ``z = 3 * (x_a + x_b + x_c) - sum_j x_j`` where the nine-tap sum is shared by all 84 kernels of a
 dilation (:mod:`lightwaves.families.paper.kernels` and :mod:`lightwaves.families.rocket.kernels` build
-their features on it). Every loop here sums in a fixed order without fastmath, so results have the same
+their features on it). The weights sum to zero, so every tap is taken relative to the centre tap
+``x_4``: ``D_j = x_j - x_4``, ``z = 3 * (D_a + D_b + D_c) - sum_{j != 4} D_j``. Mathematically the same
+convolution; in floating point a constant stretch of the series (flat sensor readings, zero padding of a
+zero series) gives exactly 0 (``x - x = 0``), in double and in float alike, where the plain sums leave
+rounding noise (``|z| ~ 1e-16``) whose sign and size differ between the two arithmetics. Every loop here sums in a fixed order without fastmath, so results have the same
 bits on every CPU and for every number of threads.
 """
 
@@ -26,7 +30,8 @@ PARALLEL_LOCK = threading.Lock()
 
 @njit(cache=True)
 def nine_tap_sum_range(xp, lo, hi, d, acc):
-    """``acc[t] = sum_j xp[t + j*d]`` for lo <= t < hi (xp is zero padded by 4*d on each side)."""
+    """``acc[t] = sum_{j != 4} (xp[t + j*d] - xp[t + 4*d])`` for lo <= t < hi, summed in order
+    j = 0, 1, 2, 3, 5, 6, 7, 8 (xp is zero padded by 4*d on each side)."""
     n = hi - lo
     a0 = xp[lo : lo + n]
     a1 = xp[lo + d : lo + d + n]
@@ -39,27 +44,31 @@ def nine_tap_sum_range(xp, lo, hi, d, acc):
     a8 = xp[lo + 8 * d : lo + 8 * d + n]
     o = acc[lo:hi]
     for t in range(n):
-        o[t] = a0[t] + a1[t] + a2[t] + a3[t] + a4[t] + a5[t] + a6[t] + a7[t] + a8[t]
+        c = a4[t]
+        o[t] = (a0[t] - c) + (a1[t] - c) + (a2[t] - c) + (a3[t] - c) + (a5[t] - c) + (a6[t] - c) + (a7[t] - c) + (a8[t] - c)
 
 
 @njit(cache=True)
 def nine_tap_sum(xp, n, d, acc):
-    """``acc[t] = sum_j xp[t + j*d]`` for t < n (xp is zero padded by 4*d on each side)."""
+    """:func:`nine_tap_sum_range` for t < n."""
     nine_tap_sum_range(xp, 0, n, d, acc)
 
 
 @njit(cache=True)
 def convolve_range(xp, lo, hi, d, pos, acc, z):
     """Unscaled convolution of the padded series with the kernel whose 2s sit at ``pos``, for
-    lo <= t < hi only (each output is the same expression whatever the range)."""
+    lo <= t < hi only (each output is the same expression whatever the range):
+    ``3 * ((x_a - x_4) + (x_b - x_4) + (x_c - x_4)) - acc``."""
     n = hi - lo
     xa = xp[lo + pos[0] * d : lo + pos[0] * d + n]
     xb = xp[lo + pos[1] * d : lo + pos[1] * d + n]
     xc = xp[lo + pos[2] * d : lo + pos[2] * d + n]
+    x4 = xp[lo + 4 * d : lo + 4 * d + n]
     a = acc[lo:hi]
     o = z[lo:hi]
     for t in range(n):
-        o[t] = 3.0 * (xa[t] + xb[t] + xc[t]) - a[t]
+        c = x4[t]
+        o[t] = 3.0 * ((xa[t] - c) + (xb[t] - c) + (xc[t] - c)) - a[t]
 
 
 @njit(cache=True)
@@ -76,10 +85,12 @@ def convolve_count_above(xp, lo, hi, d, pos, acc, b):
     xa = xp[lo + pos[0] * d : lo + pos[0] * d + n]
     xb = xp[lo + pos[1] * d : lo + pos[1] * d + n]
     xc = xp[lo + pos[2] * d : lo + pos[2] * d + n]
+    x4 = xp[lo + 4 * d : lo + 4 * d + n]
     a = acc[lo:hi]
     cnt = 0
     for t in range(n):
-        cnt += (3.0 * (xa[t] + xb[t] + xc[t]) - a[t]) > b
+        c = x4[t]
+        cnt += (3.0 * ((xa[t] - c) + (xb[t] - c) + (xc[t] - c)) - a[t]) > b
     return cnt
 
 

@@ -35,10 +35,12 @@ def channel(coll, cases, n, c, mean, inv_sd):
 
 
 def nine_tap_sum(xp, n, d):
-    """``acc[:, t] = sum_j xp[:, t + j*d]``, summed in order j = 0..8 (as ``lightwaves.kernels.nine_tap_sum``)."""
-    acc = xp[:, 0:n] + xp[:, d : d + n]
-    for j in range(2, 9):
-        acc = acc + xp[:, j * d : j * d + n]
+    """``acc[:, t] = sum_{j != 4} (xp[:, t + j*d] - xp[:, t + 4*d])``, summed in order j = 0, 1, 2, 3, 5, 6,
+    7, 8 (as ``lightwaves.kernels.nine_tap_sum``)."""
+    c = xp[:, 4 * d : 4 * d + n]
+    acc = (xp[:, 0:n] - c) + (xp[:, d : d + n] - c)
+    for j in (2, 3, 5, 6, 7, 8):
+        acc = acc + (xp[:, j * d : j * d + n] - c)
     return acc
 
 
@@ -53,7 +55,8 @@ def convolve(xp, n, d, pos, acc):
     xa = xp[:, pos[0] * d : pos[0] * d + n]
     xb = xp[:, pos[1] * d : pos[1] * d + n]
     xc = xp[:, pos[2] * d : pos[2] * d + n]
-    return 3.0 * (xa + xb + xc) - acc
+    c = xp[:, 4 * d : 4 * d + n]
+    return 3.0 * ((xa - c) + (xb - c) + (xc - c)) - acc
 
 
 def ratio(count, m, dtype):

@@ -3,8 +3,9 @@
 A *group* is one series (the sum of a combination of standardised channels, or its first difference),
 eight random kernels of length nine (weights drawn N(0, 1), then their mean subtracted and divided by the
 sum of their absolute values) and a dilation ``d``. The eight outputs are "same" length: the series is
-zero padded by ``4d`` on each side, and ``z_k[t] = sum_j w[k, j] * xp[t + j d]`` (taps summed in order
-``j = 0..8``). At each time point the kernels compete: the one with the largest output (the first of
+zero padded by ``4d`` on each side, and ``z_k[t] = sum_j w[k, j] * (xp[t + j d] - xp[t + 4d])`` (taps
+relative to the centre, summed in order ``j = 0..8`` without ``j = 4``: the weights sum to zero, so this is
+the convolution, and a constant stretch gives exact zeros in any arithmetic). At each time point the kernels compete: the one with the largest output (the first of
 equal ones) adds that output to its *soft count* (statistic 0, ``max``), the one with the smallest output
 (the first of equal ones) adds one to its *hard count* (statistic 1, ``min``). A feature is a (group,
 kernel 0-7, statistic); a fitted pool or selection is a :class:`HydraFeatures`.

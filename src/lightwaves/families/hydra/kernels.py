@@ -1,8 +1,11 @@
 """Numba kernels of the Hydra feature family (see :mod:`lightwaves.families.hydra.features`).
 
 Per case and group: the series (standardised channels summed in combination order, first-differenced if
-the group says so), zero padded by ``4d``; the eight outputs ``z_k[t] = w[k, 0] xp[t] + w[k, 1] xp[t + d] +
-... + w[k, 8] xp[t + 8d]`` (that order); then one pass over time: the first kernel with the largest output
+the group says so), zero padded by ``4d``; the eight outputs ``z_k[t] = w[k, 0] D_0[t] + w[k, 1] D_1[t] +
+... + w[k, 8] D_8[t]`` (that order, j = 4 left out) of the taps relative to the centre, ``D_j[t] =
+xp[t + jd] - xp[t + 4d]``: the weights sum to zero, so this is the convolution, and a constant stretch of the
+series gives eight exact zeros (a tie the first kernel wins, in double and in float alike) instead of
+rounding noise; then one pass over time: the first kernel with the largest output
 adds it to its soft count, the first kernel with the smallest output adds one to its hard count. Training
 (every candidate) and inference (only the selected features) run the same per-case function, so a feature
 has the same bits in both, for every ``n_jobs``; :mod:`.numpy_kernels` repeats the arithmetic in numpy.
@@ -38,17 +41,20 @@ def group_counts(xs, m, d, w, xp, z, soft, hard):
     pad = 4 * d
     xp[: m + 8 * d] = 0.0
     xp[pad : pad + m] = xs[:m]
+    c = xp[pad : pad + m]
     for k in range(8):
         zk = z[k, :m]
         w0 = w[k, 0]
         x0 = xp[0:m]
         for t in range(m):
-            zk[t] = w0 * x0[t]
+            zk[t] = w0 * (x0[t] - c[t])
         for j in range(1, 9):
+            if j == 4:
+                continue
             wj = w[k, j]
             xj = xp[j * d : j * d + m]
             for t in range(m):
-                zk[t] += wj * xj[t]
+                zk[t] += wj * (xj[t] - c[t])
     nmin = np.zeros(8, dtype=np.int64)
     for t in range(m):
         best = z[0, t]

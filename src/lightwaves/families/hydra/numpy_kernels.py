@@ -17,9 +17,10 @@ def group_counts(xs, d, w):
     if m == 0:
         return np.zeros((rows, 8), dtype=dt), np.zeros((rows, 8), dtype=dt)
     xp = padded(xs, d)
-    z = w[None, :, 0, None] * xp[:, None, 0:m]
-    for j in range(1, 9):
-        z = z + w[None, :, j, None] * xp[:, None, j * d : j * d + m]
+    c = xp[:, None, 4 * d : 4 * d + m]  # taps relative to the centre, as the numba kernel
+    z = w[None, :, 0, None] * (xp[:, None, 0:m] - c)
+    for j in (1, 2, 3, 5, 6, 7, 8):
+        z = z + w[None, :, j, None] * (xp[:, None, j * d : j * d + m] - c)
     best = z.argmax(axis=1)  # the first largest, as the numba loop's strict comparison
     worst = z.argmin(axis=1)
     top = np.take_along_axis(z, best[:, None, :], axis=1)[:, 0, :]
