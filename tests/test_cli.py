@@ -120,8 +120,19 @@ def test_help(capsys, command):
     assert out.startswith("usage: lightwaves")
 
 
+def test_fit_help_gives_the_estimators_hydra_groups_default(capsys):
+    """The help's default is the parameter table's (the option itself passes nothing when not given)."""
+    from lightwaves.params import TRANSFORMER_PARAMETERS
+
+    with pytest.raises(SystemExit):
+        main(["fit", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"hydra_groups; default {TRANSFORMER_PARAMETERS['hydra_groups']})" in help_text
+
+
 def test_usage_errors_are_one_line(capsys):
     for argv in ([], ["frobnicate"], ["fit"], ["fit", "x.ts", "--out", "m.lwz", "--n-features", "many"],
+                 ["fit", "x.ts", "--out", "m.lwz", "--variant", "H", "--hydra-groups", "eight"],
                  ["fit", "x.ts", "--out", "m.lwz", "--workers", "2", "--scheduler", "tcp://h:1"]):
         with pytest.raises(SystemExit) as e:
             main(argv)
@@ -151,6 +162,26 @@ def test_fit_predict_evaluate_info_in_process(capsys, tmp_path, bm):
     code, out, err = run(capsys, "info", model)
     assert code == 0 and "variant:           L1" in out and "features:          30" in out
     assert out.count("/L1/") == 30  # the feature list
+
+
+def test_fit_hydra_groups_option(capsys, tmp_path):
+    """--hydra-groups reaches the estimator, and info shows the groups drawn per dilation and computed."""
+    model = tmp_path / "h.lwz"
+    code, _, err = run(capsys, "fit", "aeon:BasicMotions:train", "-o", model, "--variant", "H",
+                       "--hydra-groups", "8", "--n-features", "20", "--quiet")
+    assert code == 0 and err == ""
+    clf = load(model)
+    h = clf.transformer_.hydra_
+    assert clf.get_params()["hydra_groups"] == 8 and clf.variant == "H" and h.n_features == 20
+    code, out, _ = run(capsys, "info", model, "--json")
+    info = json.loads(out)
+    assert code == 0 and info["params"]["hydra_groups"] == 8
+    assert info["hydra"] == {"groups_per_dilation": 8, "groups": h.n_groups, "convolutions": 8 * h.n_groups}
+    assert all(f["name"].startswith("hy/") for f in info["features"])
+    code, out, _ = run(capsys, "info", model)
+    assert code == 0
+    assert (f"hydra groups:      {h.n_groups} computed per case ({8 * h.n_groups} convolutions); 8 drawn per "
+            "dilation") in out.splitlines()
 
 
 def test_fit_pooling_and_diff_options(capsys, tmp_path, bm):
@@ -337,6 +368,11 @@ def bad_files(tmp_path):
         (["fit", "aeon:Nope", "-o", "{d}/m.lwz"], "not bundled"),
         (["fit", "aeon:BasicMotions", "-o", "{d}/m.lwz", "--n-features", "0", "-q"], "n_features must be a positive integer"),
         (["fit", "aeon:BasicMotions", "-o", "{d}/m.lwz", "--max-dilation", "3", "-q"], "power of two"),
+        (["fit", "aeon:BasicMotions", "-o", "{d}/m.lwz", "--variant", "H", "--hydra-groups", "0", "-q"],
+         "hydra_groups must be an integer from 1 to 1024, got 0"),
+        # option values are checked before the data is read (here: a file that does not exist)
+        (["fit", "{d}/nope.ts", "-o", "{d}/m.lwz", "--variant", "MR+H", "--hydra-groups", "1025", "-q"],
+         "hydra_groups must be an integer from 1 to 1024, got 1025"),
         (["fit", "aeon:BasicMotions", "-o", "{d}", "-q"], "is a directory"),
         (["fit", "aeon:BasicMotions", "-o", "{d}/no/such/dir/m.lwz", "-q"], "does not exist"),
         (["report", "{m}", "aeon:BasicMotions:test", "--out", "{d}/bad.ts"], "bad.ts"),

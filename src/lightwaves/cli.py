@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--n-features", type=_n_features, default=500, metavar="K",
                    help="features kept, or 'auto': the smallest of 250/500/1000/2000 within one standard error "
                         "of the best leave-one-out error (default 500)")
+    f.add_argument("--hydra-groups", type=int, default=None, metavar="G",
+                   help="Hydra groups of eight kernels drawn per dilation, for --variant H and MR+H (the "
+                        "estimators' hydra_groups; default 64)")
     f.add_argument("--n-candidates", type=int, default=None, metavar="M",
                    help="candidates kept by ANOVA before selection (default: 3*K for L1/L2/L1L2, every "
                         "candidate for MR)")
@@ -276,16 +279,20 @@ def cmd_fit(args):
     from .fileio import check_output
     from .classifier import LightWaveSClassifier
     from .model_io import save, training_metadata
+    from .params import check_params
 
     check_output(args.out, [args.train, args.labels], "model file")  # before the (long) fit
-    X, y, info = _read(args.train, labels=args.labels, require_labels=True)
     use_dask = args.workers is not None or args.scheduler is not None
+    hydra = {} if args.hydra_groups is None else {"hydra_groups": args.hydra_groups}  # else the default
     clf = LightWaveSClassifier(
         variant=args.variant, pooling=args.pooling, diff=args.diff, n_features=args.n_features,
         n_candidates=args.n_candidates,
         max_cases=args.max_cases, max_dilation=args.max_dilation, random_state=args.seed,
         n_jobs=args.n_jobs, backend="dask" if use_dask else "serial", progress=not args.quiet,
+        **hydra,
     )
+    check_params(clf.get_params())  # the estimators' own checks, before the data is read
+    X, y, info = _read(args.train, labels=args.labels, require_labels=True)
     _say(f"fitting LightWaveS {args.variant} on {info['n_cases']} cases x {info['n_channels']} channels "
          f"(length {info['length_min']}-{info['length_max']}) from {info['source']}", args.quiet)
     with _dask_client(args):
@@ -430,10 +437,10 @@ def model_info(path) -> dict:
 
     m = read_model(path)
     manifest, arrays = m.manifest, m.arrays
+    hydra = arrays.get("hydra")
     names, table, channels = describe_features(arrays["feature_ids"], arrays["dilations"], arrays.get("rocket"),
-                                               arrays.get("hydra"))
-    diff = reads_first_difference(arrays["feature_ids"], arrays["dilations"], arrays.get("rocket"),
-                                  arrays.get("hydra"))
+                                               hydra)
+    diff = reads_first_difference(arrays["feature_ids"], arrays["dilations"], arrays.get("rocket"), hydra)
     weight = feature_weights(arrays["ridge_coef"])
     features = [
         {"rank": r, "name": n, "channel": int(row[0]), "kernel": int(row[1]), "dilation": int(row[2]),
@@ -450,6 +457,9 @@ def model_info(path) -> dict:
         "classes": m.classes.tolist(),
         "ridge_alpha": float(manifest["ridge"]["alpha"]),
         "n_features_curve": manifest["transformer"].get("n_features_curve"),
+        "hydra": None if hydra is None or not hydra.n_features else {
+            "groups_per_dilation": m.params.get("hydra_groups"), "groups": hydra.n_groups,
+            "convolutions": hydra.n_convolutions},
         "params": m.params,
         "training": manifest.get("training") if isinstance(manifest.get("training"), dict) else {},
         "features": features,
@@ -488,6 +498,10 @@ def cmd_info(args):
         print("budget (auto):     " + ", ".join(
             f"{b}: {e:.3f} ± {s:.3f}" + (" (chosen)" if b == curve["chosen"] else "")
             for b, e, s in zip(curve["budgets"], curve["loo_error"], curve["se"])))
+    hydra = info["hydra"]
+    if hydra:  # Hydra-family features: the groups a case computes
+        print(f"hydra groups:      {hydra['groups']} computed per case ({hydra['convolutions']} convolutions); "
+              f"{hydra['groups_per_dilation']} drawn per dilation")
     print("training:")
     for k, v in info["training"].items():
         print(f"  {safe_text(k) + ':':<17}{safe_text(v)}")

@@ -1,5 +1,6 @@
-"""HTML report of a fitted model: channel importance, dilations and levels, confusion matrix and,
-optionally, accuracy vs single-case latency against aeon's MiniRocket and Rocket.
+"""HTML report of a fitted model: channel importance, dilations and levels, confusion matrix, the Hydra
+family's part (models with Hydra-family features) and, optionally, accuracy vs single-case latency against
+aeon's MiniRocket and Rocket.
 
 Plots are PNG files drawn with matplotlib's Agg backend; ``index.html`` embeds them (base64), so the
 HTML file is self-contained.
@@ -15,11 +16,15 @@ from pathlib import Path
 import numpy as np
 
 from .deps import require
+from .families.hydra.features import LEVEL as HYDRA_LEVEL, STAT_CODES as HYDRA_STAT_CODES, STATS as HYDRA_STATS
 from .families.spec import FEATURE_CODES, LEVEL_FEATURES, POOLS
 
 #: Files that :func:`write_report` writes into its directory.
 REPORT_FILES = ("index.html", "channel_importance.png", "dilations_levels.png", "confusion_matrix.png",
-                "accuracy_vs_latency.png", "budget_curve.png")
+                "accuracy_vs_latency.png", "budget_curve.png", "hydra_family.png")
+#: The Hydra family's statistics and series, as the report names them.
+HYDRA_STAT_NAMES = ("soft count of max", "hard count of min")
+HYDRA_SERIES = ("series", "first difference")
 
 
 def _figure(nrows, ncols, figsize):
@@ -87,6 +92,7 @@ _FAMILIES = (
     (1, "level 1", "tab:blue", dict(zip(FEATURE_CODES, LEVEL_FEATURES))),
     (2, "level 2", "tab:green", dict(zip(FEATURE_CODES, LEVEL_FEATURES))),
     (0, "MiniRocket family", "tab:purple", {4 + j: n for j, n in enumerate(POOLS)}),
+    (HYDRA_LEVEL, "Hydra family", "tab:red", dict(zip(HYDRA_STAT_CODES, HYDRA_STATS))),
 )
 
 
@@ -123,6 +129,103 @@ def _plot_dilations(clf, path):
         ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+
+
+def hydra_summary(clf) -> dict | None:
+    """What the Hydra family contributes to a fitted classifier; None if it has no Hydra-family feature.
+
+    Parameters
+    ----------
+    clf : LightWaveSClassifier
+        A fitted classifier.
+
+    Returns
+    -------
+    dict or None
+        ``n_features`` (Hydra-family features, of ``n_features_total``), ``weight_share`` (their part of the
+        summed ``|ridge weight|``, on standardised features), ``dilations`` (sorted, of the selected
+        features), ``features`` (``(statistic, series, dilation)`` counts of the selected features:
+        statistic 0 soft count of the maximum, 1 hard count of the minimum; series 0 the series, 1 its first
+        difference), ``groups`` (``(series, dilation)`` counts of the groups computed at inference),
+        ``n_groups`` and ``n_convolutions`` (eight per group) per case, ``groups_per_dilation`` (the
+        ``hydra_groups`` drawn per dilation at fit time) and ``channels`` (read by the groups).
+    """
+    h = clf.transformer_.hydra_
+    if not h.n_features:
+        return None
+    dil = np.unique(h.dilation)
+    col = np.searchsorted(dil, h.dilation)  # dilation of each group, as a position in ``dil``
+    features = np.zeros((len(HYDRA_STATS), len(HYDRA_SERIES), len(dil)), dtype=np.int64)
+    np.add.at(features, (h.stat, h.diff[h.group], col[h.group]), 1)
+    groups = np.zeros((len(HYDRA_SERIES), len(dil)), dtype=np.int64)
+    np.add.at(groups, (h.diff, col), 1)
+    w = clf.feature_weights_
+    hydra_w = w[clf.transformer_.features_[:, 3] == HYDRA_LEVEL]
+    return {
+        "n_features": h.n_features,
+        "n_features_total": int(clf.n_features_out_),
+        "weight_share": float(hydra_w.sum() / w.sum()) if w.sum() > 0 else 0.0,
+        "dilations": dil,
+        "features": features,
+        "groups": groups,
+        "n_groups": h.n_groups,
+        "n_convolutions": h.n_convolutions,
+        "groups_per_dilation": clf.get_params()["hydra_groups"],
+        "channels": h.channels,
+    }
+
+
+def _plot_hydra(summary, path):
+    dil = summary["dilations"]
+    x = np.arange(len(dil))
+    fig, axes = _figure(1, 2, figsize=(max(9, 0.5 * len(dil) + 6), 3.6))
+    colors = (("tab:red", "lightcoral"), ("tab:blue", "lightskyblue"))  # [statistic][series]
+    bottom = np.zeros(len(dil))
+    for s, stat in enumerate(HYDRA_STAT_NAMES):
+        for r, series in enumerate(HYDRA_SERIES):
+            counts = summary["features"][s, r]
+            axes[0].bar(x, counts, bottom=bottom, color=colors[s][r], label=f"{stat}, {series}")
+            bottom += counts
+    axes[0].set_ylabel("selected features")
+    axes[0].set_title("selected Hydra features by dilation")
+    bottom = np.zeros(len(dil))
+    for r, (series, color) in enumerate(zip(HYDRA_SERIES, ("tab:gray", "silver"))):
+        axes[1].bar(x, summary["groups"][r], bottom=bottom, color=color, label=series)
+        bottom += summary["groups"][r]
+    for xi, n in zip(x, bottom):
+        axes[1].annotate(str(int(n)), (xi, n), textcoords="offset points", xytext=(0, 2), ha="center", fontsize=9)
+    axes[1].set_ylabel("groups (8 kernels each)")
+    axes[1].set_title(f"groups computed at inference: {summary['n_groups']}")
+    for ax, title in zip(axes, (None, f"{summary['groups_per_dilation']} drawn per dilation")):
+        ax.set_ylim(0, 1.45 * max(ax.get_ylim()[1], 1))  # room for the legend
+        ax.legend(fontsize=8, title=title, title_fontsize=8, loc="upper right")
+        ax.set_xticks(x, [str(d) for d in dil])
+        ax.set_xlabel("dilation")
+        ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def _hydra_section(summary, path) -> list[str]:
+    """HTML of the report's Hydra section: two tables and the figure, drawn into ``path``."""
+    _plot_hydra(summary, path)
+    f = summary["features"].sum(axis=2)  # (statistic, series)
+    rows = [[stat, *f[s].tolist(), int(f[s].sum())] for s, stat in enumerate(HYDRA_STAT_NAMES)]
+    rows.append(["total", *f.sum(axis=0).tolist(), int(f.sum())])
+    return [
+        "<h2>Hydra family</h2>",
+        _table(["", ""], [
+            ("Hydra features", f"{summary['n_features']} of {summary['n_features_total']}"),
+            ("share of sum |ridge weight|", f"{summary['weight_share']:.1%}"),
+            ("groups computed at inference", f"{summary['n_groups']} ({summary['n_convolutions']} convolutions "
+                                             "per case)"),
+            ("groups drawn per dilation (hydra_groups)", summary["groups_per_dilation"]),
+            ("channels read by the groups", summary["channels"].tolist()),
+        ]),
+        _table(["selected features", *HYDRA_SERIES, "total"], rows),
+        _img(path, "Hydra family: selected features by dilation, statistic and series; groups computed at "
+                   "inference per dilation"),
+    ]
 
 
 def _plot_confusion(labels, cm, path):
@@ -268,6 +371,9 @@ def _table(header, rows) -> str:
 def write_report(clf, X, y, out_dir, compare=False, train=None, title=None) -> Path:
     """Write PNG plots and a self-contained ``index.html`` about ``clf`` evaluated on ``(X, y)``.
 
+    A model with Hydra-family features also gets a Hydra section (:func:`hydra_summary`) and
+    ``hydra_family.png``.
+
     Parameters
     ----------
     clf : LightWaveSClassifier
@@ -321,6 +427,9 @@ def write_report(clf, X, y, out_dir, compare=False, train=None, title=None) -> P
         _plot_budget_curve(curve, p)
         figures.append((p, "n_features='auto': leave-one-out error against the feature budget (1-SE rule)"))
 
+    hydra = hydra_summary(clf)
+    hydra_html = [] if hydra is None else _hydra_section(hydra, out / "hydra_family.png")
+
     rows = None
     if compare:
         rows = compare_methods(clf, X, y, *train)
@@ -363,6 +472,7 @@ def write_report(clf, X, y, out_dir, compare=False, train=None, title=None) -> P
             [[r["method"], f"{r['accuracy']:.4f}", "?" if r["fit_s"] is None else f"{r['fit_s']:.2f}",
               f"{r['latency_ms']:.3f}", r["features"]] for r in rows],
         ))
+    parts += hydra_html
     parts.append("<h2>Plots</h2>")
     parts += [_img(path, alt) for path, alt in figures]
     parts.append("<p style='color:#777;font-size:85%'>Ridge weights are on standardised features. "
@@ -372,4 +482,4 @@ def write_report(clf, X, y, out_dir, compare=False, train=None, title=None) -> P
     return index
 
 
-__all__ = ["write_report", "channel_importance", "compare_methods", "single_case_latency"]
+__all__ = ["write_report", "channel_importance", "compare_methods", "hydra_summary", "single_case_latency"]
