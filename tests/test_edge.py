@@ -19,7 +19,9 @@ on the models of tests/test_export.py: every variant of ``VARIANTS`` on BasicMot
 (fitted once per session, shared with that module) and the models constructed to hold every code path
 (the three families, both levels, every pooling operator, Hydra's two statistics, differences, valid-part and
 full pooling, principal components, unequal lengths), those in both builds (double and ``--float32``
-coefficients).
+coefficients); and every one of them in ``--arith float32`` (single precision on the M4F's FPU: the model
+object compiled with ``-Wdouble-promotion`` too), whose classes and score bits must be the Python float32
+engine's, and whose features, scores and probabilities the host build's, bit for bit.
 
 Skipped, with the reason, when the ARM toolchain (``make setup-edge``) or a host C compiler is missing.
 """
@@ -34,6 +36,7 @@ import numpy as np
 import pytest
 
 from lightwaves.export_c import export_c
+from lightwaves.runtime import Predictor
 
 from .test_export import CC, COVERED, VARIANTS, as_float32, covering_model, fitted, python_reference
 
@@ -95,7 +98,7 @@ int main(void)
         label = lw_predict_work(values, LW_N_CHANNELS, n, scores, proba, work, LW_WORK_LEN(n));
         printf("%d", label);
         for (k = 0; label >= 0 && k < LW_N_FEATURES; ++k)
-            hex64(work[k]);
+            hex64((double)work[k]);
         for (k = 0; label >= 0 && k < LW_N_CLASSES; ++k)
             hex32(scores[k]);
         for (k = 0; label >= 0 && k < LW_N_CLASSES; ++k)
@@ -113,16 +116,18 @@ def sh(cmd, **kw):
     return r
 
 
-def build(src: Path, board: bool):
-    """main.c and the bits harness, for the board (ELF images) or the host; warning-free."""
+def build(src: Path, board: bool, model_flags=()):
+    """main.c and the bits harness, for the board (ELF images) or the host; warning-free (the model object
+    also under ``model_flags``)."""
     (src / "bits.c").write_text(BITS_C)
     if board:
         cc, flags, extra, tag = ARM_CC, [*ARM_STRICT, "--specs=rdimon.specs", "-T", src / "mps2_an386.ld"], \
             [src / "startup_mps2_an386.c"], "elf"
     else:
         cc, flags, extra, tag = CC, HOST, [], "host"
-    sh([cc, *flags[: len(ARM_STRICT) if board else len(HOST)], "-c", src / "lightwaves_model.c", "-o",
-        src / f"model.{tag}.o"])
+    r = sh([cc, *flags[: len(ARM_STRICT) if board else len(HOST)], *model_flags, "-c", src / "lightwaves_model.c",
+            "-o", src / f"model.{tag}.o"])
+    assert not r.stderr.strip(), r.stderr
     exes = []
     for main in ("main.c", "bits.c"):
         exe = src / f"{main[:-2]}.{tag}"
@@ -137,20 +142,21 @@ def run(exe: Path, text: str, board: bool) -> str:
     return sh(cmd, input=text).stdout
 
 
-def check_board(model, X, tmp: Path, float32=False):
+def check_board(model, X, tmp: Path, float32=False, arith="float64"):
     cases, X64 = as_float32(X)
     text = "".join(",".join(f"{v:.9g}" for v in c.ravel()) + "\n" for c in cases)
     n_classes = len(model.classes_)
-    export_c(model, tmp, float32=float32, max_length=max(c.shape[1] for c in cases), board="mps2-an386")
-    host_main, host_bits = build(tmp, board=False)
-    board_main, board_bits = build(tmp, board=True)
+    export_c(model, tmp, float32=float32, max_length=max(c.shape[1] for c in cases), board="mps2-an386", arith=arith)
+    strict = ["-Wdouble-promotion"] if arith == "float32" else []
+    host_main, host_bits = build(tmp, board=False, model_flags=strict)
+    board_main, board_bits = build(tmp, board=True, model_flags=strict)
     host_out, board_out = run(host_main, text, False), run(board_main, text, True)
     assert board_out == host_out, "main.c prints differently on the board and on the host"
     rows = [line for line in board_out.splitlines() if line]
     assert len(rows) == len(cases)
     idx = np.array([int(line.split(",", 1)[0]) for line in rows])
     scores = np.array([[float(v) for v in line.rsplit(",", 2 * n_classes)[1 : 1 + n_classes]] for line in rows])
-    ref_idx, ref_scores, _ = python_reference(model, X64)
+    ref_idx, ref_scores, _ = python_reference(Predictor.from_classifier(model, arith=arith), X64)
     assert np.array_equal(idx, ref_idx), np.flatnonzero(idx != ref_idx)
     if not float32:
         assert np.array_equal(scores.astype(np.float32), ref_scores.astype(np.float32))
@@ -163,7 +169,8 @@ def check_board(model, X, tmp: Path, float32=False):
 @pytest.mark.parametrize("dataset", ["BasicMotions", "JapaneseVowels"])
 def test_board_predictions_equal_python_and_host(dataset, key, tmp_path):
     clf, Xt = fitted(dataset, key)
-    check_board(clf, Xt, tmp_path)
+    check_board(clf, Xt, tmp_path / "f64")
+    check_board(clf, Xt, tmp_path / "a32", arith="float32")
 
 
 @pytest.mark.parametrize("dataset, key", list(COVERED))
@@ -171,6 +178,7 @@ def test_board_every_code_path(dataset, key, tmp_path):
     clf, Xt = covering_model(dataset, key)
     check_board(clf, Xt, tmp_path / "f64")
     check_board(clf, Xt, tmp_path / "f32", float32=True)
+    check_board(clf, Xt, tmp_path / "a32", arith="float32")
 
 
 def test_board_fault_exits_with_status_1(tmp_path):

@@ -11,6 +11,9 @@ input values (the C interface takes floats). Checks:
   of Python's (the rounding of the coefficients; a score near 0 has no relative accuracy), and every
   predicted class equals Python's where the best score leads by more than twice that (else it is one of
   the classes within it);
+- ``--arith float32`` build (single-precision arithmetic, compiled with ``-Wdouble-promotion`` too: no
+  double arithmetic left): every score has the bits of the Python float32 engine's
+  (``Predictor.from_classifier(model, arith="float32")``), and every class is its class;
 - one build with ``-fsanitize=address,undefined`` (every code path: the three families, level 2, every
   pooling operator, Hydra's two statistics, differences, principal components, unequal lengths), on
   models constructed to hold every path (``tests/forced.py``): which features a normal fit selects goes
@@ -32,6 +35,7 @@ from lightwaves import LightWaveSClassifier
 from lightwaves.cli import main
 from lightwaves.export_c import c_string, export_c
 from lightwaves.model_io import load_predictor, save
+from lightwaves.runtime import Predictor
 
 from .conftest import DATASETS, make_data
 from .forced import (
@@ -133,6 +137,20 @@ def check_parity(model, X, tmp, float32_too=True, flags=STRICT):
         assert np.array_equal(idx[clear], ref_idx[clear]), np.flatnonzero((idx != ref_idx) & clear)
         assert (ref_scores[np.arange(len(idx)), idx] >= top2[:, 1] - 2 * bound[:, 0]).all()
         assert np.allclose(proba, ref_proba, rtol=0, atol=1e-4)
+    check_float32_parity(model, X, tmp, flags)
+
+
+def check_float32_parity(model, X, tmp, flags=STRICT):
+    """The ``--arith float32`` export against the Python float32 engine: the same score bits."""
+    cases, X64 = as_float32(X)
+    p32 = Predictor.from_classifier(model, arith="float32")
+    ref_idx, ref_scores, ref_proba = python_reference(p32, X64)
+    export_c(model, tmp / "a32", arith="float32", max_length=max(c.shape[1] for c in cases))
+    assert "#define LW_ARITH32     1" in (tmp / "a32" / "lightwaves_model.h").read_text()
+    idx, scores, proba = run_c(compile_export(tmp / "a32", [*flags, "-Wdouble-promotion"]), cases, len(model.classes_))
+    assert np.array_equal(scores.astype(np.float32), ref_scores.astype(np.float32))  # %.9g round-trips floats
+    assert np.array_equal(idx, ref_idx), np.flatnonzero(idx != ref_idx)
+    assert np.allclose(proba, ref_proba, rtol=0, atol=2e-7)
 
 
 _FITTED = {}
@@ -215,6 +233,7 @@ def test_sanitizers_on_every_code_path(dataset, key, tmp_path):
         assert len({x.shape[1] for x in Xt}) > 1
     check_parity(clf, Xt, tmp_path / "strict")
     check_parity(clf, Xt, tmp_path / "sanitized", float32_too=False, flags=SANITIZE)
+    check_float32_parity(clf, Xt, tmp_path / "sanitized", flags=SANITIZE)
 
 
 REAL = sorted(p.name for p in DATASETS.iterdir() if (p / f"{p.name}_TEST.ts").exists()) if DATASETS.is_dir() else []

@@ -41,7 +41,7 @@ DEFAULT_MAX_LENGTH = 1024
 BOARDS = {"mps2-an386": {"startup_mps2_an386.c": MPS2_AN386_STARTUP, "mps2_an386.ld": MPS2_AN386_LD}}
 
 
-def export_c(model, out_dir, *, float32=False, max_length=None, board=None, arith="float64") -> list[str]:
+def export_c(model, out_dir, *, float32=False, max_length=None, board=None, arith=None) -> list[str]:
     """Write a fitted model as C99 source and header into ``out_dir``.
 
     Parameters
@@ -57,8 +57,9 @@ def export_c(model, out_dir, *, float32=False, max_length=None, board=None, arit
         of the largest table) instead of double. By default (double) the scores are bit for bit the Python
         model's on the same float32 input (before the final cast to float); with float coefficients a score
         is off by up to about ``6e-8 * sum_j |F_j * coef_j|``, so a near-tie can be decided differently.
-    arith : {"float64", "float32"}
-        Arithmetic of the series, convolutions, features, standardisation and scores. ``"float32"`` is for
+    arith : {"float64", "float32"} or None
+        Arithmetic of the series, convolutions, features, standardisation and scores (None, the default:
+        the model's ``arith`` parameter, ``"float64"`` unless it was fitted with ``arith="float32"``). ``"float32"`` is for
         an FPU without double (a Cortex-M4F: double runs there in software, many times slower): every table
         is float, and the scores are bit for bit those of the Python float32 engine
         (``load_predictor(path, arith="float32")``) on the same input. Either build must be compiled without
@@ -93,7 +94,7 @@ def export_c(model, out_dir, *, float32=False, max_length=None, board=None, arit
         raise ValueError(f"unknown board {board!r}; known: {', '.join(BOARDS)}")
     from .runtime import check_arith
 
-    check_arith(arith)
+    arith = check_arith(parts["arith"] if arith is None else arith)
     sources = c_sources(parts, float64=not float32 and arith == "float64", max_length=int(max_length), arith=arith)
     if board is not None:
         sources.update(board_sources(board))
@@ -126,7 +127,9 @@ def model_parts(model) -> dict:
         from .model_io import load_predictor
 
         model = load_predictor(model, engine="numpy")
+    arith = getattr(model, "arith", "float64")
     if isinstance(model, Predictor):
+        arith = getattr(model, "model_arith_", arith)
         state = model.state
         coef, intercept, classes = model.coef_, model.intercept_, model.classes_
         temperature = model.temperature_
@@ -151,7 +154,8 @@ def model_parts(model) -> dict:
     return {"state": state, "coef": np.atleast_2d(np.asarray(coef, dtype=np.float64)),
             "intercept": np.atleast_1d(np.asarray(intercept, dtype=np.float64)), "classes": np.asarray(classes),
             "temperature": float(temperature), "length_max": length,
-            "feature_mean": None if feature_mean is None else np.asarray(feature_mean, dtype=np.float64)}
+            "feature_mean": None if feature_mean is None else np.asarray(feature_mean, dtype=np.float64),
+            "arith": arith}
 
 
 def c_sources(parts: dict, *, float64: bool, max_length: int, arith: str = "float64") -> dict:

@@ -584,7 +584,7 @@ def _decode_classes(path, entry):
 PARAM_NAMES = frozenset({
     "variant", "n_features", "n_candidates", "max_cases", "max_dilation", "random_state", "n_jobs",
     "backend", "progress", "distinct_candidates", "alphas", "selection", "pooling", "diff",
-    "rocket_budget", "detach_step", "bias_cases", "components", "hydra_groups",
+    "rocket_budget", "detach_step", "bias_cases", "components", "hydra_groups", "arith",
 })
 
 
@@ -604,8 +604,10 @@ def _load_parts(path):
         if set(params) - PARAM_NAMES:
             raise _fail(path, f"unknown estimator parameters {sorted(set(params) - PARAM_NAMES)!r:.80}")
         from .families import FAMILY_DEFAULTS
+        from .params import LATER_DEFAULTS
 
-        params = {**{k: v for k, v in FAMILY_DEFAULTS.items() if k not in params}, **params}  # older files
+        params = {**{k: v for k, v in {**FAMILY_DEFAULTS, **LATER_DEFAULTS}.items() if k not in params},
+                  **params}  # older files
         if PARAM_NAMES - set(params):
             raise _fail(path, f"missing estimator parameters {sorted(PARAM_NAMES - set(params))!r:.80}")
         try:  # the same rules as for a new estimator
@@ -683,7 +685,7 @@ def calibration_temperature(path, manifest):
     return float(t)
 
 
-def load_predictor(path, n_jobs=1, engine="auto", arith="float64"):
+def load_predictor(path, n_jobs=1, engine="auto", arith=None):
     """Load only what prediction needs, without importing scikit-learn.
 
     Parameters
@@ -695,9 +697,11 @@ def load_predictor(path, n_jobs=1, engine="auto", arith="float64"):
     engine : {"auto", "numba", "numpy"}
         Kernels to run (see :func:`lightwaves.runtime.resolve_engine`): ``"numpy"`` never imports numba
         and gives the same predictions and scores; ``"auto"`` uses it when numba cannot be imported.
-    arith : {"float64", "float32"}
+    arith : {"float64", "float32"} or None
         ``"float32"``: features and scores in single precision on the numpy engine, bit for bit the C
-        export's float32 build (``lightwaves export --arith float32``); ``"float64"``: the classifier's.
+        export's float32 build (``lightwaves export --arith float32``); ``"float64"``: the classifier's
+        arithmetic; None (the default): the model's ``arith`` parameter (``"float64"`` unless it was fitted
+        with ``arith="float32"``).
 
     Returns
     -------
@@ -712,12 +716,13 @@ def load_predictor(path, n_jobs=1, engine="auto", arith="float64"):
     state = InferenceState(
         manifest["transformer"]["n_channels_in"], arrays["feature_ids"], arrays["dilations"],
         arrays["channel_mean"], arrays["channel_std"], rocket=arrays.get("rocket"), engine=engine,
-        hydra=arrays.get("hydra"), arith=arith,
+        hydra=arrays.get("hydra"), arith=params["arith"] if arith is None else arith,
     )
     pred = Predictor(state, arrays["coef"], arrays["intercept"], classes, n_jobs=n_jobs,
                      temperature=calibration_temperature(path, manifest), feature_mean=arrays["scaler_mean"])
     training = manifest.get("training")
     pred.training_metadata_ = dict(training) if isinstance(training, dict) else {}
+    pred.model_arith_ = params["arith"]  # the arithmetic the model was fitted for
     return pred
 
 

@@ -19,6 +19,9 @@ from .families import check_family_params
 from .families.paper.plan import dilations_for
 from .families.spec import MAX_DILATION
 
+#: The arithmetics a model can be fitted for and run in (see the ``arith`` parameter).
+ARITHMETICS = ("float64", "float32")
+
 #: Parameters of the transformer, with their defaults, in signature order (see the estimators' docstrings).
 TRANSFORMER_PARAMETERS = {
     "variant": "MR",
@@ -39,7 +42,10 @@ TRANSFORMER_PARAMETERS = {
     "bias_cases": 5,
     "components": "auto",
     "hydra_groups": 64,
+    "arith": "float64",
 }
+#: Parameters added after model format 5 was first written, with the value a file without them implies.
+LATER_DEFAULTS = {"arith": "float64"}
 #: The classifier's: the transformer's and the ridge's alpha grid.
 CLASSIFIER_PARAMETERS = {**TRANSFORMER_PARAMETERS, "alphas": None}
 
@@ -139,6 +145,9 @@ def check_params(params: dict) -> Params:
     for flag in ("progress", "distinct_candidates"):
         if not isinstance(params.get(flag), (bool, np.bool_)):
             raise ValueError(f"{flag} must be True or False, got {params.get(flag)!r}")
+    arith = params.get("arith", "float64")
+    if arith not in ARITHMETICS:
+        raise ValueError(f"arith must be one of {list(ARITHMETICS)}, got {arith!r}")
     rs = params.get("random_state")
     if not (rs is None or (isinstance(rs, numbers.Integral) and not isinstance(rs, bool) and 0 <= rs < 2**32)
             or isinstance(rs, np.random.RandomState)):

@@ -29,7 +29,7 @@ from .families import FAMILIES, families_of, parse_variant, resolve_selection
 from .families.hydra.features import HydraFeatures
 from .families.rocket.features import RocketFeatures
 from .params import AUTO_BUDGETS, check_max_dilation, check_params
-from .validation import CaseSource, channel_stats_chunks, check_labels
+from .validation import CaseSource, Collection, channel_stats_chunks, check_labels
 
 #: Cases per chunk when the whole training set is read (channel statistics, features for the ridge).
 CHUNK_CASES = 4096
@@ -68,6 +68,7 @@ class FitPlan:
     progress: bool
     budgets: tuple | None = None
     seed: int | None = None
+    arith: str = "float64"
 
 
 def plan_fit(params: dict) -> FitPlan:
@@ -92,7 +93,7 @@ def plan_fit(params: dict) -> FitPlan:
         components=params["components"], hydra_groups=int(params.get("hydra_groups", 64)),
         distinct=params["distinct_candidates"],
         random_state=params["random_state"], n_jobs=params["n_jobs"], progress=params["progress"],
-        budgets=budgets,
+        budgets=budgets, arith=params.get("arith", "float64"),
     )
 
 
@@ -338,8 +339,17 @@ def choose_budget(C, cases: SelectionCases, plan: FitPlan):
     return path[pick], curve
 
 
+#: ``arith="float32"``: a selected feature is set aside when the float32 arithmetic moves its value on some
+#: selection case by more than this fraction of its spread (standard deviation over the selection cases).
+FLOAT32_TOLERANCE = 1e-3
+#: ... and selection runs again without it, at most this many times in all (then such features are dropped).
+FLOAT32_ROUNDS = 4
+
+
 def select_features(candidates, training: TrainingCases, plan: FitPlan):
-    """Step 4: keep ``plan.n_features`` of the candidates (:func:`choose_columns`).
+    """Step 4: keep ``plan.n_features`` of the candidates (:func:`choose_columns`); with
+    ``plan.arith == "float32"``, only features the float32 arithmetic reproduces (:func:`float32_unstable`):
+    selection runs again without the others (at most :data:`FLOAT32_ROUNDS` times in all).
 
     Returns ``(fitted, values)``: the :class:`FittedSelection` and the chosen features' values on the
     selection cases, in output column order (bit for bit what the fitted transform computes for them).
@@ -350,9 +360,39 @@ def select_features(candidates, training: TrainingCases, plan: FitPlan):
     C = np.concatenate(blocks, axis=1) if len(blocks) > 1 else blocks[0]
     scores = np.concatenate([c.scores for c in candidates])
     n_usable = sum(c.n_usable for c in candidates)
-    chosen, curve = choose_columns(C, scores, candidates, training.selection, plan)
-    chosen = np.asarray(chosen, dtype=np.int64)
-    # columns grouped by family (output column order), each family's in selection order
+    keep = None  # candidate columns selection may use (None: all)
+    for round_ in range(FLOAT32_ROUNDS if plan.arith == "float32" else 1):
+        if keep is None:
+            chosen, curve = choose_columns(C, scores, candidates, training.selection, plan)
+        else:
+            chosen, curve = choose_columns(np.ascontiguousarray(C[:, keep]), scores[keep], candidates,
+                                           training.selection, plan)
+            chosen = keep[np.asarray(chosen, dtype=np.int64)]
+        fitted, columns = _selection_of(np.asarray(chosen, dtype=np.int64), candidates, training, plan, scores,
+                                        n_usable, curve)
+        if plan.arith != "float32":
+            break
+        unstable = float32_unstable(fitted, training.selection, C[:, columns])
+        if not unstable.any():
+            break
+        keep = np.setdiff1d(np.arange(C.shape[1]) if keep is None else keep, columns[unstable])
+        if round_ == FLOAT32_ROUNDS - 1:  # the last round: drop what is still unstable
+            import warnings
+
+            fitted, columns = _selection_of(columns[~unstable], candidates, training, plan, scores, n_usable,
+                                            curve)
+            warnings.warn(f"arith='float32': {int(unstable.sum())} selected features are still not reproduced in "
+                          f"float32 after {FLOAT32_ROUNDS} selections; the model keeps the other {len(columns)}",
+                          UserWarning, stacklevel=3)
+            return fitted, np.ascontiguousarray(C[:, columns])
+    if plan.budgets is None:
+        warn_if_short(len(columns), plan.n_features, "features")
+    return fitted, np.ascontiguousarray(C[:, columns])
+
+
+def _selection_of(chosen, candidates, training: TrainingCases, plan: FitPlan, scores, n_usable, curve):
+    """The :class:`FittedSelection` of the candidate columns ``chosen`` and its columns of the candidate
+    matrix in output column order (grouped by family, each family's in selection order)."""
     picked, columns, start = {}, [], 0
     for c in candidates:
         stop = start + c.values.shape[1]
@@ -366,8 +406,6 @@ def select_features(candidates, training: TrainingCases, plan: FitPlan):
             "no usable features: every candidate feature is constant on the cases used for selection"
             " (constant training data, or too few cases per class; check X and max_cases)"
         )
-    if plan.budgets is None:
-        warn_if_short(len(columns), plan.n_features, "features")
     empty = {f.name: f.empty() for f in FAMILIES}
     fitted = FittedSelection(
         n_channels=int(training.source.n_channels), mean=training.mean, sd=training.sd,
@@ -376,7 +414,23 @@ def select_features(candidates, training: TrainingCases, plan: FitPlan):
         budget_curve=curve,
         hydra=picked.get("hydra", empty["hydra"]),
     )
-    return fitted, np.ascontiguousarray(C[:, columns])
+    return fitted, columns
+
+
+def float32_unstable(fitted: FittedSelection, cases: SelectionCases, values) -> np.ndarray:
+    """Whether each feature of ``fitted`` (output column order) moves, in the float32 arithmetic
+    (:class:`lightwaves.runtime.InferenceState` with ``arith="float32"``: the input rounded to float32, every
+    operation in float32), by more than :data:`FLOAT32_TOLERANCE` of its spread on some selection case;
+    ``values`` are its float64 values on those cases. Such a feature is a count whose threshold a point
+    meets within rounding, or a value made of rounding noise: float32 would not reproduce it."""
+    from .runtime import InferenceState
+
+    coll = cases.coll if isinstance(cases.coll, Collection) else cases.coll.load(np.arange(fitted.n_channels))
+    state = InferenceState(fitted.n_channels, fitted.paper, fitted.dilations, fitted.mean, fitted.sd,
+                           fitted.rocket, engine="numpy", hydra=fitted.hydra, arith="float32")
+    F32 = state.features(coll).astype(np.float64)
+    spread = values.std(axis=0)
+    return (np.abs(F32 - values) > FLOAT32_TOLERANCE * spread).any(axis=0)
 
 
 def fit_selection(X, y, params: dict, backend: Backend):

@@ -34,7 +34,7 @@ DASK_CHUNK_CASES = 4096
 ENGINES = ("auto", "numba", "numpy")
 #: Arithmetic of prediction: ``"float64"`` (the default, the fit's own), or ``"float32"`` (the numpy engine
 #: in single precision: the same bits as the C export's float32 build, ``lightwaves export --arith float32``).
-ARITHMETICS = ("float64", "float32")
+ARITHMETICS = ("float64", "float32")  # as lightwaves.params.ARITHMETICS (the estimators' parameter)
 
 
 def check_arith(arith) -> str:
@@ -199,11 +199,15 @@ class InferenceState:
                     for n_in, w, m, isd in ((self.n_channels_in, W, mean, inv_sd),
                                             (len(sel), W[:, sel], mean[sel], inv_sd[sel]))
                 }
+        self._float64 = None
         if self.arith == "float32":
             self._to_float32()
 
     def _to_float32(self):
-        """Every constant the kernels read, rounded to float32 (the float32 arithmetic's tables)."""
+        """Every constant the kernels read, rounded to float32 (the float32 arithmetic's tables); the float64
+        ones stay what :meth:`plans`, :meth:`hydra_plan` and :meth:`components_read` give (the C export rounds
+        them itself)."""
+        self._float64 = (self._modes, self._rocket_plans, self._hydra_plans, self._components)
         self._modes = {n_in: (plan, to_float32("channel means", mean), to_float32("channel scales", inv_sd, nonzero=True))
                        for n_in, (plan, mean, inv_sd) in self._modes.items()}
         if self._rocket_plans is not None:
@@ -219,9 +223,10 @@ class InferenceState:
     def components_read(self):
         """``(rows, weights)``: the principal components the selected features read (sorted) and their
         weights over every model channel, ``(len(rows), n_channels_in)`` (none: empty)."""
-        if self._components is None:
+        components = self._float64[3] if self._float64 is not None else self._components
+        if components is None:
             return self.component_rows, np.zeros((0, self.n_channels_in))
-        return self.component_rows, self._components[self.n_channels_in][0][self.component_rows]
+        return self.component_rows, components[self.n_channels_in][0][self.component_rows]
 
     @property
     def n_convolutions(self) -> int:
@@ -235,14 +240,16 @@ class InferenceState:
 
     def hydra_plan(self):
         """The Hydra-family plan for input holding every training channel (None without Hydra features)."""
-        return None if self._hydra_plans is None else self._hydra_plans[self.n_channels_in]
+        plans = self._float64[2] if self._float64 is not None else self._hydra_plans
+        return None if plans is None else plans[self.n_channels_in]
 
     def plans(self):
         """``(plan, mean, inv_sd, rocket_plan)`` for input holding every training channel: what
         :meth:`features` runs (``rocket_plan`` is None without MiniRocket-family features). The C export
         (:mod:`lightwaves.export_c`) writes these very plans as tables."""
-        plan, mean, inv_sd = self._modes[self.n_channels_in]
-        rocket = None if self._rocket_plans is None else self._rocket_plans[self.n_channels_in]
+        modes, rocket_plans = (self._float64[:2] if self._float64 is not None else (self._modes, self._rocket_plans))
+        plan, mean, inv_sd = modes[self.n_channels_in]
+        rocket = None if rocket_plans is None else rocket_plans[self.n_channels_in]
         return plan, mean, inv_sd, rocket
 
     def features(self, X, n_jobs=1) -> np.ndarray:
@@ -329,9 +336,12 @@ class Predictor:
             self._float32 = float32_linear_model(self.coef_, self.intercept_, feature_mean)
 
     @classmethod
-    def from_classifier(cls, clf, engine="auto", arith="float64", n_jobs=1) -> "Predictor":
+    def from_classifier(cls, clf, engine="auto", arith=None, n_jobs=1) -> "Predictor":
         """The predictor of a fitted :class:`~lightwaves.LightWaveSClassifier` (what ``load_predictor`` gives
-        for its saved file), in the engine and arithmetic asked for."""
+        for its saved file), in the engine and arithmetic asked for (``arith`` None: the classifier's
+        ``arith`` parameter)."""
+        if arith is None:
+            arith = getattr(clf, "arith", "float64")
         t = clf.transformer_
         state = InferenceState(t.n_channels_in_, t.feature_ids_, t.dilations_, t.channel_mean_, t.channel_std_,
                                getattr(t, "rocket_", None), engine=engine, hydra=getattr(t, "hydra_", None),
@@ -339,6 +349,7 @@ class Predictor:
         pred = cls(state, clf.coef_, clf.intercept_, clf.classes_, n_jobs=n_jobs,
                    temperature=getattr(clf, "temperature_", None), feature_mean=clf.scaler_.mean_)
         pred.training_metadata_ = dict(getattr(clf, "training_metadata_", None) or {})
+        pred.model_arith_ = getattr(clf, "arith", "float64")
         return pred
 
     @property

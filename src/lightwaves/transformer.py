@@ -99,6 +99,17 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         data (fitting costs channels² x time points, and a case costs channels x components more to
         transform); 0 for none, as before 2026-11-30. None on univariate data. Chosen by cross-validation
         (``docs/accuracy.md``).
+    hydra_groups : int, default=64
+        Hydra-family groups (of eight competing kernels) drawn per dilation (variants ``"H"``, ``"MR+H"``).
+    arith : {"float64", "float32"}, default="float64"
+        The arithmetic the model will run in. ``"float32"`` (for a device without a double FPU: the C
+        export's ``--arith float32``) makes selection aware of it: the selected features are computed on the
+        selection cases in float32 as well, and a feature whose float32 value moves by more than
+        :data:`lightwaves.pipeline.FLOAT32_TOLERANCE` of its spread on any case (a count whose threshold a
+        point meets within rounding, a value made of rounding noise) is set aside and selection is run
+        again without it, so the model's float32 predictions follow its float64 ones. The fitted
+        transform itself computes in float64; ``load_predictor`` and ``export_c`` default to the float32
+        arithmetic for such a model.
 
     With ``selection="detach"`` or ``"random"``, ``n_candidates`` is an optional ANOVA prefilter of the
     MiniRocket family (None: every candidate) and the paper family's pool size (None: ``3 * n_features``).
