@@ -212,6 +212,15 @@ static const unsigned short lw_hf_col[@N_HF@] = {@HF_COL@};
 #define LW_REDUCTION
 #define LW_VECTORISE
 #endif
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(LW_NO_CLONES) && !defined(__SANITIZE_ADDRESS__)
+/* On x86-64 Linux these loops are also compiled for AVX2, picked at load time when the CPU has it (GCC's
+   target_clones; define LW_NO_CLONES to build without): the same IEEE operations on wider vectors (no FMA:
+   AVX2 alone does not enable it, and contraction is off), so the same bits as the baseline SSE2 code. */
+#define LW_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define LW_CLONES
+#endif
 
 #if LW_N_TRIPLES > 0 || LW_N_CONV > 0
 /* The kernels read a series from a zero-padded copy, as Python does. Python pads by 4d; a tap at least n
@@ -242,7 +251,7 @@ static int lw_tap(int j, int n, int d)
 
 /* acc[t] = sum_{j != 4} (xs[t + (j - 4) d] - xs[t]), in order j = 0, 1, 2, 3, 5, 6, 7, 8 (xs padded by
    min(4d, n)): the taps relative to the centre, as lightwaves/kernels.py nine_tap_sum */
-LW_VECTORISE
+LW_VECTORISE LW_CLONES
 static void lw_nine_tap(const lw_real *restrict xs, int n, int d, lw_real *restrict acc)
 {
     int t, j, first = 1;
@@ -279,7 +288,7 @@ static void lw_taps(const unsigned char *k, int n, int d, int *off)
 }
 
 /* z[t] = 3 ((x_a - x_4) + (x_b - x_4) + (x_c - x_4)) - acc[t], the taps of lw_taps (x_4 = xs[t]) */
-LW_VECTORISE
+LW_VECTORISE LW_CLONES
 static void lw_convolve(const lw_real *restrict xs, int n, const int *off, const lw_real *restrict acc,
                         lw_real *restrict z)
 {
@@ -351,7 +360,7 @@ static void lw_convolve_even_abs(const lw_real *restrict xs, int n, const int *o
 
 #if LW_N_TRIPLES > 0
 /* count of z > 0, max |z| and min |z| of z[0..m) */
-LW_REDUCTION
+LW_REDUCTION LW_CLONES
 static void lw_extremes(const lw_real *restrict z, int m, int *pos, lw_real *mx_out, lw_real *mn_out)
 {
     int t;
@@ -371,7 +380,7 @@ static void lw_extremes(const lw_real *restrict z, int m, int *pos, lw_real *mx_
 
 #if LW_N_CONV > 0
 /* count of z > b in z[lo..hi) */
-LW_REDUCTION
+LW_REDUCTION LW_CLONES
 static int lw_count_above(const lw_real *restrict z, int lo, int hi, lw_real b)
 {
     int t;
@@ -413,7 +422,7 @@ static void lw_four(int pos, lw_real mx, lw_real mn, int run, int m, lw_real sca
 #if LW_N_CONV > 0
 /* lw_nine_tap's acc[t] for lo <= t < hi, where every tap reads the series (4d <= lo, hi <= n - 4d): the
    valid region of its output, the same sums */
-LW_VECTORISE
+LW_VECTORISE LW_CLONES
 static void lw_nine_tap_valid(const lw_real *restrict xs, int lo, int hi, int d, lw_real *restrict acc)
 {
     int t;
@@ -426,7 +435,7 @@ static void lw_nine_tap_valid(const lw_real *restrict xs, int lo, int hi, int d,
 }
 
 /* how many of lw_convolve's outputs z[0..n) exceed b, without storing them (the same values) */
-LW_VECTORISE
+LW_VECTORISE LW_CLONES
 static int lw_convolve_count_above(const lw_real *restrict xs, int n, const int *off, const lw_real *restrict acc,
                                    lw_real b)
 {
@@ -478,7 +487,7 @@ static lw_real lw_pool(const lw_real *restrict z, int lo, int hi, lw_real b, int
 #if LW_N_CONV > 0 || LW_N_HGROUP > 0
 /* whether every |xs[t]| < LW_SAFE_ABS (DBL_MAX / 64 or FLT_MAX / 64: no convolution overflows), NaN failing; no early exit, so
    the loop vectorises */
-LW_VECTORISE
+LW_VECTORISE LW_CLONES
 static int lw_all_safe(const lw_real *restrict xs, int m)
 {
     int t, bad = 0;
@@ -492,7 +501,7 @@ static int lw_all_safe(const lw_real *restrict xs, int m)
 /* z[k m + t] = sum_{j != 4} w[9 k + j] (x_j - xs[t]) for the eight kernels k, in order j = 0..8 as
    families/hydra/kernels.py group_counts (d <= m), where x_j = xs[t + (j - 4) d], or the zero padding of
    Python (0 - xs[t], the same expression) where the tap falls outside the series. */
-LW_VECTORISE
+LW_VECTORISE LW_CLONES
 static void lw_hydra_convolve(const lw_real *restrict xs, int m, int d, const lw_real *restrict w,
                               lw_real *restrict z)
 {
