@@ -28,6 +28,7 @@ import platform  # noqa: E402
 import shlex  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
 import tracemalloc  # noqa: E402
@@ -334,6 +335,8 @@ class Result:
     tracemalloc_mb: float | None = None
     #: accuracy of each seed (random_state 0, 1, ...); ``accuracy`` is their mean
     seed_accuracies: tuple = ()
+    #: bytes of the saved model file (LightWaveS: ``.lwz``; peers: None, they have no file format)
+    model_bytes: int | None = None
 
 
 def run_one(ds: Dataset, key: str, args) -> Result:
@@ -384,8 +387,12 @@ def run_one(ds: Dataset, key: str, args) -> Result:
     latency_s = float(np.median(times))
 
     n_feat, how = n_features_of(key, est)
+    model_bytes = None
     if kind == "lws":
         channels = f"{len(est.selected_channels_)} / {est.n_channels_in_}"
+        with tempfile.TemporaryDirectory() as tmp:
+            est.save(os.path.join(tmp, "m.lwz"))
+            model_bytes = os.path.getsize(os.path.join(tmp, "m.lwz"))
     else:
         channels = f"{ds.n_channels} / {ds.n_channels} (all)"
 
@@ -412,7 +419,7 @@ def run_one(ds: Dataset, key: str, args) -> Result:
                 seed_acc.append(float(np.mean(np.asarray(est_s.predict(X_test)) == y_test)))
             del est_s
     return Result(ds.name, key, float(np.mean(seed_acc)), fit_s, predict_s, latency_s, n_feat, how, channels,
-                  mem.mb, tm_mb, tuple(seed_acc))
+                  mem.mb, tm_mb, tuple(seed_acc), model_bytes)
 
 
 # ----------------------------------------------------------------------------------------------- report
@@ -470,15 +477,17 @@ def header(args, argv) -> list[str]:
 def results_table(results: list[Result], datasets: dict[str, Dataset]) -> list[str]:
     lines = [
         "| dataset | method | accuracy | seeds (min–max) | fit s | batch predict s | single-case latency | features "
-        "| channels read | fit peak RSS growth MB | fit tracemalloc peak MB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| channels read | model file KB | fit peak RSS growth MB | fit tracemalloc peak MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         feats = f"{r.n_features:,}" + ("" if r.features_how == "fitted" else " (nominal)")
         name = r.dataset + (" (padded for peers)" if datasets[r.dataset].unequal and METHODS[r.key][1] != "lws" else "")
         lines.append(
             f"| {name} | {METHODS[r.key][0]} | {r.accuracy:.3f} | {seeds_cell(r)} | {r.fit_s:.2f} | {r.predict_s:.3f} "
-            f"| {fmt_time(r.latency_s)} | {feats} | {r.channels} | {fmt_mb(r.rss_mb)} | {fmt_mb(r.tracemalloc_mb)} |"
+            f"| {fmt_time(r.latency_s)} | {feats} | {r.channels} | "
+            f"{'—' if r.model_bytes is None else f'{r.model_bytes / 1024:.1f}'} | {fmt_mb(r.rss_mb)} | "
+            f"{fmt_mb(r.tracemalloc_mb)} |"
         )
     return lines
 
@@ -811,6 +820,19 @@ def main(argv=None):
         extra = family_table(results, new=new, ref=ref)
         if extra:
             doc += ["", f"## {METHODS[new][0]} vs {METHODS[ref][0]}", ""] + extra
+    # the split: multivariate and univariate problems apart, and the 13 datasets without the UCR folder
+    groups = [("Multivariate problems", [d for d, ds in datasets.items() if ds.n_channels > 1]),
+              ("Univariate problems", [d for d, ds in datasets.items() if ds.n_channels == 1]),
+              ("The 13 benchmark datasets (without the UCR folder)",
+               [d for d, ds in datasets.items() if f"{os.sep}ucr{os.sep}" not in str(ds.source)])]
+    for title, names in groups:
+        if not 0 < len(names) < len(datasets):
+            continue
+        sub = [r for r in results if r.dataset in names]
+        for new, ref in (("lws-mr", "minirocket"), ("lws-mr", "mr-hydra")):
+            extra = family_table(sub, new=new, ref=ref)
+            if extra:
+                doc += ["", f"## {title} ({len(names)}): {METHODS[new][0]} vs {METHODS[ref][0]}", ""] + extra
     doc += ["", "## Findings", ""]
     findings = [f"run failed — {e}" for e in errors] + findings
     doc += [f"- {f}" for f in findings] if findings else ["- all accuracy and latency-ratio targets met, none marginally"]

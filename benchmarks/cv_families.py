@@ -97,6 +97,10 @@ CONFIGS = {
     "mr-1000": ("MR, 1,000 features", dict(variant="MR", components=0, n_features=1000)),
     # issue #22: the budget chosen by the data (leave-one-out error on the detachment path, 1-SE rule)
     "mr-auto": ("MR + principal components, n_features='auto'", dict(variant="MR", n_features="auto")),
+    # issue #22, part 3: the default's open options, re-settled (on univariate data above all)
+    "default-diff": ("default + first differences (diff=True)", dict(diff=True)),
+    "default-bias1": ("default, biases from 1 case (MiniRocket's rule)", dict(bias_cases=1)),
+    "default-bias10": ("default, biases from 10 cases", dict(bias_cases=10)),
 }
 UNIVARIATE = ("ArrowHead", "GunPoint", "ItalyPowerDemand", "ACSF1", "OSULeaf")
 
