@@ -332,3 +332,23 @@ def test_export_from_file_predictor_and_cli(tmp_path, capsys):
         export_c(LightWaveSClassifier(), tmp_path / "e")
     with pytest.raises(ValueError, match="max_length"):
         export_c(clf, tmp_path / "e", max_length=0)
+
+
+@pytest.mark.parametrize("variant", ["MR", "H"])
+def test_float32_overflow_is_the_value_error_code(variant, tmp_path):
+    """A case whose float32 series would overflow a convolution: Python's float32 engine refuses it in one
+    line, the float32 build returns LW_ERR_VALUE for it and still classifies the next case as Python does."""
+    X, y = make_data(n_cases=30, n_channels=3, length=30)
+    clf = LightWaveSClassifier(n_features=20, random_state=0, variant=variant, arith="float32").fit(X, y)
+    cases = np.asarray(X[:2], dtype=np.float32)
+    cases[0, :, 5] = 1e38  # finite in float32; standardised, beyond FLT_MAX / 64
+    p32 = Predictor.from_classifier(clf)
+    with pytest.raises(ValueError, match="too large for float32 arithmetic"):
+        p32.predict(cases[:1].astype(np.float64))
+    export_c(clf, tmp_path)  # the model's arithmetic: float32
+    exe = compile_export(tmp_path)
+    text = "".join(",".join(f"{v:.9g}" for v in c.ravel()) + "\n" for c in cases)
+    r = subprocess.run([str(exe)], input=text, capture_output=True, text=True, timeout=60)
+    lines = r.stdout.splitlines()
+    assert r.returncode == 1 and lines[0] == "error,-5"
+    assert int(lines[1].split(",")[0]) == int(np.searchsorted(clf.classes_, p32.predict(cases[1:].astype(np.float64))[0]))

@@ -208,6 +208,9 @@ def c_sources(parts: dict, *, float64: bool, max_length: int, arith: str = "floa
     paper_subs, n_triples = paper_c_tables(plan, position, n_paper, arith=arith)
     rocket_subs, n_conv = rocket_c_tables(rplan, state.components_read(), sel, position, n_paper, n_mr, arith=arith)
     hydra_subs, n_hgroups = hydra_c_tables(hplan, position, n_paper + n_mr, arith=arith)
+    subs["N_STD"] = str(len(sel)) if n_mr or n_h else "0"  # standardised channels kept per case
+    combos = [np.diff(p.combo_offsets) for p in (rplan, hplan) if p is not None and len(p.combo_offsets) > 1]
+    subs["MAX_COMBO"] = str(max([1] + [int(c.max()) for c in combos]))
     subs.update(paper_subs)
     subs.update(rocket_subs)
     subs.update(hydra_subs)
