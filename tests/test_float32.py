@@ -165,3 +165,23 @@ def test_cli_predict_in_float32(tmp_path, capsys):
     assert main(["predict", str(tmp_path / "m.lwz"), str(tmp_path / "x.npy"), "--arith", "float32",
                  "--engine", "numba"]) == 1
     assert "float32 arithmetic runs on the numpy engine" in capsys.readouterr().err
+
+
+def test_cli_fit_for_float32_then_predict_and_export_in_float32(tmp_path, capsys):
+    from aeon.datasets import load_classification
+
+    X, _ = load_classification("BasicMotions", split="test")
+    np.save(tmp_path / "x.npy", X)
+    assert main(["fit", "aeon:BasicMotions:train", "--n-features", "20", "--arith", "float32", "--seed", "0",
+                 "--out", str(tmp_path / "m.lwz"), "--quiet"]) == 0
+    p = load_predictor(tmp_path / "m.lwz")
+    assert p.arith == "float32"  # the model's arithmetic by default
+    assert load_predictor(tmp_path / "m.lwz", arith="float64").arith == "float64"
+    assert main(["predict", str(tmp_path / "m.lwz"), str(tmp_path / "x.npy"), "-o", str(tmp_path / "p.csv")]) == 0
+    rows = np.genfromtxt(tmp_path / "p.csv", delimiter=",", names=True, dtype=None, encoding="utf-8")
+    np.testing.assert_array_equal(rows["prediction"], p.predict(X))
+    assert main(["export", str(tmp_path / "m.lwz"), "--out", str(tmp_path / "c")]) == 0
+    assert "#define LW_ARITH32     1" in (tmp_path / "c" / "lightwaves_model.h").read_text()
+    capsys.readouterr()
+    assert main(["info", str(tmp_path / "m.lwz"), "--json"]) == 0
+    assert '"arith": "float32"' in capsys.readouterr().out

@@ -83,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--hydra-groups", type=int, default=None, metavar="G",
                    help="Hydra groups of eight kernels drawn per dilation, for --variant H and MR+H (the "
                         "estimators' hydra_groups; default 64)")
+    f.add_argument("--arith", choices=["float64", "float32"], default="float64",
+                   help="the arithmetic the model will run in: float32 for a device without a double FPU "
+                        "(selection keeps only features float32 reproduces; predict and export then default to "
+                        "float32); default float64")
     f.add_argument("--n-candidates", type=int, default=None, metavar="M",
                    help="candidates kept by ANOVA before selection (default: 3*K for L1/L2/L1L2, every "
                         "candidate for MR)")
@@ -109,9 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="inference kernels: numba, or plain numpy (no numba import, the same output); "
                          "default auto: $LIGHTWAVES_ENGINE if set, else numpy for small inputs (no numba "
                          "start-up) and numba for large ones if installed")
-    pr.add_argument("--arith", choices=["float64", "float32"], default="float64",
-                    help="arithmetic of features and scores: float64 (default), or float32 on the numpy engine "
-                         "(bit for bit the C export built with --arith float32)")
+    pr.add_argument("--arith", choices=["float64", "float32"], default=None,
+                    help="arithmetic of features and scores: float64, or float32 on the numpy engine (bit for "
+                         "bit the C export built with --arith float32); default: the model's (float64 unless "
+                         "it was fitted with --arith float32)")
     pr.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     pr.set_defaults(handler=cmd_predict)
 
@@ -139,10 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="store the coefficients as double: scores bit for bit the Python model's (default)")
     prec.add_argument("--float32", dest="float32", action="store_true",
                       help="store the coefficients as float: half their flash, scores within ~1e-7 relative")
-    x.add_argument("--arith", choices=["float64", "float32"], default="float64",
-                   help="arithmetic of the C code: float64 (default), or float32 for an FPU without double "
-                        "(a Cortex-M4F): float tables (coefficients too) and single-precision features and "
-                        "scores, bit for bit `lightwaves predict --arith float32`")
+    x.add_argument("--arith", choices=["float64", "float32"], default=None,
+                   help="arithmetic of the C code: float64, or float32 for an FPU without double (a "
+                        "Cortex-M4F): float tables (coefficients too) and single-precision features and "
+                        "scores, bit for bit `lightwaves predict --arith float32`; default: the model's")
     x.add_argument("--board", choices=["mps2-an386"], default=None,
                    help="also write a startup file and linker script for this board (mps2-an386: QEMU's "
                         "Cortex-M4F board, semihosting; see docs/deploy.md)")
@@ -193,7 +198,7 @@ def _load_model(path):
     return load(path)
 
 
-def _load_predictor(path, engine="auto", arith="float64"):
+def _load_predictor(path, engine="auto", arith=None):
     """Prediction only: no scikit-learn import (see lightwaves.runtime)."""
     from .model_io import load_predictor
 
@@ -207,18 +212,19 @@ def _auto_engine(engine) -> bool:
     return requested_engine(engine) == "auto"
 
 
-def _predictor_before_reading(path, engine="auto"):
+def _predictor_before_reading(path, engine="auto", arith=None):
     """The model's predictor, loaded (and so checked) before the data is read; with an automatic engine it
-    starts as numpy, which :func:`_predictor_for_input` may swap for numba once the input's size is known."""
-    return _load_predictor(path, engine="numpy" if _auto_engine(engine) else engine)
+    starts as numpy, which :func:`_predictor_for_input` may swap for numba once the input's size is known
+    (``arith`` None: the model's arithmetic)."""
+    return _load_predictor(path, engine="numpy" if _auto_engine(engine) else engine, arith=arith)
 
 
 def _predictor_for_input(clf, path, info, engine="auto"):
     """``clf``, or the model reloaded with numba (when installed) if numpy would take longer than numba's
     start-up on the input described by ``info``. Both engines give the same bits."""
-    if _auto_engine(engine) and numpy_seconds(info["n_cases"], info["length_max"],
+    if clf.arith == "float64" and _auto_engine(engine) and numpy_seconds(info["n_cases"], info["length_max"],
                                               clf.state.n_convolutions) > NUMBA_STARTUP_S:
-        return _load_predictor(path, engine="auto")
+        return _load_predictor(path, engine="auto", arith="float64")
     return clf
 
 
@@ -289,7 +295,7 @@ def cmd_fit(args):
         n_candidates=args.n_candidates,
         max_cases=args.max_cases, max_dilation=args.max_dilation, random_state=args.seed,
         n_jobs=args.n_jobs, backend="dask" if use_dask else "serial", progress=not args.quiet,
-        **hydra,
+        arith=args.arith, **hydra,
     )
     check_params(clf.get_params())  # the estimators' own checks, before the data is read
     X, y, info = _read(args.train, labels=args.labels, require_labels=True)
@@ -325,13 +331,9 @@ def cmd_predict(args):
 
     if args.out:
         check_output(args.out, [args.model, args.data, args.labels], "predictions file")
-    if args.arith == "float32":  # the numpy engine in single precision
-        clf = _load_predictor(args.model, engine=args.engine, arith="float32")
-        X, _, info = _read(args.data, labels=args.labels)
-    else:
-        clf = _predictor_before_reading(args.model, args.engine)
-        X, _, info = _read(args.data, labels=args.labels)
-        clf = _predictor_for_input(clf, args.model, info, args.engine)
+    clf = _predictor_before_reading(args.model, args.engine, args.arith)
+    X, _, info = _read(args.data, labels=args.labels)
+    clf = _predictor_for_input(clf, args.model, info, args.engine)  # float32 stays on the numpy engine
     _check_model_channels(clf, info, args.data)
     if args.proba and clf.temperature_ is None:
         raise UserError(f"{args.model} has no probability calibration (saved by an older lightwaves); "
