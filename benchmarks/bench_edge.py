@@ -29,8 +29,9 @@ with ``arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=h
   double, and the Python float32 engine (whose scores the a32 build reproduces bit for bit: the x86 a32 build
   is run on every test case and its classes compared);
 - x86-64: median single ``lw_predict`` call of both exports built with ``cc -O2`` (no ``-march=native``;
-  benchmarks/bench_export.py's harness) and of ``Predictor.predict`` on one case (``load_predictor``, numba
-  engine, one thread).
+  benchmarks/bench_export.py's harness; on x86-64 Linux the vectorised loops also carry AVX2 clones picked at
+  load time), of ``Predictor.predict`` on one case (``load_predictor``, numba engine, one thread) and of aeon's
+  ``MiniRocketClassifier`` (``random_state=0``, one case per ``predict``; unequal-length data zero-padded).
 
 The reference point (``--reference``, on by default): a MiniRocket-sized model of the MiniRocket family on
 BasicMotions, ``LightWaveSClassifier(n_features=9996, rocket_budget=10000, selection="random")``, exported and
@@ -57,7 +58,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_export import c_build, cases_f32, csv_text, single_case_latency  # noqa: E402
-from bench_peers import AEON_DATASETS, AEON_UNIVARIATE, DEFAULT_DATASETS_DIR, load_dataset  # noqa: E402
+from bench_peers import AEON_DATASETS, AEON_UNIVARIATE, DEFAULT_DATASETS_DIR, load_dataset, make_estimator  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO_ROOT / "benchmarks" / "results" / "edge.md"
@@ -218,13 +219,17 @@ def measure(name, clf, ds, args, tmp: Path, label, display):
         row[f"x86_{build}_same"] = bool(np.array_equal(idx, py_idx[build]))
         row[f"x86_{build}_s"] = lat
     row["py_s"] = single_case_latency(pred.predict, ds.X_test, args.calls)
+    if args.minirocket:  # aeon's MiniRocket (9,996 features), one case per predict call, in the same run
+        X_train, X_test = ds.padded()
+        mr = make_estimator("minirocket").fit(X_train, ds.y_train)
+        row["mr_s"] = single_case_latency(mr.predict, X_test, args.calls)
     return row
 
 
 COLUMNS = ("dataset", "model", "features", "classes", "channels read", "length",
            "flash KB model f64 / a32", "flash KB image a32", "static RAM B model / KB image",
            "stack KB a32 measured / static (f64)", "M insns / prediction f64 / a32", "ms at 64 MHz a32 (1 insn/cycle)",
-           "x86 C us f64 / a32", "Python us", "accuracy f64 / a32 (cases differing)",
+           "x86 C us f64 / a32", "Python us", "MiniRocket us (÷ C f64)", "accuracy f64 / a32 (cases differing)",
            "classes = Python's (board f64, a32; x86 f64, a32)", "flash target", "RAM target")
 
 
@@ -247,6 +252,7 @@ def format_row(r):
         f"{kb(r['a32_stack'])} / {kb(r['a32_stack_static'])} ({kb(r['f64_stack'])})",
         f"{r['f64_insns'] / 1e6:.2f} / {r['a32_insns'] / 1e6:.3f}", f"{r['a32_insns'] / 64e3:.1f}",
         f"{r['x86_f64_s'] * 1e6:.1f} / {r['x86_a32_s'] * 1e6:.1f}", f"{r['py_s'] * 1e6:.1f}",
+        f"{r['mr_s'] * 1e6:.0f} ({r['mr_s'] / r['x86_f64_s']:.0f}×)" if "mr_s" in r else "—",
         f"{r['acc_f64']:.4f} / {r['acc_a32']:.4f} ({r['differ']} of {r['n_test']})",
         f"{yes(r['f64_same'])}, {yes(r['a32_same'])} ({r['n_cases']}); {yes(r['x86_f64_same'])}, "
         f"{yes(r['x86_a32_same'])} ({r['n_test']})",
@@ -279,6 +285,12 @@ def summarise(rows) -> str:
                 lines.append(f"- BasicMotions (6 x 100): {r['a32_insns'] / 1e6:.3f} M instructions per prediction "
                              f"(a32) against the target of 1.5 M: {'met' if r['a32_insns'] <= INSNS_TARGET else 'missed'} "
                              f"({r['a32_insns'] / INSNS_TARGET:.2f}x the target).")
+        fast = [r for r in models if "mr_s" in r]
+        if fast:
+            low = min(fast, key=lambda r: r["mr_s"] / r["x86_f64_s"])
+            lines.append(f"- x86 C (-O2, f64) against aeon's MiniRocket (one case, Python): {low['mr_s'] / low['x86_f64_s']:.0f}x "
+                         f"faster at least ({low['dataset']} {low['label']}; target 10x); a32: "
+                         f"{min(r['mr_s'] / r['x86_a32_s'] for r in fast):.0f}x at least.")
         slow = [f"{r['dataset']} {r['label']}" for r in models if r["x86_f64_s"] > r["py_s"]]
         lines.append(f"- x86 C (-O2, f64) at most Python's latency: {len(models) - len(slow)} of {len(models)}"
                      + (f" (slower: {', '.join(slow)})" if slow else "") + ".")
@@ -309,6 +321,8 @@ def main(argv=None):
                     help="comma-separated variants fitted beside the default on every dataset (e.g. H,MR+H)")
     ap.add_argument("--variant-datasets", default="",
                     help="comma-separated datasets the --variants run on (default: every dataset)")
+    ap.add_argument("--no-minirocket", dest="minirocket", action="store_false",
+                    help="skip timing aeon's MiniRocket on each dataset")
     ap.add_argument("--no-reference", dest="reference", action="store_false",
                     help="skip the MiniRocket-sized (9,996 features) reference model")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)

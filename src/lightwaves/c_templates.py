@@ -504,35 +504,43 @@ static int lw_all_safe(const lw_real *restrict xs, int m)
 #endif
 
 #if LW_N_HGROUP > 0
-/* z[k m + t] = sum_{j != 4} w[9 k + j] (x_j - xs[t]) for the eight kernels k, in order j = 0..8 as
-   families/hydra/kernels.py group_counts (d <= m), where x_j = xs[t + (j - 4) d], or the zero padding of
-   Python (0 - xs[t], the same expression) where the tap falls outside the series. */
+/* D[i m + t] = x_j - xs[t] for the eight taps j != 4 (i = j, or j - 1 after the centre), where x_j =
+   xs[t + (j - 4) d], or Python's zero padding (0 - xs[t], the same expression) where the tap falls outside
+   the series: the taps relative to the centre, once per group for its eight kernels */
 LW_VECTORISE LW_CLONES
-static void lw_hydra_convolve(const lw_real *restrict xs, int m, int d, const lw_real *restrict w,
-                              lw_real *restrict z)
+static void lw_hydra_taps(const lw_real *restrict xs, int m, int d, lw_real *restrict D)
 {
-    int k, j, t;
+    int j, t;
+    for (j = 0; j < 9; ++j) {
+        const int o = (j - 4) * d, lo = o < 0 ? -o : 0, hi = o > 0 ? m - o : m;
+        lw_real *restrict Dj = D + (size_t)(j < 4 ? j : j - 1) * (size_t)m;
+        if (j == 4)
+            continue;
+        for (t = 0; t < lo && t < m; ++t)
+            Dj[t] = LW_R(0) - xs[t];
+        for (t = lo; t < hi; ++t)
+            Dj[t] = xs[t + o] - xs[t];
+        for (t = hi > lo ? hi : lo; t < m; ++t)
+            Dj[t] = LW_R(0) - xs[t];
+    }
+}
+
+/* z[k m + t] = w[9 k] D_0[t] + w[9 k + 1] D_1[t] + ... (j = 0..8 but 4, in that order, as
+   families/hydra/kernels.py group_counts) for the eight kernels k, from lw_hydra_taps' D */
+LW_VECTORISE LW_CLONES
+static void lw_hydra_convolve(const lw_real *restrict D, int m, const lw_real *restrict w, lw_real *restrict z)
+{
+    int k, t;
+    const lw_real *D0 = D, *D1 = D + m, *D2 = D + 2 * (size_t)m, *D3 = D + 3 * (size_t)m, *D5 = D + 4 * (size_t)m,
+                  *D6 = D + 5 * (size_t)m, *D7 = D + 6 * (size_t)m, *D8 = D + 7 * (size_t)m;
     for (k = 0; k < 8; ++k) {
+        const lw_real *wk = w + 9 * k;
+        const lw_real w0 = wk[0], w1 = wk[1], w2 = wk[2], w3 = wk[3], w5 = wk[5], w6 = wk[6], w7 = wk[7],
+                      w8 = wk[8];
         lw_real *restrict zk = z + (size_t)k * (size_t)m;
-        for (j = 0; j < 9; ++j) {
-            const int o = (j - 4) * d, lo = o < 0 ? -o : 0, hi = o > 0 ? m - o : m;
-            const lw_real wj = w[9 * k + j];
-            if (j == 4)
-                continue;
-            if (j == 0) {
-                for (t = 0; t < lo && t < m; ++t)
-                    zk[t] = wj * (LW_R(0) - xs[t]);
-                for (t = lo; t < hi; ++t)
-                    zk[t] = wj * (xs[t + o] - xs[t]);
-            } else {
-                for (t = 0; t < lo && t < m; ++t)
-                    zk[t] += wj * (LW_R(0) - xs[t]);
-                for (t = lo; t < hi; ++t)
-                    zk[t] += wj * (xs[t + o] - xs[t]);
-                for (t = hi > lo ? hi : lo; t < m; ++t)
-                    zk[t] += wj * (LW_R(0) - xs[t]);
-            }
-        }
+        for (t = 0; t < m; ++t)
+            zk[t] = w0 * D0[t] + w1 * D1[t] + w2 * D2[t] + w3 * D3[t] + w5 * D5[t] + w6 * D6[t] + w7 * D7[t] +
+                    w8 * D8[t];
     }
 }
 
@@ -796,7 +804,7 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
 #endif
 #if LW_N_HGROUP > 0
     {
-        lw_real *hz = xs + n;  /* 8 n values: the eight outputs of a group */
+        lw_real *hz = xs + n, *hd = hz + 8 * (size_t)n;  /* 8 n values each: a group's eight outputs, its taps */
         lw_real soft[8], hard[8];
         for (j = 0; j < LW_N_HGROUP; ++j) {
             const int d = lw_hy_dil[j];
@@ -816,7 +824,8 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
             /* as Python: a series this large could overflow in a convolution (LW_ERR_VALUE) */
             if (!(top < LW_SAFE_TOP) && !lw_all_safe(xs, m))
                 return LW_ERR_VALUE;
-            lw_hydra_convolve(xs, m, d < m ? d : m, lw_hy_w + 72 * j, hz);
+            lw_hydra_taps(xs, m, d < m ? d : m, hd);
+            lw_hydra_convolve(hd, m, lw_hy_w + 72 * j, hz);
             lw_hydra_counts(hz, m, soft, hard);
             for (q = lw_hy_fstart[j]; q < lw_hy_fstart[j + 1]; ++q)
                 F[lw_hf_col[q]] = lw_hf_stat[q] == 0 ? soft[lw_hf_kernel[q]] : hard[lw_hf_kernel[q]];

@@ -18,7 +18,7 @@ def c_tables(hplan, position, n_before: int, arith: str = "float64"):
     n_h = 0 if hplan is None else hplan.n_features
     subs = {"N_HGROUP": str(n_groups), "N_HF": str(max(n_h, 1)),
             "N_HCOMBO": str(max(len(hplan.combo_channels) if n_groups else 0, 1)),
-            "WORK_N": "9" if n_groups else "6"}
+            "WORK_N": "17" if n_groups else "6"}
     if n_groups:
         check_range("Hydra-family groups", [n_groups, len(hplan.combo_channels), n_h], USHORT)
         check_range("dilations", hplan.dilation, 2**31 - 1)
