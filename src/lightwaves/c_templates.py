@@ -249,7 +249,7 @@ static lw_real *lw_pad(const lw_real *restrict x, int n, int pad, lw_real *restr
 /* The offset of tap j (0..8) of dilation d from the centre in a series of n points padded by min(4d, n):
    a tap at least n points away reads only padding, and -n (the left padding, n zeros when 4d >= n) reads
    the same zeros. */
-static int lw_tap(int j, int n, int d)
+static inline int lw_tap(int j, int n, int d)
 {
     const int o = (j - 4) * d;
     return o >= n || -o >= n ? -n : o;
@@ -457,6 +457,31 @@ static int lw_convolve_count_above(const lw_real *restrict xs, int n, const int 
     return (int)cnt;
 }
 
+
+/* lw_convolve_count_above over [lo, hi) of the series xs (m points, padded) at dilation d, with lw_nine_tap's
+   sums computed on the way instead of read: the same operations in the same order, so the same count */
+LW_VECTORISE LW_CLONES
+static int lw_direct_count_above(const lw_real *restrict xs, int lo, int hi, int m, int d, const int *off,
+                                 lw_real b)
+{
+    int t;
+#if LW_ARITH32
+    int cnt = 0;
+#else
+    long long cnt = 0;
+#endif
+    const lw_real *p0 = xs + lw_tap(0, m, d), *p1 = xs + lw_tap(1, m, d), *p2 = xs + lw_tap(2, m, d),
+                  *p3 = xs + lw_tap(3, m, d), *p5 = xs + lw_tap(5, m, d), *p6 = xs + lw_tap(6, m, d),
+                  *p7 = xs + lw_tap(7, m, d), *p8 = xs + lw_tap(8, m, d);
+    const lw_real *xa = xs + off[0], *xb = xs + off[1], *xc = xs + off[2];
+    for (t = lo; t < hi; ++t) {
+        const lw_real c = xs[t];
+        const lw_real acc = (p0[t] - c) + (p1[t] - c) + (p2[t] - c) + (p3[t] - c) + (p5[t] - c) + (p6[t] - c) +
+                            (p7[t] - c) + (p8[t] - c);
+        cnt += LW_R(3) * ((xa[t] - c) + (xb[t] - c) + (xc[t] - c)) - acc > b;
+    }
+    return (int)cnt;
+}
 
 /* pooling operator op of z[lo..hi) against bias b (as families/rocket/kernels.py _pool) */
 static lw_real lw_pool(const lw_real *restrict z, int lo, int hi, lw_real b, int op)
@@ -743,8 +768,6 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
             const int d = lw_mr_dil[j];
             if (lw_mr_series[j] != prev_s) {
                 int i;
-                for (t = 0; t < n; ++t)
-                    ms[t] = 0.0;
                 for (i = lw_mr_combo_off[j]; i < lw_mr_combo_off[j + 1]; ++i) {
                     const int c = lw_mr_combo[i];
 #if LW_N_COMP > 0
@@ -753,8 +776,12 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
 #else
                     const lw_real *src = std + (size_t)c * (size_t)n;
 #endif
-                    for (t = 0; t < n; ++t)
-                        ms[t] += src[t];
+                    if (i == lw_mr_combo_off[j])  /* as Python: 0.0 + the first, then the others added */
+                        for (t = 0; t < n; ++t)
+                            ms[t] = LW_R(0) + src[t];
+                    else
+                        for (t = 0; t < n; ++t)
+                            ms[t] += src[t];
                 }
                 m = n;
                 if (lw_mr_diff[j]) {
@@ -774,6 +801,17 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
             if (m > 0) {
                 const int cv = lw_mr_valid_only[j] && m > 8 * d, clo = cv ? 4 * d : 0, chi = cv ? m - 4 * d : m;
                 lw_taps(lw_kpos[lw_mr_kernel[j]], m, d < m ? d : m, off);
+                const int lone = lw_mr_fstart[j + 1] == lw_mr_fstart[j] + 1 && lw_mf_pool[lw_mr_fstart[j]] == 0;
+                if (d != prev_d && lone && (j + 1 == LW_N_CONV || lw_mr_series[j + 1] != lw_mr_series[j] ||
+                                            lw_mr_dil[j + 1] != d)) {
+                    /* the only convolution of its dilation, pooled by one PPV: its nine-tap sums are
+                       computed on the way (the same operations), not stored */
+                    q = lw_mr_fstart[j];
+                    F[lw_mf_col[q]] = (lw_real)lw_direct_count_above(ms, clo, chi, m, d < m ? d : m, off,
+                                                                      lw_mf_bias[q]) / (lw_real)(chi - clo);
+                    prev_d = -1;
+                    continue;
+                }
                 if (d != prev_d) {
                     const int dc = d < m ? d : m;
                     int j2, group_valid = m > 8 * d;
@@ -787,7 +825,7 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
                         lw_nine_tap(px, m, dc, acc);
                     prev_d = d;
                 }
-                if (lw_mr_fstart[j + 1] == lw_mr_fstart[j] + 1 && lw_mf_pool[lw_mr_fstart[j]] == 0) {
+                if (lone) {
                     q = lw_mr_fstart[j];
                     F[lw_mf_col[q]] = (lw_real)lw_convolve_count_above(px + clo, chi - clo, off, acc + clo,
                                                                         lw_mf_bias[q]) / (lw_real)(chi - clo);
