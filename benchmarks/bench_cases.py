@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
-import json, resource, sys, time
+import json, os, resource, sys, time
 import numpy as np
 
 method, n = sys.argv[1], int(sys.argv[2])
@@ -61,7 +61,7 @@ base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 workers_peak = 0
 if method in ("lightwaves", "npy-serial", "npy-dask"):
     from lightwaves import LightWaveSClassifier
-    clf = LightWaveSClassifier(random_state=0, n_jobs=1)
+    clf = LightWaveSClassifier(random_state=0, n_jobs=1, variant=os.environ.get("LW_BENCH_VARIANT", "MR"))
 else:
     from aeon.classification.convolution_based import MiniRocketClassifier
     clf = MiniRocketClassifier(random_state=0, n_jobs=1)
@@ -89,11 +89,16 @@ print(json.dumps({"method": method, "n": n, "fit_s": fit_s, "peak_rss": peak, "r
 """
 
 
+#: the LightWaveS variant the children fit (--variant)
+VARIANT = ["MR"]
+
+
 def run(method, n, timeout, *extra):
     t0 = time.perf_counter()
     try:
         r = subprocess.run([sys.executable, "-c", CHILD, method, str(n), *map(str, extra)], capture_output=True, text=True,
-                           timeout=timeout, env={"NUMBA_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
+                           timeout=timeout, env={"NUMBA_NUM_THREADS": "1", "PATH": "/usr/bin:/bin",
+                                                 "LW_BENCH_VARIANT": VARIANT[0]})
     except subprocess.TimeoutExpired:
         return {"method": method, "n": n, "error": f"not finished in {timeout:.0f} s"}
     if r.returncode != 0:
@@ -114,7 +119,9 @@ def main(argv=None):
                     help="instead: fit from a .npy file on disk, serially and on a LocalCluster of this many "
                          "workers (--sizes cases); the table goes to a section of --out, the rest is kept")
     ap.add_argument("--data-dir", type=Path, default=Path("/tmp"), help="where --dask-workers writes the .npy")
+    ap.add_argument("--variant", default="MR", help="LightWaveSClassifier variant (default MR, the default)")
     args = ap.parse_args(argv)
+    VARIANT[0] = args.variant
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.dask_workers:
         return dask_rows(args, sizes, argv)

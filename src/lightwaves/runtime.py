@@ -25,6 +25,7 @@ from .families.spec import NEED_L2
 from .families.paper.plan import plan_for_ids
 from .families.rocket.features import component_stats, with_components
 from .families.rocket.features import plan_for as rocket_plan_for
+from .params import ARITHMETICS
 from .validation import check_collection, check_dask_shape, is_dask_array
 
 #: Cases computed at a time when a Dask array is transformed.
@@ -32,13 +33,13 @@ DASK_CHUNK_CASES = 4096
 
 #: Inference engines (see the module docstring).
 ENGINES = ("auto", "numba", "numpy")
-#: Arithmetic of prediction: ``"float64"`` (the default, the fit's own), or ``"float32"`` (the numpy engine
-#: in single precision: the same bits as the C export's float32 build, ``lightwaves export --arith float32``).
-ARITHMETICS = ("float64", "float32")  # as lightwaves.params.ARITHMETICS (the estimators' parameter)
+ENGINE_ENV = "LIGHTWAVES_ENGINE"
 
 
 def check_arith(arith) -> str:
-    """``arith`` if it names an arithmetic of :data:`ARITHMETICS`, else a ``ValueError``."""
+    """``arith`` if it names an arithmetic of :data:`~lightwaves.params.ARITHMETICS` (``"float64"``, the
+    fit's own; ``"float32"``: the numpy engine in single precision, the same bits as the C export's float32
+    build), else a ``ValueError``."""
     if arith not in ARITHMETICS:
         raise ValueError(f"arith must be one of {list(ARITHMETICS)}, got {arith!r}")
     return arith
@@ -55,7 +56,6 @@ def to_float32(name, a, nonzero=False) -> np.ndarray:
         raise ValueError(f"this model cannot run in float32 arithmetic: its {name} exceed float32's range; use "
                          "the float64 arithmetic")
     return a32
-ENGINE_ENV = "LIGHTWAVES_ENGINE"
 
 
 def requested_engine(engine=None) -> str:
