@@ -79,7 +79,8 @@ def test_cli_auto_engine_is_numpy_for_small_inputs_numba_for_large(capsys, fitte
     _, path, _, _, d = fitted
     used = []
     load_one = cli._load_predictor
-    monkeypatch.setattr(cli, "_load_predictor", lambda p, engine="auto": used.append(engine) or load_one(p, engine))
+    monkeypatch.setattr(cli, "_load_predictor",
+                        lambda p, engine="auto", arith=None: used.append(engine) or load_one(p, engine, arith))
     monkeypatch.delenv("LIGHTWAVES_ENGINE", raising=False)
     args = ["predict", str(path), str(d / "x.npz"), "--scores", "--proba"]
 

@@ -7,7 +7,9 @@ MiniRocket kernel at one dilation (see :mod:`lightwaves.families.paper.plan` for
 transform (all triples of a block of channels) and the inference transform (only the selected triples)
 run the very same per-case function, so a feature has bit-for-bit the same value in both.
 
-Convolution is :mod:`lightwaves.kernels`' nine-tap sum shared by all 84 kernels of a dilation. The output is not divided by ``d**1.5`` inside the loops: PPV, the longest positive run and the
+Convolution is :mod:`lightwaves.kernels`' nine-tap sum shared by all 84 kernels of a dilation (taps
+relative to the centre tap since 2026-12-04: numba inlines it here, so numba's cache of this module must be
+rebuilt when it changes; an edit to this file does that). The output is not divided by ``d**1.5`` inside the loops: PPV, the longest positive run and the
 mean index of positive values do not depend on a positive scale; max/min |z| and the mean of positive
 values are rescaled once at the end (level 2 by ``d**-3`` because its input is already scaled once).
 """

@@ -2,7 +2,9 @@
 
 A *convolution* is one series representation (the sum of a combination of standardised channels, or its
 first difference) convolved with one of the 84 MiniRocket kernels at one dilation, zero padded to the
-series length (``z`` as in :mod:`lightwaves.families.paper.kernels`, unscaled). A *feature* pools one convolution over
+series length (``z`` as in :mod:`lightwaves.families.paper.kernels`, unscaled; :mod:`lightwaves.kernels`'
+convolution with its taps relative to the centre, inlined here by numba, whose cache of this module must be
+rebuilt when that changes). A *feature* pools one convolution over
 a region (the whole output, or only its valid part ``z[4d : m - 4d]`` that does not touch the padding)
 against a bias ``b`` with one of MultiRocket's operators:
 
