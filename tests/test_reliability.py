@@ -484,3 +484,37 @@ def test_control_characters_in_labels_are_escaped(capsys, tmp_path):
         assert code == 0, err
         assert "\x1b" not in out + err and "\x07" not in out + err and "\u202e" not in out + err
         assert "\\x1b[2J" in out
+
+
+@pytest.mark.parametrize("variant", ["MR", "H"])
+def test_a_dilation_past_the_series_costs_nothing_and_changes_nothing(variant):
+    """A model file may hold any dilation up to 2^20 (the loader's bound). Past the series every tap but
+    the centre's reads zero padding, so the kernels cap it at the series length: the features are those of
+    dilation = length, bit for bit, in both engines, and the padding stays the size of the series (the
+    numpy engine's peak allocation is measured; uncapped it would be about 8 * 2^20 values per case)."""
+    import dataclasses
+    import tracemalloc
+
+    from lightwaves.families.hydra.kernels import transform_hydra as hydra_numba
+    from lightwaves.families.hydra.numpy_kernels import transform_hydra as hydra_numpy
+    from lightwaves.families.rocket.kernels import transform_rocket as rocket_numba
+    from lightwaves.families.rocket.numpy_kernels import transform_rocket as rocket_numpy
+    from lightwaves.validation import channel_stats, check_collection
+
+    X, y = make_data(n_cases=20, n_channels=2, length=30)
+    clf = LightWaveSClassifier(n_features=20, random_state=0, variant=variant, components=0).fit(X, y)
+    state = clf.transformer_.inference_state_
+    plan = state.hydra_plan() if variant == "H" else state.plans()[3]
+    engines = (hydra_numba, hydra_numpy) if variant == "H" else (rocket_numba, rocket_numpy)
+    coll = check_collection(X)
+    mean, sd = channel_stats(coll)
+    huge = dataclasses.replace(plan, dilation=np.full_like(plan.dilation, 2**20))
+    length = dataclasses.replace(plan, dilation=np.full_like(plan.dilation, 30))
+    for transform in engines:
+        expected = transform(coll, mean, 1.0 / sd, length)
+        tracemalloc.start()
+        got = transform(coll, mean, 1.0 / sd, huge)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        np.testing.assert_array_equal(got, expected)
+        assert peak < 20 * 2**20, peak

@@ -86,6 +86,7 @@ def _case_features(data, start, n, mean, inv_sd, combo_off, combo_ch, cdiff, cd,
     for g in range(n_groups):
         if cd[g] > maxd:
             maxd = cd[g]
+    maxd = min(maxd, max(n, 1))  # a dilation past the series reads only padding: capped, the same outputs
     xs = np.zeros(max(n, 1))
     xp = np.zeros(n + 8 * maxd)
     z = np.empty((8, max(n, 1)))
@@ -97,7 +98,7 @@ def _case_features(data, start, n, mean, inv_sd, combo_off, combo_ch, cdiff, cd,
             for q in range(f_col.shape[0]):
                 out_row[f_col[q]] = np.nan
             return
-        group_counts(xs, m, cd[g], weights[g], xp, z, soft, hard)
+        group_counts(xs, m, min(cd[g], max(m, 1)), weights[g], xp, z, soft, hard)
         for q in range(f_start[g], f_start[g + 1]):
             out_row[f_col[q]] = soft[f_kernel[q]] if f_stat[q] == 0 else hard[f_kernel[q]]
 

@@ -46,7 +46,8 @@ def transform_hydra(coll, mean, inv_sd, plan, n_jobs=1):
             if plan.diff[g]:
                 xs = xs[:, 1:] - xs[:, :-1]
             bad |= ~(np.abs(xs) < safe_abs(dt)).all(axis=1)
-            soft, hard = group_counts(xs, int(plan.dilation[g]), plan.weights[g])
+            d = min(int(plan.dilation[g]), max(xs.shape[1], 1))  # past the series: capped, the same outputs
+            soft, hard = group_counts(xs, d, plan.weights[g])
             for q in range(plan.feature_start[g], plan.feature_start[g + 1]):
                 out[cases, plan.column[q]] = (soft if plan.stat[q] == 0 else hard)[:, plan.kernel[q]]
         out[cases[bad]] = np.nan

@@ -157,6 +157,7 @@ def _case_features(
     for j in range(n_conv):
         if cd[j] > maxd:
             maxd = cd[j]
+    maxd = min(maxd, max(n, 1))  # a dilation past the series reads only padding: capped, the same outputs
     xs = np.zeros(max(n, 1))
     xp = np.zeros(n + 8 * maxd)
     acc = np.empty(max(n, 1))
@@ -182,19 +183,20 @@ def _case_features(
                 group_valid = cvalid[j2] != 0
                 j2 += 1
             glo, ghi = _region(m, d, group_valid)
-            _pad(xs, m, d, xp)
-            nine_tap_sum_range(xp, glo, ghi, d, acc)
+            dc = min(d, max(m, 1))  # every tap but the centre's in the padding either way: the same sums
+            _pad(xs, m, dc, xp)
+            nine_tap_sum_range(xp, glo, ghi, dc, acc)
             prev_d = d
         q0 = f_start[j]
         q_end = f_start[j + 1]
         clo, chi = _region(m, d, cvalid[j] != 0)
         if q_end == q0 + 1 and f_pool[q0] == 0:  # one PPV: count, nothing stored
             out_row[f_col[q0]] = (
-                convolve_count_above(xp, clo, chi, d, positions[ck[j]], acc, f_bias[q0]) / (chi - clo)
+                convolve_count_above(xp, clo, chi, dc, positions[ck[j]], acc, f_bias[q0]) / (chi - clo)
                 if chi > clo else 0.0
             )
             continue
-        convolve_range(xp, clo, chi, d, positions[ck[j]], acc, z)
+        convolve_range(xp, clo, chi, dc, positions[ck[j]], acc, z)
         shared = False  # vals holds all four operators of the current (region, bias)
         for q in range(q0, q_end):
             lo, hi = _region(m, d, f_valid[q])
@@ -230,8 +232,9 @@ def _parallel(data, offsets, lengths, mean, inv_sd, sid, coff, cch, cdiff, cd, c
 def conv_output(data, start, n, mean, inv_sd, channels, diff, d, kernel):
     """The full (padded) convolution output of one case: what biases are drawn from."""
     xs = np.zeros(max(n, 1))
-    xp = np.zeros(n + 8 * d)
     m = combined_series(data, start, n, mean, inv_sd, channels, diff, xs)
+    d = min(d, max(m, 1))  # past the series every tap but the centre's reads padding: the same output
+    xp = np.zeros(m + 8 * d)
     acc = np.empty(max(m, 1))
     z = np.empty(m)
     _pad_and_sum(xs, m, d, xp, acc)

@@ -52,11 +52,12 @@ def transform_rocket(coll, mean, inv_sd, plan, n_jobs=1):
                 m = xs.shape[1]
                 prev_s, prev_d = plan.series_id[j], None
                 bad |= ~(np.abs(xs) < safe_abs(dt)).all(axis=1)  # also catches inf and NaN
+            dc = min(d, max(m, 1))  # as the numba kernel: a dilation past the series, capped (the same outputs)
             if d != prev_d:
-                xp = padded(xs, d)
-                acc = nine_tap_sum(xp, m, d)
+                xp = padded(xs, dc)
+                acc = nine_tap_sum(xp, m, dc)
                 prev_d = d
-            z = convolve(xp, m, d, KERNEL_POSITIONS[plan.kernel[j]], acc)
+            z = convolve(xp, m, dc, KERNEL_POSITIONS[plan.kernel[j]], acc)
             for q in range(plan.feature_start[j], plan.feature_start[j + 1]):
                 lo, hi = (4 * d, m - 4 * d) if plan.valid[q] and m > 8 * d else (0, m)
                 out[cases, plan.column[q]] = _pool(z[:, lo:hi], plan.bias[q], int(plan.pool[q]))
