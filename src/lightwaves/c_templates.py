@@ -186,13 +186,23 @@ static const unsigned short lw_mf_col[@N_MR@] = {@MF_COL@};
 #if LW_N_HGROUP > 0
 /* Hydra family: groups in plan order; group g's series = sum of the standardised channels
    lw_hy_combo[lw_hy_combo_off[g] ..), first-differenced if lw_hy_diff[g]; its eight kernels of nine taps
-   lw_hy_w[72 g + 9 k + j] at dilation lw_hy_dil[g]. Features of group g: lw_hf_*[lw_hy_fstart[g] ..
+   at dilation lw_hy_dil[g], the weight of tap j != 4 of kernel k lw_hy_w[64 g + 8 k + (j < 4 ? j : j - 1)]
+   (tap 4 multiplies x_4 - x_4 = 0), as a number of steps of 2^-8 with LW_HY_Q8 (exact in float and
+   double: a byte each instead of a real). Features of group g: lw_hf_*[lw_hy_fstart[g] ..
    lw_hy_fstart[g + 1]), statistic 0 the soft count of the maximum, 1 the hard count of the minimum */
 static const unsigned short lw_hy_combo_off[LW_N_HGROUP + 1] = {@HY_COMBO_OFF@};
 static const unsigned short lw_hy_combo[@N_HCOMBO@] = {@HY_COMBO@};
 static const unsigned char lw_hy_diff[LW_N_HGROUP] = {@HY_DIFF@};
 static const int lw_hy_dil[LW_N_HGROUP] = {@HY_DIL@};
-static const lw_real lw_hy_w[LW_N_HGROUP * 72] = {@HY_W@};
+#define LW_HY_Q8 @HY_Q8@
+#if LW_HY_Q8
+typedef signed char lw_hy_weight;
+#define LW_HY_W(v) ((lw_real)(v) * LW_R(0.00390625))
+#else
+typedef lw_real lw_hy_weight;
+#define LW_HY_W(v) (v)
+#endif
+static const lw_hy_weight lw_hy_w[LW_N_HGROUP * 64] = {@HY_W@};
 static const unsigned short lw_hy_fstart[LW_N_HGROUP + 1] = {@HY_FSTART@};
 static const unsigned char lw_hf_kernel[@N_HF@] = {@HF_KERNEL@};
 static const unsigned char lw_hf_stat[@N_HF@] = {@HF_STAT@};
@@ -208,7 +218,13 @@ static const unsigned short lw_hf_col[@N_HF@] = {@HF_COL@};
                            "no-trapping-math")))
 /* Vectorised and unrolled loops with the floating-point semantics unchanged (each value keeps its
    operations and their order): for the element-wise convolutions and integer counts. */
+#if defined(__x86_64__) || defined(__i386__)
 #define LW_VECTORISE __attribute__((optimize("O3", "unroll-loops")))
+#else
+/* elsewhere (a scalar FPU, as the Cortex-M4F's) without unrolling: on the M4F unrolled loops took more
+   instructions per prediction, and more flash, than plain ones (benchmarks/results/edge.md) */
+#define LW_VECTORISE __attribute__((optimize("O3")))
+#endif
 #else
 #define LW_REDUCTION
 #define LW_VECTORISE
@@ -248,7 +264,10 @@ static lw_real *lw_pad(const lw_real *restrict x, int n, int pad, lw_real *restr
 
 /* The offset of tap j (0..8) of dilation d from the centre in a series of n points padded by min(4d, n):
    a tap at least n points away reads only padding, and -n (the left padding, n zeros when 4d >= n) reads
-   the same zeros. */
+   the same zeros. (Inlined at -Os too: a call costs more than its five instructions.) */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
 static inline int lw_tap(int j, int n, int d)
 {
     const int o = (j - 4) * d;
@@ -392,7 +411,8 @@ static int lw_count_above(const lw_real *restrict z, int lo, int hi, lw_real b)
     int t;
     lw_count c = 0;  /* a count: exact in any order */
     for (t = lo; t < hi; ++t)
-        c += z[t] > b ? (lw_count)1 : (lw_count)0;
+        if (z[t] > b)
+            ++c;
     return (int)c;
 }
 #endif
@@ -453,7 +473,8 @@ static int lw_convolve_count_above(const lw_real *restrict xs, int n, const int 
 #endif
     const lw_real *xa = xs + off[0], *xb = xs + off[1], *xc = xs + off[2];
     for (t = 0; t < n; ++t)
-        cnt += LW_R(3) * ((xa[t] - xs[t]) + (xb[t] - xs[t]) + (xc[t] - xs[t])) - acc[t] > b;
+        if (LW_R(3) * ((xa[t] - xs[t]) + (xb[t] - xs[t]) + (xc[t] - xs[t])) - acc[t] > b)
+            ++cnt;
     return (int)cnt;
 }
 
@@ -478,7 +499,8 @@ static int lw_direct_count_above(const lw_real *restrict xs, int lo, int hi, int
         const lw_real c = xs[t];
         const lw_real acc = (p0[t] - c) + (p1[t] - c) + (p2[t] - c) + (p3[t] - c) + (p5[t] - c) + (p6[t] - c) +
                             (p7[t] - c) + (p8[t] - c);
-        cnt += LW_R(3) * ((xa[t] - c) + (xb[t] - c) + (xc[t] - c)) - acc > b;
+        if (LW_R(3) * ((xa[t] - c) + (xb[t] - c) + (xc[t] - c)) - acc > b)
+            ++cnt;
     }
     return (int)cnt;
 }
@@ -550,18 +572,19 @@ static void lw_hydra_taps(const lw_real *restrict xs, int m, int d, lw_real *res
     }
 }
 
-/* z[k m + t] = w[9 k] D_0[t] + w[9 k + 1] D_1[t] + ... (j = 0..8 but 4, in that order, as
-   families/hydra/kernels.py group_counts) for the eight kernels k, from lw_hydra_taps' D */
+/* z[k m + t] = w_0 D_0[t] + w_1 D_1[t] + ... (j = 0..8 but 4, in that order, as
+   families/hydra/kernels.py group_counts) for the eight kernels k, from lw_hydra_taps' D; kernel k's
+   weights w[8 k ..) */
 LW_VECTORISE LW_CLONES
-static void lw_hydra_convolve(const lw_real *restrict D, int m, const lw_real *restrict w, lw_real *restrict z)
+static void lw_hydra_convolve(const lw_real *restrict D, int m, const lw_hy_weight *restrict w, lw_real *restrict z)
 {
     int k, t;
     const lw_real *D0 = D, *D1 = D + m, *D2 = D + 2 * (size_t)m, *D3 = D + 3 * (size_t)m, *D5 = D + 4 * (size_t)m,
                   *D6 = D + 5 * (size_t)m, *D7 = D + 6 * (size_t)m, *D8 = D + 7 * (size_t)m;
     for (k = 0; k < 8; ++k) {
-        const lw_real *wk = w + 9 * k;
-        const lw_real w0 = wk[0], w1 = wk[1], w2 = wk[2], w3 = wk[3], w5 = wk[5], w6 = wk[6], w7 = wk[7],
-                      w8 = wk[8];
+        const lw_hy_weight *wk = w + 8 * k;
+        const lw_real w0 = LW_HY_W(wk[0]), w1 = LW_HY_W(wk[1]), w2 = LW_HY_W(wk[2]), w3 = LW_HY_W(wk[3]),
+                      w5 = LW_HY_W(wk[4]), w6 = LW_HY_W(wk[5]), w7 = LW_HY_W(wk[6]), w8 = LW_HY_W(wk[7]);
         lw_real *restrict zk = z + (size_t)k * (size_t)m;
         for (t = 0; t < m; ++t)
             zk[t] = w0 * D0[t] + w1 * D1[t] + w2 * D2[t] + w3 * D3[t] + w5 * D5[t] + w6 * D6[t] + w7 * D7[t] +
@@ -598,6 +621,88 @@ static void lw_hydra_counts(const lw_real *restrict z, int m, lw_real *soft, lw_
     }
     for (k = 0; k < 8; ++k)
         hard[k] = (lw_real)nmin[k];
+}
+#endif
+
+#if LW_N_CONV > 0 || LW_N_HGROUP > 0
+/* o[t] = ((s + a[t]) + b[t]) + c[t] over the sources given (b, c NULL: absent), s = 0 when first, else
+   o[t]: a combination's sum in Python's order (0 + the first, then the others added in turn), up to three
+   sources per pass over the series */
+LW_VECTORISE LW_CLONES
+static void lw_sum3(lw_real *restrict o, int first, const lw_real *restrict a, const lw_real *restrict b,
+                    const lw_real *restrict c, int n)
+{
+    int t;
+    if (first && c)
+        for (t = 0; t < n; ++t)
+            o[t] = ((LW_R(0) + a[t]) + b[t]) + c[t];
+    else if (first && b)
+        for (t = 0; t < n; ++t)
+            o[t] = (LW_R(0) + a[t]) + b[t];
+    else if (first)
+        for (t = 0; t < n; ++t)
+            o[t] = LW_R(0) + a[t];
+    else if (c)
+        for (t = 0; t < n; ++t)
+            o[t] = ((o[t] + a[t]) + b[t]) + c[t];
+    else if (b)
+        for (t = 0; t < n; ++t)
+            o[t] = (o[t] + a[t]) + b[t];
+    else
+        for (t = 0; t < n; ++t)
+            o[t] = o[t] + a[t];
+}
+
+/* o[0..n) = the sum (lw_sum3's order) of the k series src[0..k) */
+static void lw_sum_series(lw_real *restrict o, const lw_real *const *src, int k, int n)
+{
+    int i;
+    if (k == 0)  /* no source: zeros */
+        for (i = 0; i < n; ++i)
+            o[i] = LW_R(0);
+    for (i = 0; i < k; i += 3)
+        lw_sum3(o, i == 0, src[i], i + 1 < k ? src[i + 1] : NULL, i + 2 < k ? src[i + 2] : NULL, n);
+}
+#endif
+
+#if LW_N_COMP > 0
+/* o[t] = ((s + wa a[t]) + wb b[t]) + wc c[t] over the sources given (b, c NULL: absent), s = 0 when first,
+   else o[t]: a principal component in Python's order, up to three channels per pass */
+LW_VECTORISE LW_CLONES
+static void lw_wsum3(lw_real *restrict o, int first, lw_real wa, const lw_real *restrict a, lw_real wb,
+                     const lw_real *restrict b, lw_real wc, const lw_real *restrict c, int n)
+{
+    int t;
+    if (first && c)
+        for (t = 0; t < n; ++t)
+            o[t] = ((LW_R(0) + wa * a[t]) + wb * b[t]) + wc * c[t];
+    else if (first && b)
+        for (t = 0; t < n; ++t)
+            o[t] = (LW_R(0) + wa * a[t]) + wb * b[t];
+    else if (first)
+        for (t = 0; t < n; ++t)
+            o[t] = LW_R(0) + wa * a[t];
+    else if (c)
+        for (t = 0; t < n; ++t)
+            o[t] = ((o[t] + wa * a[t]) + wb * b[t]) + wc * c[t];
+    else if (b)
+        for (t = 0; t < n; ++t)
+            o[t] = (o[t] + wa * a[t]) + wb * b[t];
+    else
+        for (t = 0; t < n; ++t)
+            o[t] = o[t] + wa * a[t];
+}
+
+/* o[0..n) = 0 + w[0] src[0] + w[1] src[1] + ... (in that order; no source: zeros) */
+static void lw_weighted_sum(lw_real *restrict o, const lw_real *w, const lw_real *const *src, int k, int n)
+{
+    int i;
+    if (k == 0)
+        for (i = 0; i < n; ++i)
+            o[i] = LW_R(0);
+    for (i = 0; i < k; i += 3)
+        lw_wsum3(o, i == 0, w[i], src[i], i + 1 < k ? w[i + 1] : LW_R(0), i + 1 < k ? src[i + 1] : NULL,
+                 i + 2 < k ? w[i + 2] : LW_R(0), i + 2 < k ? src[i + 2] : NULL, n);
 }
 #endif
 
@@ -748,16 +853,15 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
 #if LW_N_COMP > 0
         lw_real *comp = std + (size_t)LW_N_SELECTED * (size_t)n;
         for (k = 0; k < LW_N_COMP; ++k) {
-            lw_real *o = comp + (size_t)k * (size_t)n;
-            for (t = 0; t < n; ++t)
-                o[t] = 0.0;
-            for (s = 0; s < LW_N_SELECTED; ++s) {
-                const lw_real w = lw_comp_w[k][s], *src = std + (size_t)s * (size_t)n;
-                if (w == LW_R(0))
-                    continue;
-                for (t = 0; t < n; ++t)
-                    o[t] += w * src[t];
-            }
+            const lw_real *src[LW_N_SELECTED];
+            lw_real w[LW_N_SELECTED];
+            int i = 0;
+            for (s = 0; s < LW_N_SELECTED; ++s)
+                if (lw_comp_w[k][s] != LW_R(0)) {
+                    w[i] = lw_comp_w[k][s];
+                    src[i++] = std + (size_t)s * (size_t)n;
+                }
+            lw_weighted_sum(comp + (size_t)k * (size_t)n, w, src, i, n);
         }
         for (t = 0; t < LW_N_COMP * n; ++t)
             top = LW_ABS(comp[t]) > top ? LW_ABS(comp[t]) : top;
@@ -767,22 +871,18 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
         for (j = 0; j < LW_N_CONV; ++j) {
             const int d = lw_mr_dil[j];
             if (lw_mr_series[j] != prev_s) {
-                int i;
+                const lw_real *src[LW_MAX_COMBO];
+                int i, k = 0;
                 for (i = lw_mr_combo_off[j]; i < lw_mr_combo_off[j + 1]; ++i) {
                     const int c = lw_mr_combo[i];
 #if LW_N_COMP > 0
-                    const lw_real *src = c >= LW_N_SELECTED ? comp + (size_t)(c - LW_N_SELECTED) * (size_t)n
-                                                            : std + (size_t)c * (size_t)n;
+                    src[k++] = c >= LW_N_SELECTED ? comp + (size_t)(c - LW_N_SELECTED) * (size_t)n
+                                                  : std + (size_t)c * (size_t)n;
 #else
-                    const lw_real *src = std + (size_t)c * (size_t)n;
+                    src[k++] = std + (size_t)c * (size_t)n;
 #endif
-                    if (i == lw_mr_combo_off[j])  /* as Python: 0.0 + the first, then the others added */
-                        for (t = 0; t < n; ++t)
-                            ms[t] = LW_R(0) + src[t];
-                    else
-                        for (t = 0; t < n; ++t)
-                            ms[t] += src[t];
                 }
+                lw_sum_series(ms, src, k, n);  /* as Python: 0.0 + the first, then the others added */
                 m = n;
                 if (lw_mr_diff[j]) {
                     for (t = 0; t < n - 1; ++t)
@@ -846,14 +946,11 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
         lw_real soft[8], hard[8];
         for (j = 0; j < LW_N_HGROUP; ++j) {
             const int d = lw_hy_dil[j];
-            int i, m = n;
-            for (t = 0; t < n; ++t)
-                xs[t] = 0.0;
-            for (i = lw_hy_combo_off[j]; i < lw_hy_combo_off[j + 1]; ++i) {
-                const lw_real *src = std + (size_t)lw_hy_combo[i] * (size_t)n;
-                for (t = 0; t < n; ++t)
-                    xs[t] += src[t];
-            }
+            const lw_real *src[LW_MAX_COMBO];
+            int i, k = 0, m = n;
+            for (i = lw_hy_combo_off[j]; i < lw_hy_combo_off[j + 1]; ++i)
+                src[k++] = std + (size_t)lw_hy_combo[i] * (size_t)n;
+            lw_sum_series(xs, src, k, n);  /* as Python: 0.0 + the first, then the others added */
             if (lw_hy_diff[j]) {
                 for (t = 0; t < n - 1; ++t)
                     xs[t] = xs[t + 1] - xs[t];
@@ -863,7 +960,7 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
             if (!(top < LW_SAFE_TOP) && !lw_all_safe(xs, m))
                 return LW_ERR_VALUE;
             lw_hydra_taps(xs, m, d < m ? d : m, hd);
-            lw_hydra_convolve(hd, m, lw_hy_w + 72 * j, hz);
+            lw_hydra_convolve(hd, m, lw_hy_w + 64 * j, hz);
             lw_hydra_counts(hz, m, soft, hard);
             for (q = lw_hy_fstart[j]; q < lw_hy_fstart[j + 1]; ++q)
                 F[lw_hf_col[q]] = lw_hf_stat[q] == 0 ? soft[lw_hf_kernel[q]] : hard[lw_hf_kernel[q]];

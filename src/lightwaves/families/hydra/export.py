@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...c_literals import USHORT, arith_reals, check_range, ints
-from .features import N_GROUP_KERNELS, N_TAPS
+from .features import N_GROUP_KERNELS, N_TAPS, WEIGHT_STEP
 
 
 def c_tables(hplan, position, n_before: int, arith: str = "float64"):
@@ -28,10 +28,22 @@ def c_tables(hplan, position, n_before: int, arith: str = "float64"):
         if w.shape != (n_groups, N_GROUP_KERNELS, N_TAPS):
             raise ValueError(f"cannot export: Hydra weights of shape {w.shape}, expected "
                              f"{(n_groups, N_GROUP_KERNELS, N_TAPS)}")
+        # tap 4's weight multiplies x_4 - x_4 = 0 (taps relative to the centre): not stored
+        taps = np.delete(w, N_TAPS // 2, axis=2)
+        steps = taps / WEIGHT_STEP
+        q8 = bool(np.array_equal(steps, np.rint(steps)) and np.abs(steps).max() <= 127)
         subs.update(
+            HY_Q8="1" if q8 else "0",
+            HY_W=signed_bytes(steps) if q8 else arith_reals(taps, arith, "Hydra kernel weights"),
             HY_COMBO_OFF=ints(hplan.combo_offsets), HY_COMBO=ints(position[hplan.combo_channels]),
-            HY_DIFF=ints(hplan.diff), HY_DIL=ints(hplan.dilation), HY_W=arith_reals(w, arith, "Hydra kernel weights"),
+            HY_DIFF=ints(hplan.diff), HY_DIL=ints(hplan.dilation),
             HY_FSTART=ints(hplan.feature_start), HF_KERNEL=ints(hplan.kernel), HF_STAT=ints(hplan.stat),
             HF_COL=ints(hplan.column + n_before),
         )
     return subs, n_groups
+
+
+def signed_bytes(steps) -> str:
+    """Literals of integral values within -127..127 (the weights in steps of 2^-8, models drawn since
+    quantised weights; older models' weights are written as reals)."""
+    return ",".join(str(int(v)) for v in np.asarray(steps).ravel())

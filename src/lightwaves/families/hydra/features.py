@@ -1,8 +1,9 @@
 """The Hydra feature family: groups of competing random kernels (Dempster, Schmidt & Webb 2023).
 
 A *group* is one series (the sum of a combination of standardised channels, or its first difference),
-eight random kernels of length nine (weights drawn N(0, 1), then their mean subtracted and divided by the
-sum of their absolute values) and a dilation ``d``. The eight outputs are "same" length: the series is
+eight random kernels of length nine (weights drawn N(0, 1), then their mean subtracted, divided by the
+sum of their absolute values, and rounded to multiples of ``2^-8``, the centre's minus the sum of the
+others: :func:`quantised_weights`) and a dilation ``d``. The eight outputs are "same" length: the series is
 zero padded by ``4d`` on each side, and ``z_k[t] = sum_j w[k, j] * (xp[t + j d] - xp[t + 4d])`` (taps
 relative to the centre, summed in order ``j = 0..8`` without ``j = 4``: the weights sum to zero, so this is
 the convolution, and a constant stretch gives exact zeros in any arithmetic). At each time point the kernels compete: the one with the largest output (the first of
@@ -274,6 +275,23 @@ def normalised_weights(w: np.ndarray) -> np.ndarray:
     return w / np.cumsum(np.abs(w), axis=-1)[..., -1:]
 
 
+#: Drawn kernel weights are multiples of this step, at most 127 steps in magnitude (normalised weights are
+#: at most 1/2 in magnitude): exact in float and double, and one signed byte each in the C export.
+WEIGHT_STEP = 2.0**-8
+
+
+def quantised_weights(w: np.ndarray) -> np.ndarray:
+    """Kernel weights (..., 9) rounded to the nearest multiple of :data:`WEIGHT_STEP` (ties to even), within
+    127 steps of zero, the centre's then set to minus the sum of the others (exact: multiples of the step),
+    so that each kernel still sums to zero, as the taps relative to the centre assume. Random kernels need
+    no more precision, and a microcontroller stores a weight in one byte
+    (:mod:`lightwaves.families.hydra.export`; the centre's is not stored) instead of four or eight."""
+    q = np.clip(np.rint(np.asarray(w, dtype=np.float64) / WEIGHT_STEP), -127, 127)
+    c = N_TAPS // 2
+    q[..., c] = -(q.sum(axis=-1) - q[..., c])
+    return q * WEIGHT_STEP
+
+
 def fit_pool(coll, mean, inv_sd, n_groups=64, seed=0) -> HydraFeatures:
     """Draw a Hydra candidate pool for the training collection ``coll`` (every feature of every group).
 
@@ -305,7 +323,7 @@ def fit_pool(coll, mean, inv_sd, n_groups=64, seed=0) -> HydraFeatures:
     for d in dilations.tolist():
         for d_flag, count in ((0, (n_groups + 1) // 2), (1, n_groups // 2)):
             for _ in range(count):
-                weights.append(normalised_weights(rng.standard_normal((N_GROUP_KERNELS, N_TAPS))))
+                weights.append(quantised_weights(normalised_weights(rng.standard_normal((N_GROUP_KERNELS, N_TAPS)))))
                 combos.append(np.sort(rng.permutation(C)[:per]) if C > 1 else np.zeros(1, dtype=np.int64))
                 dil.append(d)
                 dif.append(d_flag)
