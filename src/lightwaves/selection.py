@@ -280,16 +280,17 @@ def mrmr(C: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
 DETACH_ALPHAS = np.logspace(-3, 3, 10)
 
 
-def _ridge_importance(Z, Y, alphas):
+def _ridge_importance(Z, Y, alphas, gram=None):
     """Sum over classes of |ridge coefficient| of every column of ``Z`` (centred, unit-variance columns),
     for the alpha of ``alphas`` with the smallest leave-one-out squared error.
 
     One eigendecomposition of the smaller Gram matrix (``Z Z^T`` when there are fewer cases than
     columns, else ``Z^T Z``) gives the coefficients and the leave-one-out errors for every alpha.
+    ``gram``: ``Z Z^T`` when already known (fewer cases than columns).
     """
     n, p = Z.shape
     if n <= p:
-        lam, U = np.linalg.eigh(Z @ Z.T)  # Z = U S V^T, lam = S**2
+        lam, U = np.linalg.eigh(Z @ Z.T if gram is None else gram)  # Z = U S V^T, lam = S**2
         lam = np.maximum(lam, 0.0)
         UtY = U.T @ Y
         U2 = U * U
@@ -382,12 +383,25 @@ def _detach(C, codes, n_classes, k, step, alphas):
     Y = -np.ones((n, max(n_classes, 2)))
     Y[np.arange(n), codes] = 1.0
     Y = Y - Y.mean(axis=0)
+    alphas = np.asarray(alphas, dtype=np.float64)
+    if len(keep) <= k:
+        return keep
+    # the kept columns standardised once (each column's values do not depend on the others kept), and,
+    # while there are fewer cases than columns, their Gram matrix Z Z^T updated by subtracting the detached
+    # columns' share (fewer products than recomputing it; the same matrix up to rounding)
+    Z = (C[:, keep] - C[:, keep].mean(axis=0)) / sd[keep]
+    gram = Z @ Z.T if n <= len(keep) else None
     while len(keep) > k:
-        Z = (C[:, keep] - C[:, keep].mean(axis=0)) / sd[keep]
-        importance = _ridge_importance(Z, Y, np.asarray(alphas, dtype=np.float64))
+        importance = _ridge_importance(Z, Y, alphas, gram=gram)
         n_keep = max(k, len(keep) - max(1, int(len(keep) * step)))
         order = np.lexsort((keep, -importance))  # best first, ties by smaller index
-        keep = np.sort(keep[order[:n_keep]])
+        stay = np.sort(order[:n_keep])
+        if gram is not None and n <= n_keep:
+            gone = Z[:, np.sort(order[n_keep:])]
+            gram -= gone @ gone.T
+        else:
+            gram = None
+        Z, keep = Z[:, stay], keep[stay]
     return keep
 
 
