@@ -355,9 +355,9 @@ def test_float32_overflow_is_the_value_error_code(variant, tmp_path):
     assert int(lines[1].split(",")[0]) == int(np.searchsorted(clf.classes_, p32.predict(cases[1:].astype(np.float64))[0]))
 
 
-def test_hydra_weights_as_bytes_and_older_real_weights(tmp_path):
-    """Hydra weights drawn today are multiples of 2^-8 (families/hydra/features.py quantised_weights): the
-    export stores them as signed bytes (LW_HY_Q8). A file from before, whose weights are not, exports them
+def test_hydra_weights_as_integers_and_older_real_weights(tmp_path):
+    """Hydra weights drawn today are multiples of 2^-15 (families/hydra/features.py quantised_weights): the
+    export stores them as 16-bit integers (LW_HY_Q16). A file from before, whose weights are not, exports them
     as reals; both builds keep the parity of every other model (check_parity)."""
     from lightwaves.families.hydra.features import WEIGHT_STEP
     from lightwaves.model_io import load
@@ -366,13 +366,13 @@ def test_hydra_weights_as_bytes_and_older_real_weights(tmp_path):
 
     clf, Xt = fitted("BasicMotions", "H")
     w = clf.transformer_.hydra_.weights
-    assert np.array_equal(w / WEIGHT_STEP, np.rint(w / WEIGHT_STEP)) and np.abs(w / WEIGHT_STEP).max() <= 127
+    assert np.array_equal(w / WEIGHT_STEP, np.rint(w / WEIGHT_STEP)) and np.abs(w / WEIGHT_STEP).max() <= 2**14 + 8
     export_c(clf, tmp_path / "q")
-    assert "#define LW_HY_Q8 1\n" in (tmp_path / "q" / "lightwaves_model.c").read_text()
+    assert "#define LW_HY_Q16 1\n" in (tmp_path / "q" / "lightwaves_model.c").read_text()
     save(clf, tmp_path / "h.lwz")
     arrays = read_zip(tmp_path / "h.lwz")
     old = np.load(io.BytesIO(arrays["arrays/hydra_weights.npy"])) * (1 - 2.0**-20)
     older = load(rewrite_model(tmp_path / "h.lwz", tmp_path / "old.lwz", replace={"arrays/hydra_weights.npy": npy(old)}))
     export_c(older, tmp_path / "r")
-    assert "#define LW_HY_Q8 0\n" in (tmp_path / "r" / "lightwaves_model.c").read_text()
+    assert "#define LW_HY_Q16 0\n" in (tmp_path / "r" / "lightwaves_model.c").read_text()
     check_parity(older, Xt[:12], tmp_path)

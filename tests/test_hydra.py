@@ -84,14 +84,16 @@ def test_pool_is_drawn_as_hydra_draws_it():
     np.testing.assert_array_equal(pool.diff[:5], [0, 0, 0, 1, 1])  # ceil(g / 2) on the series, then diff
     assert (np.diff(pool.combo_offsets) == 3).all()  # clip(6 // 2, 2, 8) distinct channels
     w = pool.weights
-    # normalised (sum 0, absolute sum 1), then rounded to multiples of 2^-8, the others within 127 steps (one
-    # byte each in C), the centre's minus the sum of the others: each kernel sums to exactly zero
+    # normalised (sum 0, absolute sum 1), then rounded to multiples of 2^-15 (16-bit integers in C), the
+    # centre's minus the sum of the others: each kernel sums to exactly zero
     steps = w / WEIGHT_STEP
-    assert np.array_equal(steps, np.rint(steps)) and np.abs(np.delete(steps, 4, axis=-1)).max() <= 127
+    assert np.array_equal(steps, np.rint(steps)) and np.abs(steps).max() <= 2**14 + 8
     assert (w.sum(axis=-1) == 0).all()
     assert np.abs(np.abs(w).sum(axis=-1) - 1.0).max() <= 9 * WEIGHT_STEP
-    np.testing.assert_array_equal(quantised_weights([0.5, -0.5, 2.0**-9, 3 * 2.0**-9, 0.3, 0.1, 0, 0, 0]) * 256,
-                                  [127, -127, 0, 2, -28, 26, 0, 0, 0])
+    assert np.abs(w - normalised_weights(w)).max() <= 5 * WEIGHT_STEP
+    s = 2.0**-15
+    np.testing.assert_array_equal(quantised_weights([1.0, -1.0, s / 2, 3 * s / 2, 0.3, 0.1, 0, 0, 0]) / s,
+                                  [32767, -32767, 0, 2, -3279, 3277, 0, 0, 0])
     again = fit_pool(coll, mean, inv_sd, n_groups=5, seed=3)
     assert bits(again.weights).tobytes() == bits(w).tobytes()
     np.testing.assert_array_equal(again.combo_channels, pool.combo_channels)

@@ -187,17 +187,17 @@ static const unsigned short lw_mf_col[@N_MR@] = {@MF_COL@};
 /* Hydra family: groups in plan order; group g's series = sum of the standardised channels
    lw_hy_combo[lw_hy_combo_off[g] ..), first-differenced if lw_hy_diff[g]; its eight kernels of nine taps
    at dilation lw_hy_dil[g], the weight of tap j != 4 of kernel k lw_hy_w[64 g + 8 k + (j < 4 ? j : j - 1)]
-   (tap 4 multiplies x_4 - x_4 = 0), as a number of steps of 2^-8 with LW_HY_Q8 (exact in float and
-   double: a byte each instead of a real). Features of group g: lw_hf_*[lw_hy_fstart[g] ..
+   (tap 4 multiplies x_4 - x_4 = 0), as a number of steps of 2^-15 with LW_HY_Q16 (exact in float and
+   double: two bytes each instead of a real). Features of group g: lw_hf_*[lw_hy_fstart[g] ..
    lw_hy_fstart[g + 1]), statistic 0 the soft count of the maximum, 1 the hard count of the minimum */
 static const unsigned short lw_hy_combo_off[LW_N_HGROUP + 1] = {@HY_COMBO_OFF@};
 static const unsigned short lw_hy_combo[@N_HCOMBO@] = {@HY_COMBO@};
 static const unsigned char lw_hy_diff[LW_N_HGROUP] = {@HY_DIFF@};
 static const int lw_hy_dil[LW_N_HGROUP] = {@HY_DIL@};
-#define LW_HY_Q8 @HY_Q8@
-#if LW_HY_Q8
-typedef signed char lw_hy_weight;
-#define LW_HY_W(v) ((lw_real)(v) * LW_R(0.00390625))
+#define LW_HY_Q16 @HY_Q16@
+#if LW_HY_Q16
+typedef short lw_hy_weight;
+#define LW_HY_W(v) ((lw_real)(v) * LW_R(3.0517578125e-05))  /* 2^-15, exact */
 #else
 typedef lw_real lw_hy_weight;
 #define LW_HY_W(v) (v)

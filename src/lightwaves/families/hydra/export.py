@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...c_literals import USHORT, arith_reals, check_range, ints
-from .features import N_GROUP_KERNELS, N_TAPS, WEIGHT_STEP
+from .features import N_GROUP_KERNELS, N_TAPS, WEIGHT_STEP, WEIGHT_STEPS_MAX
 
 
 def c_tables(hplan, position, n_before: int, arith: str = "float64"):
@@ -31,10 +31,10 @@ def c_tables(hplan, position, n_before: int, arith: str = "float64"):
         # tap 4's weight multiplies x_4 - x_4 = 0 (taps relative to the centre): not stored
         taps = np.delete(w, N_TAPS // 2, axis=2)
         steps = taps / WEIGHT_STEP
-        q8 = bool(np.array_equal(steps, np.rint(steps)) and np.abs(steps).max() <= 127)
+        q16 = bool(np.array_equal(steps, np.rint(steps)) and np.abs(steps).max() <= WEIGHT_STEPS_MAX)
         subs.update(
-            HY_Q8="1" if q8 else "0",
-            HY_W=signed_bytes(steps) if q8 else arith_reals(taps, arith, "Hydra kernel weights"),
+            HY_Q16="1" if q16 else "0",
+            HY_W=steps_literals(steps) if q16 else arith_reals(taps, arith, "Hydra kernel weights"),
             HY_COMBO_OFF=ints(hplan.combo_offsets), HY_COMBO=ints(position[hplan.combo_channels]),
             HY_DIFF=ints(hplan.diff), HY_DIL=ints(hplan.dilation),
             HY_FSTART=ints(hplan.feature_start), HF_KERNEL=ints(hplan.kernel), HF_STAT=ints(hplan.stat),
@@ -43,7 +43,7 @@ def c_tables(hplan, position, n_before: int, arith: str = "float64"):
     return subs, n_groups
 
 
-def signed_bytes(steps) -> str:
-    """Literals of integral values within -127..127 (the weights in steps of 2^-8, models drawn since
-    quantised weights; older models' weights are written as reals)."""
+def steps_literals(steps) -> str:
+    """Literals of the integral values ``steps`` (16-bit: the weights in steps of 2^-15 of models drawn
+    since weights were quantised; older models' weights are written as reals)."""
     return ",".join(str(int(v)) for v in np.asarray(steps).ravel())

@@ -2,7 +2,7 @@
 
 A *group* is one series (the sum of a combination of standardised channels, or its first difference),
 eight random kernels of length nine (weights drawn N(0, 1), then their mean subtracted, divided by the
-sum of their absolute values, and rounded to multiples of ``2^-8``, the centre's minus the sum of the
+sum of their absolute values, and rounded to multiples of ``2^-15``, the centre's minus the sum of the
 others: :func:`quantised_weights`) and a dilation ``d``. The eight outputs are "same" length: the series is
 zero padded by ``4d`` on each side, and ``z_k[t] = sum_j w[k, j] * (xp[t + j d] - xp[t + 4d])`` (taps
 relative to the centre, summed in order ``j = 0..8`` without ``j = 4``: the weights sum to zero, so this is
@@ -275,18 +275,21 @@ def normalised_weights(w: np.ndarray) -> np.ndarray:
     return w / np.cumsum(np.abs(w), axis=-1)[..., -1:]
 
 
-#: Drawn kernel weights are multiples of this step, at most 127 steps in magnitude (normalised weights are
-#: at most 1/2 in magnitude): exact in float and double, and one signed byte each in the C export.
-WEIGHT_STEP = 2.0**-8
+#: Drawn kernel weights are multiples of this step (normalised weights are at most 1/2 in magnitude: at
+#: most 16,384 steps): exact in float and double, and a 16-bit integer each in the C export.
+WEIGHT_STEP = 2.0**-15
+#: Most steps a stored weight may have (int16)
+WEIGHT_STEPS_MAX = 32767
 
 
 def quantised_weights(w: np.ndarray) -> np.ndarray:
     """Kernel weights (..., 9) rounded to the nearest multiple of :data:`WEIGHT_STEP` (ties to even), within
-    127 steps of zero, the centre's then set to minus the sum of the others (exact: multiples of the step),
-    so that each kernel still sums to zero, as the taps relative to the centre assume. Random kernels need
-    no more precision, and a microcontroller stores a weight in one byte
-    (:mod:`lightwaves.families.hydra.export`; the centre's is not stored) instead of four or eight."""
-    q = np.clip(np.rint(np.asarray(w, dtype=np.float64) / WEIGHT_STEP), -127, 127)
+    :data:`WEIGHT_STEPS_MAX` steps of zero, the centre's then set to minus the sum of the others (exact:
+    multiples of the step), so that each kernel still sums to zero, as the taps relative to the centre
+    assume. The rounding moves a weight by at most 1.5e-5 (of an absolute sum of 1), and a microcontroller
+    stores a weight in two bytes (:mod:`lightwaves.families.hydra.export`; the centre's is not stored)
+    instead of four or eight."""
+    q = np.clip(np.rint(np.asarray(w, dtype=np.float64) / WEIGHT_STEP), -WEIGHT_STEPS_MAX, WEIGHT_STEPS_MAX)
     c = N_TAPS // 2
     q[..., c] = -(q.sum(axis=-1) - q[..., c])
     return q * WEIGHT_STEP
