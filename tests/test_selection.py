@@ -157,3 +157,50 @@ def test_distinct_pool_holds_no_copies_and_streaming_equals_all_at_once(monkeypa
     r2 = np.abs(np.corrcoef(C2.T))
     np.fill_diagonal(r2, 0)
     assert r2.max() > 1 - 1e-9
+
+
+def test_detach_cost_prefers_columns_that_share_a_computation():
+    """With a cost, a column alone on its computation pays all of it: of two equally informative signals,
+    detachment keeps the copies that share one computation; without a cost (or with exponent 0) the
+    selection is detach's own."""
+    rng = np.random.default_rng(0)
+    n = 60
+    codes = np.arange(n) % 2
+    signal = codes + 0.3 * rng.normal(size=n)
+    # columns 0-9: one computation each; columns 10-19: two computations of five columns each
+    C = np.column_stack([signal + 0.5 * rng.normal(size=n) for _ in range(20)])
+    shared = np.concatenate([np.arange(10), np.repeat([10, 11], 5)])
+    cost = (shared, np.ones(12), np.full(20, 0.2), 1.0)
+    plain = selection.detach(C, codes, 2, k=8, step=0.3)
+    weighed = selection.detach(C, codes, 2, k=8, step=0.3, cost=cost)
+    zero = (shared, np.ones(12), np.full(20, 0.2), 0.0)
+    assert np.array_equal(selection.detach(C, codes, 2, k=8, step=0.3, cost=zero), plain)
+    assert len(np.unique(shared[weighed])) < len(np.unique(shared[plain]))
+    assert (weighed >= 10).sum() > (plain >= 10).sum()
+    # the detachment path takes the same cost model
+    path = selection.detach_path(C, codes, 2, [12, 8], step=0.3, cost=cost)
+    assert set(path[1]) <= set(path[0]) and len(path[1]) == 8
+
+
+def test_detach_cost_parameter_cuts_convolutions_and_is_checked(tmp_path):
+    from lightwaves import LightWaveSClassifier
+    import json
+
+    from lightwaves.model_file import MANIFEST
+    from lightwaves.model_io import load, save
+
+    from .cli_fixtures import read_zip
+    from .conftest import make_data
+
+    X, y = make_data(n_cases=40, n_channels=3, length=40)
+    base = LightWaveSClassifier(n_features=40, random_state=0).fit(X, y)
+    cheap = LightWaveSClassifier(n_features=40, random_state=0, detach_cost=1.0).fit(X, y)
+    assert cheap.transformer_.rocket_.n_convolutions < base.transformer_.rocket_.n_convolutions
+    save(cheap, tmp_path / "c.lwz")
+    assert load(tmp_path / "c.lwz").get_params()["detach_cost"] == 1.0
+    save(base, tmp_path / "b.lwz")  # the default is not written: older lightwaves still read the file
+    assert "detach_cost" not in json.loads(read_zip(tmp_path / "b.lwz")[MANIFEST])["params"]
+    assert load(tmp_path / "b.lwz").get_params()["detach_cost"] == 0.0
+    for bad in (-0.1, 5, True, "1", float("nan")):
+        with pytest.raises(ValueError, match="detach_cost must be a number from 0 to 4"):
+            LightWaveSClassifier(detach_cost=bad).fit(X, y)

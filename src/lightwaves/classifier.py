@@ -36,8 +36,8 @@ class LightWaveSClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     variant, n_features, n_candidates, max_cases, max_dilation, random_state, n_jobs, backend, progress, \
-    distinct_candidates, selection, pooling, diff, rocket_budget, detach_step, bias_cases, components, \
-    hydra_groups, arith
+    distinct_candidates, selection, pooling, diff, rocket_budget, detach_step, detach_cost, bias_cases, \
+    components, hydra_groups, arith
         As in :class:`~lightwaves.LightWaveSTransformer`.
     alphas : array-like or None, default=None
         Ridge regularisation grid; None means ``np.logspace(-3, 3, 10)``.

@@ -181,6 +181,8 @@ def _params_entry(clf, with_hydra: bool) -> dict:
     params = clf.get_params()
     if not with_hydra and params.get("hydra_groups") == FAMILY_DEFAULTS["hydra_groups"]:
         params.pop("hydra_groups")
+    if params.get("detach_cost") == 0:  # its default: files stay readable by lightwaves from before it
+        params.pop("detach_cost")
     out = {}
     for k, v in params.items():
         if k == "random_state" and not (v is None or isinstance(v, (int, np.integer))):
@@ -584,7 +586,7 @@ def _decode_classes(path, entry):
 PARAM_NAMES = frozenset({
     "variant", "n_features", "n_candidates", "max_cases", "max_dilation", "random_state", "n_jobs",
     "backend", "progress", "distinct_candidates", "alphas", "selection", "pooling", "diff",
-    "rocket_budget", "detach_step", "bias_cases", "components", "hydra_groups", "arith",
+    "rocket_budget", "detach_step", "detach_cost", "bias_cases", "components", "hydra_groups", "arith",
 })
 
 

@@ -39,13 +39,14 @@ TRANSFORMER_PARAMETERS = {
     "diff": False,
     "rocket_budget": 10_000,
     "detach_step": 0.3,
+    "detach_cost": 0.0,
     "bias_cases": 5,
     "components": "auto",
     "hydra_groups": 64,
     "arith": "float64",
 }
 #: Parameters added after model format 5 was first written, with the value a file without them implies.
-LATER_DEFAULTS = {"arith": "float64"}
+LATER_DEFAULTS = {"arith": "float64", "detach_cost": 0.0}
 #: The classifier's: the transformer's and the ridge's alpha grid.
 CLASSIFIER_PARAMETERS = {**TRANSFORMER_PARAMETERS, "alphas": None}
 

@@ -69,6 +69,7 @@ class FitPlan:
     budgets: tuple | None = None
     seed: int | None = None
     arith: str = "float64"
+    detach_cost: float = 0.0
 
 
 def plan_fit(params: dict) -> FitPlan:
@@ -93,7 +94,7 @@ def plan_fit(params: dict) -> FitPlan:
         components=params["components"], hydra_groups=int(params.get("hydra_groups", 64)),
         distinct=params["distinct_candidates"],
         random_state=params["random_state"], n_jobs=params["n_jobs"], progress=params["progress"],
-        budgets=budgets, arith=params.get("arith", "float64"),
+        budgets=budgets, arith=params.get("arith", "float64"), detach_cost=float(params.get("detach_cost", 0.0)),
     )
 
 
@@ -300,18 +301,39 @@ def choose_columns(C, scores, candidates, cases: SelectionCases, plan: FitPlan):
 
     k = plan.n_features
     if plan.budgets is not None:
-        return choose_budget(C, cases, plan)
+        return choose_budget(C, cases, plan, candidates)
     if not plan.pooled:  # the paper's method: mRMR straight on the scan's ranked candidates
         return mrmr(C, scores, k), None
     if plan.selection == "mrmr":
         order = rank_order(np.arange(len(scores)), scores)
         return order[mrmr(np.ascontiguousarray(C[:, order]), scores[order], k)], None
     if plan.selection == "detach":
-        return detach(C, cases.codes, cases.n_classes, k, step=plan.detach_step), None
+        return detach(C, cases.codes, cases.n_classes, k, step=plan.detach_step,
+                      cost=inference_costs(candidates, plan)), None
     return random_columns(C.shape[1], np.isfinite(scores), k, plan.seed), None
 
 
-def choose_budget(C, cases: SelectionCases, plan: FitPlan):
+def inference_costs(candidates, plan: FitPlan):
+    """The cost model :func:`lightwaves.selection.detach` weighs with ``plan.detach_cost`` (None when 0):
+    ``(shared, shared_cost, own_cost, detach_cost)`` over the columns of every family's candidates side by
+    side: the id of the computation each column shares (numbered across families; a column without one
+    has its own), the cost of each such computation, and each column's own cost (see
+    :class:`lightwaves.families.interface.Candidates`)."""
+    if not plan.detach_cost:
+        return None
+    shared, shared_cost, own_cost, base = [], [], [], 0
+    for c in candidates:
+        n = c.values.shape[1]
+        ids = np.arange(n, dtype=np.int64) if c.shared is None else np.asarray(c.shared, dtype=np.int64)
+        n_ids = int(ids.max()) + 1 if n else 0
+        shared.append(ids + base)
+        shared_cost.append(np.full(n_ids, float(c.cost[0])))
+        own_cost.append(np.full(n, float(c.cost[1])))
+        base += n_ids
+    return (np.concatenate(shared), np.concatenate(shared_cost), np.concatenate(own_cost), plan.detach_cost)
+
+
+def choose_budget(C, cases: SelectionCases, plan: FitPlan, candidates=()):
     """``n_features="auto"``: detach through the budgets (:func:`lightwaves.selection.detach_path`, largest
     first), take the ridge classifier's exact leave-one-out error on the selection cases at each
     (:func:`lightwaves.ridge.loo_error`), and keep the smallest budget whose error is within one standard
@@ -326,7 +348,8 @@ def choose_budget(C, cases: SelectionCases, plan: FitPlan):
     from .selection import DETACH_ALPHAS, detach_path
 
     budgets = [b for b in plan.budgets if b <= C.shape[1]] or [C.shape[1]]
-    path = detach_path(C, cases.codes, cases.n_classes, budgets[::-1], step=plan.detach_step)[::-1]
+    path = detach_path(C, cases.codes, cases.n_classes, budgets[::-1], step=plan.detach_step,
+                       cost=inference_costs(candidates, plan))[::-1]
     errors, ses = [], []
     with threadpool_limits(limits=1, user_api="blas"):  # the choice does not depend on the thread count
         for cols in path:

@@ -319,7 +319,7 @@ def _ridge_importance(Z, Y, alphas, gram=None):
 
 
 def detach(C: np.ndarray, codes: np.ndarray, n_classes: int, k: int, step: float = 0.3,
-           alphas=DETACH_ALPHAS) -> np.ndarray:
+           alphas=DETACH_ALPHAS, cost=None) -> np.ndarray:
     """Sequential feature detachment (as in Detach-ROCKET): an embedded selection by ridge coefficients.
 
     Parameters
@@ -336,6 +336,12 @@ def detach(C: np.ndarray, codes: np.ndarray, n_classes: int, k: int, step: float
         Fraction of the remaining columns detached per step (at least one, never below ``k``).
     alphas : array-like
         Ridge grid; each step uses the alpha with the smallest leave-one-out error.
+    cost : tuple or None
+        ``(shared, shared_cost, own_cost, gamma)``: each step ranks the columns by importance divided by
+        ``cost ** gamma``, a column's cost being ``own_cost[j] + shared_cost[shared[j]] / m``, ``m`` the
+        kept columns sharing its computation ``shared[j]`` (a convolution or group they share). A column
+        alone on its convolution pays all of it, so detachment prefers features that share (a cheaper
+        model). None: importance alone.
 
     Returns
     -------
@@ -352,11 +358,11 @@ def detach(C: np.ndarray, codes: np.ndarray, n_classes: int, k: int, step: float
     # One BLAS thread: these matrices are small (cases x cases), threads only contend, and the
     # result then does not depend on the machine's thread count.
     with threadpool_limits(limits=1, user_api="blas"):
-        return _detach(np.asarray(C, dtype=np.float64), codes, n_classes, k, step, alphas)
+        return _detach(np.asarray(C, dtype=np.float64), codes, n_classes, k, step, alphas, cost)
 
 
 def detach_path(C: np.ndarray, codes: np.ndarray, n_classes: int, budgets, step: float = 0.3,
-                alphas=DETACH_ALPHAS) -> list:
+                alphas=DETACH_ALPHAS, cost=None) -> list:
     """The detachment path through several budgets: for ``budgets`` (largest first), the columns kept
     when detachment stops at each, every stop continuing from the previous one's columns.
 
@@ -371,12 +377,13 @@ def detach_path(C: np.ndarray, codes: np.ndarray, n_classes: int, budgets, step:
     kept, sub = [], np.arange(C.shape[1])
     with threadpool_limits(limits=1, user_api="blas"):
         for k in budgets:
-            sub = sub[_detach(np.ascontiguousarray(C[:, sub]), codes, n_classes, k, step, alphas)]
+            sub_cost = None if cost is None else (cost[0][sub], cost[1], cost[2][sub], cost[3])
+            sub = sub[_detach(np.ascontiguousarray(C[:, sub]), codes, n_classes, k, step, alphas, sub_cost)]
             kept.append(sub)
     return kept
 
 
-def _detach(C, codes, n_classes, k, step, alphas):
+def _detach(C, codes, n_classes, k, step, alphas, cost=None):
     n = C.shape[0]
     sd = C.std(axis=0)
     keep = np.flatnonzero(sd > 1e-12 * np.maximum(np.abs(C).max(axis=0), 1e-300))
@@ -394,6 +401,11 @@ def _detach(C, codes, n_classes, k, step, alphas):
     while len(keep) > k:
         importance = _ridge_importance(Z, Y, alphas, gram=gram)
         n_keep = max(k, len(keep) - max(1, int(len(keep) * step)))
+        if cost is not None:
+            shared, shared_cost, own_cost, gamma = cost
+            g = shared[keep]
+            m = np.bincount(g, minlength=len(shared_cost))[g]
+            importance = importance / (own_cost[keep] + shared_cost[g] / m) ** gamma
         order = np.lexsort((keep, -importance))  # best first, ties by smaller index
         stay = np.sort(order[:n_keep])
         if gram is not None and n <= n_keep:

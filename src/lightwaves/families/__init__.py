@@ -23,7 +23,7 @@ FAMILIES = (PAPER, ROCKET, HYDRA)
 #: Parameters of the families, with the values a model file written before a parameter existed was
 #: fitted with (model_io fills them in). The estimators' defaults can differ: ``bias_cases`` is 5.
 FAMILY_DEFAULTS = {"selection": "auto", "pooling": "ppv", "diff": False, "rocket_budget": 10_000,
-                   "detach_step": 0.3, "bias_cases": 1, "components": 0,
+                   "detach_step": 0.3, "detach_cost": 0.0, "bias_cases": 1, "components": 0,
                    "hydra_groups": 64}
 
 
@@ -56,6 +56,9 @@ def check_family_params(params: dict) -> np.ndarray:
     step = params.get("detach_step", 0.3)
     if isinstance(step, bool) or not isinstance(step, numbers.Real) or not 0 < step < 1:
         raise ValueError(f"detach_step must be a number in (0, 1), got {step!r}")
+    cost = params.get("detach_cost", 0.0)
+    if isinstance(cost, bool) or not isinstance(cost, numbers.Real) or not 0 <= cost <= 4:
+        raise ValueError(f"detach_cost must be a number from 0 to 4, got {cost!r}")
     bias_cases = params.get("bias_cases", 1)
     if isinstance(bias_cases, bool) or not isinstance(bias_cases, numbers.Integral) or not 1 <= bias_cases <= 10**4:
         raise ValueError(f"bias_cases must be an integer from 1 to 10000, got {bias_cases!r}")

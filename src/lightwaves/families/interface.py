@@ -52,6 +52,10 @@ class Candidates:
     ``values`` is ``(n_cases, n)``: bit for bit what the fitted transform computes for those cases;
     ``scores`` their ANOVA F-scores; ``n_usable`` the non-constant candidates the family saw (before any
     cut to its best); ``take(columns)`` the family's fitted selection of those columns, in that order.
+    The inference cost model (weighed by detachment with ``detach_cost``): ``shared[j]`` numbers the
+    computation column ``j`` shares with others (its convolution, its Hydra group; None: none shared),
+    ``cost`` is (cost of one such computation, a column's own cost), in units of one MiniRocket-family
+    convolution.
     """
 
     family: str
@@ -59,19 +63,23 @@ class Candidates:
     scores: np.ndarray
     n_usable: int
     take: Callable[[np.ndarray], object]
+    shared: np.ndarray | None = None
+    cost: tuple = (1.0, 0.2)
 
 
-def ranked_candidates(family: str, C: np.ndarray, pool, cases, plan) -> Candidates:
+def ranked_candidates(family: str, C: np.ndarray, pool, cases, plan, cost=(1.0, 0.2)) -> Candidates:
     """A drawn pool's :class:`Candidates`: its usable columns of ``C`` in ANOVA rank order (ties by
     position; with ``plan.distinct`` the best of each group of affine copies), cut to the
-    ``plan.rocket_pool`` best when set; ``pool.subset`` maps chosen columns back to the family's features."""
+    ``plan.rocket_pool`` best when set; ``pool.subset`` maps chosen columns back to the family's features,
+    ``pool.shared_computation()`` numbers the computations they share, of cost ``cost``."""
     from ..selection import ranked_columns
 
     order, scores, n_usable = ranked_columns(C, cases.codes, cases.n_classes, plan.distinct)
     if plan.rocket_pool is not None:
         order = order[: plan.rocket_pool]
     pool = pool.subset(order)
-    return Candidates(family, np.ascontiguousarray(C[:, order]), scores[order], n_usable, take=pool.subset)
+    return Candidates(family, np.ascontiguousarray(C[:, order]), scores[order], n_usable, take=pool.subset,
+                      shared=pool.shared_computation(), cost=cost)
 
 
 class FeatureFamily(Protocol):

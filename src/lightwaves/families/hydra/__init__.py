@@ -11,6 +11,10 @@ from __future__ import annotations
 from ..interface import Candidates, parse_variant, ranked_candidates
 from .features import HydraFeatures, empty, fit_pool
 
+#: Inference cost (``detach_cost``): a group (its eight kernels over the series and their competition, about
+#: ten MiniRocket-family convolutions), and a feature counted from it (nothing more).
+COST = (10.0, 0.0)
+
 
 class HydraFamily:
     """The Hydra family behind :class:`lightwaves.families.interface.FeatureFamily`; its fitted selection is
@@ -28,7 +32,7 @@ class HydraFamily:
         MiniRocket family)."""
         pool = fit_pool(cases.coll, cases.mean, cases.inv_sd, n_groups=plan.hydra_groups, seed=plan.seed)
         C = backend.hydra_values(cases.coll, cases.mean, cases.inv_sd, pool)
-        return ranked_candidates(self.name, C, pool, cases, plan)
+        return ranked_candidates(self.name, C, pool, cases, plan, cost=COST)
 
     def empty(self) -> HydraFeatures:
         return empty()

@@ -80,6 +80,10 @@ class HydraFeatures:
     def n_groups(self) -> int:
         return int(self.dilation.shape[0])
 
+    def shared_computation(self) -> np.ndarray:
+        """Per feature, its group (the features of a group share its eight convolutions)."""
+        return np.asarray(self.group, dtype=np.int64)
+
     @property
     def n_convolutions(self) -> int:
         """Convolutions a case costs: the eight kernels of every group (a group's features share them)."""

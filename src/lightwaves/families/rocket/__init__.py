@@ -16,6 +16,9 @@ from .features import RocketFeatures, empty, family_input, fit_components, fit_p
 #: number of channels at fit time, and with channels x components per case at inference).
 AUTO_COMPONENTS = 32
 AUTO_COMPONENTS_MAX_CHANNELS = 64
+#: Inference cost (``detach_cost``), in convolutions: a convolution, and a feature pooled from it (one
+#: pass over its output; about a fifth of a convolution in the C export on the Cortex-M4F).
+COST = (1.0, 0.2)
 
 
 def resolve_components(components, n_channels: int) -> int:
@@ -49,7 +52,8 @@ class RocketFamily:
         coll, mean, inv_sd = family_input(coll, mean, inv_sd, W)
         pool = fit_pool(coll, mean, inv_sd, budget=plan.rocket_budget, pooling=plan.pooling, diff=plan.diff,
                         seed=plan.seed, bias_cases=plan.bias_cases, components=W)
-        return ranked_candidates(self.name, backend.rocket_values(coll, mean, inv_sd, pool), pool, cases, plan)
+        return ranked_candidates(self.name, backend.rocket_values(coll, mean, inv_sd, pool), pool, cases, plan,
+                                 cost=COST)
 
     def empty(self) -> RocketFeatures:
         return empty()

@@ -101,6 +101,10 @@ class RocketFeatures:
     def n_convolutions(self) -> int:
         return int(self.kernel.shape[0])
 
+    def shared_computation(self) -> np.ndarray:
+        """Per feature, the convolution it pools (features of one convolution share it)."""
+        return np.asarray(self.feature_conv, dtype=np.int64)
+
     @property
     def channels(self) -> np.ndarray:
         """Sorted channels read by at least one feature (see :meth:`reads`)."""
