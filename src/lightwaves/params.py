@@ -39,7 +39,7 @@ TRANSFORMER_PARAMETERS = {
     "diff": False,
     "rocket_budget": 10_000,
     "detach_step": 0.3,
-    "detach_cost": 0.0,
+    "detach_cost": 0.25,
     "bias_cases": 5,
     "components": "auto",
     "hydra_groups": 64,

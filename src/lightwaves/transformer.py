@@ -86,13 +86,13 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         candidates, rounded down to a multiple of 84.
     detach_step : float, default=0.3
         Fraction of the remaining candidates dropped per step of ``selection="detach"``.
-    detach_cost : float, default=0.0
+    detach_cost : float, default=0.25
         How much detachment weighs a feature's inference cost: each step ranks the candidates by
         importance / cost^``detach_cost``, the cost being the feature's own pooling plus its share of
         the computation it shares with the other kept features (its convolution; its Hydra group of
         eight), so that the features kept share fewer convolutions (a faster model; see
-        :func:`lightwaves.selection.detach`). 0: importance alone, as before. Cross-validation:
-        ``docs/accuracy.md``.
+        :func:`lightwaves.selection.detach`). 0: importance alone, as before 2026-12-04. 0.25 was chosen
+        by cross-validation (``docs/accuracy.md``).
     bias_cases : int, default=5
         Training cases whose convolution outputs, pooled, give each MiniRocket-family convolution's bias
         quantiles (drawn at random per convolution, seeded; all of them when there are fewer). 1 is
