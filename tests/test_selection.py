@@ -193,12 +193,12 @@ def test_detach_cost_parameter_cuts_convolutions_and_is_checked(tmp_path):
     from .conftest import make_data
 
     X, y = make_data(n_cases=40, n_channels=3, length=40)
-    base = LightWaveSClassifier(n_features=40, random_state=0).fit(X, y)
+    base = LightWaveSClassifier(n_features=40, random_state=0, detach_cost=0.0).fit(X, y)
     cheap = LightWaveSClassifier(n_features=40, random_state=0, detach_cost=1.0).fit(X, y)
     assert cheap.transformer_.rocket_.n_convolutions < base.transformer_.rocket_.n_convolutions
     save(cheap, tmp_path / "c.lwz")
     assert load(tmp_path / "c.lwz").get_params()["detach_cost"] == 1.0
-    save(base, tmp_path / "b.lwz")  # the default is not written: older lightwaves still read the file
+    save(base, tmp_path / "b.lwz")  # 0 (importance alone) is not written: older lightwaves read the file
     assert "detach_cost" not in json.loads(read_zip(tmp_path / "b.lwz")[MANIFEST])["params"]
     assert load(tmp_path / "b.lwz").get_params()["detach_cost"] == 0.0
     for bad in (-0.1, 5, True, "1", float("nan")):
