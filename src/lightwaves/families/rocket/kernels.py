@@ -250,6 +250,10 @@ def _quantiles_of(z, q, out):
     n = z.shape[0]
     if q.shape[0] == 0:
         return
+    if n == 1:  # numpy returns the one value itself (its sign of zero too: -0.0 + 0.0 * g would be +0.0)
+        for i in range(q.shape[0]):
+            out[i] = z[0]
+        return
     ranks = np.empty(2 * q.shape[0], dtype=np.int64)  # (lower, upper) order statistic of each quantile
     gamma = np.empty(q.shape[0])
     for i in range(q.shape[0]):
