@@ -333,7 +333,7 @@ def inference_costs(candidates, plan: FitPlan):
     return (np.concatenate(shared), np.concatenate(shared_cost), np.concatenate(own_cost), plan.detach_cost)
 
 
-def choose_budget(C, cases: SelectionCases, plan: FitPlan, candidates=()):
+def choose_budget(C, cases: SelectionCases, plan: FitPlan, candidates):
     """``n_features="auto"``: detach through the budgets (:func:`lightwaves.selection.detach_path`, largest
     first), take the ridge classifier's exact leave-one-out error on the selection cases at each
     (:func:`lightwaves.ridge.loo_error`), and keep the smallest budget whose error is within one standard

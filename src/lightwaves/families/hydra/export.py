@@ -34,16 +34,10 @@ def c_tables(hplan, position, n_before: int, arith: str = "float64"):
         q16 = bool(np.array_equal(steps, np.rint(steps)) and np.abs(steps).max() <= WEIGHT_STEPS_MAX)
         subs.update(
             HY_Q16="1" if q16 else "0",
-            HY_W=steps_literals(steps) if q16 else arith_reals(taps, arith, "Hydra kernel weights"),
+            HY_W=ints(steps) if q16 else arith_reals(taps, arith, "Hydra kernel weights"),
             HY_COMBO_OFF=ints(hplan.combo_offsets), HY_COMBO=ints(position[hplan.combo_channels]),
             HY_DIFF=ints(hplan.diff), HY_DIL=ints(hplan.dilation),
             HY_FSTART=ints(hplan.feature_start), HF_KERNEL=ints(hplan.kernel), HF_STAT=ints(hplan.stat),
             HF_COL=ints(hplan.column + n_before),
         )
     return subs, n_groups
-
-
-def steps_literals(steps) -> str:
-    """Literals of the integral values ``steps`` (16-bit: the weights in steps of 2^-15 of models drawn
-    since weights were quantised; older models' weights are written as reals)."""
-    return ",".join(str(int(v)) for v in np.asarray(steps).ravel())
