@@ -80,8 +80,8 @@ SHARD_BYTES = 256 * 2**20
 SHARDS_PER_THREAD = 2
 #: At least this many shards by default (channels permitting), for clusters that are still scaling up.
 MIN_SHARDS = 8
-#: Upper bound on the channel data a MiniRocket-family convolution shard carries (bytes of float64).
-ROCKET_SHARD_BYTES = 32 * 2**20
+#: Upper bound on the channel data a MiniRocket- or Hydra-family block carries (bytes of float64).
+FAMILY_SHARD_BYTES = 32 * 2**20
 #: A shard task that raises is retried this many times (a worker that dies is handled by the scheduler).
 RETRIES = 2
 
@@ -535,18 +535,19 @@ def rocket_features_dask(coll, mean, inv_sd, features: RocketFeatures, progress=
     if n_feat and (np.diff(features.feature_conv) < 0).any():
         raise ValueError("the pool's features must be grouped by convolution")
     blocks = _column_blocks(client, n_shards, features.feature_conv, n_conv)  # contiguous convolutions
-    source = not isinstance(coll, Collection)
-    if not source:  # a block's channels travel with its task: split blocks whose data is large
-        blocks = _bounded_blocks(features, blocks, 8 * _samples_per_channel(coll))
-    return _features_in_blocks(client, coll, mean, inv_sd, features, blocks, rocket_shard, "rocket", progress,
-                               "MiniRocket-family convolution shards")
+    return _features_in_blocks(client, coll, mean, inv_sd, features, features.feature_conv, blocks, rocket_shard,
+                               "rocket", progress, "MiniRocket-family convolution shards")
 
 
-def _features_in_blocks(client, coll, mean, inv_sd, features, blocks, shard_task, name, progress, desc):
+def _features_in_blocks(client, coll, mean, inv_sd, features, unit, blocks, shard_task, name, progress, desc):
     """A family's feature matrix from contiguous column ``blocks`` computed on the cluster: each task gets
     the block's features and only the channels they read (``shard_task(data, channels, mean, inv_sd,
-    block, None)``); the parts are placed by column, so the result does not depend on the blocks."""
+    block, None)``); the parts are placed by column, so the result does not depend on the blocks. ``unit``
+    is each column's convolution or group: in memory, a block whose channels hold more than
+    :data:`FAMILY_SHARD_BYTES` is split between its units first (its channels travel with its task)."""
     source = not isinstance(coll, Collection)
+    if not source:
+        blocks = _bounded_blocks(features, unit, blocks, 8 * _samples_per_channel(coll))
     token = _token()
 
     def jobs():
@@ -587,21 +588,22 @@ def hydra_features_dask(coll, mean, inv_sd, features: HydraFeatures, progress=Fa
     if n_feat and (np.diff(features.group) < 0).any():
         raise ValueError("the pool's features must be grouped by group")
     blocks = _column_blocks(client, n_shards, features.group, n_groups)
-    return _features_in_blocks(client, coll, mean, inv_sd, features, blocks, hydra_shard, "hydra", progress,
-                               "Hydra-family group shards")
+    return _features_in_blocks(client, coll, mean, inv_sd, features, features.group, blocks, hydra_shard, "hydra",
+                               progress, "Hydra-family group shards")
 
 
-def _bounded_blocks(features: RocketFeatures, blocks, bytes_per_channel: int) -> list:
-    """Split feature blocks (in order) until each block's channels hold at most :data:`ROCKET_SHARD_BYTES`
-    (or the block has one convolution): the data a task carries stays bounded with many channels."""
+def _bounded_blocks(features, unit, blocks, bytes_per_channel: int) -> list:
+    """Split feature blocks (in order, between their ``unit``\ s: convolutions or groups) until each block's
+    channels (``features.reads``) hold at most :data:`FAMILY_SHARD_BYTES` or the block has one unit: the data
+    a task carries stays bounded with many channels."""
     out = []
     todo = list(reversed(blocks))
     while todo:
         a, b = todo.pop()
-        convs = np.unique(features.feature_conv[a:b])
-        n_ch = len(np.unique(np.concatenate([features.combo(int(j)) for j in convs])))
-        if len(convs) > 1 and n_ch * bytes_per_channel > ROCKET_SHARD_BYTES:
-            mid = int(np.searchsorted(features.feature_conv[a:b], convs[len(convs) // 2])) + a
+        units = np.unique(unit[a:b])
+        n_ch = len(np.unique(np.concatenate([features.reads(int(j)) for j in units])))
+        if len(units) > 1 and n_ch * bytes_per_channel > FAMILY_SHARD_BYTES:
+            mid = int(np.searchsorted(unit[a:b], units[len(units) // 2])) + a
             todo += [(mid, b), (a, mid)]
         else:
             out.append((a, b))
