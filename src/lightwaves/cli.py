@@ -496,10 +496,12 @@ def cmd_info(args):
     print(f"classes:           {', '.join(map(safe_text, info['classes']))}")
     print(f"ridge alpha:       {info['ridge_alpha']:.4g}")
     curve = info["n_features_curve"]
-    if curve:  # n_features="auto": leave-one-out error against budget
-        print("budget (auto):     " + ", ".join(
+    if curve:  # n_features="auto": the error that chose the budget (held out; older files: leave-one-out)
+        held = "holdout_error" in curve
+        print(f"budget (auto):     {'held-out' if held else 'leave-one-out'} error: " + ", ".join(
             f"{b}: {e:.3f} ± {s:.3f}" + (" (chosen)" if b == curve["chosen"] else "")
-            for b, e, s in zip(curve["budgets"], curve["loo_error"], curve["se"])))
+            for b, e, s in zip(curve["budgets"], curve["holdout_error" if held else "loo_error"],
+                               curve["holdout_se" if held else "se"])))
     hydra = info["hydra"]
     if hydra:  # Hydra-family features: the groups a case computes
         print(f"hydra groups:      {hydra['groups']} computed per case ({hydra['convolutions']} convolutions); "

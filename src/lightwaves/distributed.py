@@ -593,7 +593,7 @@ def hydra_features_dask(coll, mean, inv_sd, features: HydraFeatures, progress=Fa
 
 
 def _bounded_blocks(features, unit, blocks, bytes_per_channel: int) -> list:
-    """Split feature blocks (in order, between their ``unit``\ s: convolutions or groups) until each block's
+    """Split feature blocks (in order, cut between their units: convolutions or groups) until each block's
     channels (``features.reads``) hold at most :data:`FAMILY_SHARD_BYTES` or the block has one unit: the data
     a task carries stays bounded with many channels."""
     out = []

@@ -650,30 +650,34 @@ def read_model(path) -> ModelParts:
 
 
 def features_curve(path, manifest):
-    """The budget curve of an ``n_features="auto"`` model (``budgets``, ``loo_error``, ``se``, ``chosen``;
-    see :func:`lightwaves.pipeline.choose_budget`), checked, or None."""
+    """The budget curve of an ``n_features="auto"`` model (``budgets``, ``holdout_error``, ``holdout_se``,
+    ``loo_error``, ``se``, ``chosen``; see :func:`lightwaves.pipeline.choose_budget`; files of lightwaves
+    2026-12-04 and before have no held-out errors: their budget was chosen by ``loo_error``), checked, or
+    None."""
     curve = manifest["transformer"].get("n_features_curve")
     if curve is None:
         return None
-    if not isinstance(curve, dict) or set(curve) != {"budgets", "loo_error", "se", "chosen"}:
+    old, new = {"budgets", "loo_error", "se", "chosen"}, {"holdout_error", "holdout_se"}
+    if not isinstance(curve, dict) or set(curve) not in (old, old | new):
         raise _fail(path, f"invalid n_features_curve {curve!r:.80}")
-    budgets, errors, ses, chosen = curve["budgets"], curve["loo_error"], curve["se"], curve["chosen"]
+    budgets, chosen = curve["budgets"], curve["chosen"]
+    series = [k for k in ("holdout_error", "holdout_se", "loo_error", "se") if k in curve]
 
     def numbers(v, kind):
         return isinstance(v, list) and 1 <= len(v) <= 64 and all(
             isinstance(x, kind) and not isinstance(x, bool) for x in v)
 
-    if not (numbers(budgets, int) and numbers(errors, (int, float)) and numbers(ses, (int, float))
-            and len(budgets) == len(errors) == len(ses)):
-        raise _fail(path, "invalid n_features_curve: budgets, loo_error and se must be lists of numbers of one length")
+    if not (numbers(budgets, int) and all(numbers(curve[k], (int, float)) and len(curve[k]) == len(budgets)
+                                          for k in series)):
+        raise _fail(path, f"invalid n_features_curve: budgets, {', '.join(series[:-1])} and {series[-1]} must be "
+                          "lists of numbers of one length")
     if budgets != sorted(set(budgets)) or budgets[0] < 1 or budgets[-1] > AUTO_BUDGETS[-1]:
         raise _fail(path, f"invalid n_features_curve budgets {budgets!r:.80}")
-    if not all(0.0 <= x <= 1.0 for x in errors + ses):
+    if not all(0.0 <= x <= 1.0 for k in series for x in curve[k]):
         raise _fail(path, "invalid n_features_curve: errors and standard errors must lie in [0, 1]")
     if chosen not in budgets:
         raise _fail(path, f"invalid n_features_curve: chosen budget {chosen!r:.40} is not among its budgets")
-    return {"budgets": budgets, "loo_error": [float(x) for x in errors], "se": [float(x) for x in ses],
-            "chosen": int(chosen)}
+    return {"budgets": budgets, **{k: [float(x) for x in curve[k]] for k in series}, "chosen": int(chosen)}
 
 
 def calibration_temperature(path, manifest):

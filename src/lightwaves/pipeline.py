@@ -333,32 +333,75 @@ def inference_costs(candidates, plan: FitPlan):
     return (np.concatenate(shared), np.concatenate(shared_cost), np.concatenate(own_cost), plan.detach_cost)
 
 
-def choose_budget(C, cases: SelectionCases, plan: FitPlan, candidates):
-    """``n_features="auto"``: detach through the budgets (:func:`lightwaves.selection.detach_path`, largest
-    first), take the ridge classifier's exact leave-one-out error on the selection cases at each
-    (:func:`lightwaves.ridge.loo_error`), and keep the smallest budget whose error is within one standard
-    error of the best (the one-standard-error rule). Budgets above the number of candidates are not tried.
+#: ``n_features="auto"``: the selection cases are split into this many stratified folds to estimate each
+#: budget's error on cases its detachment did not see.
+AUTO_FOLDS = 3
 
-    Returns ``(columns, curve)``; ``curve`` holds ``budgets`` (ascending), ``loo_error``, ``se`` and
-    ``chosen``.
+
+def budget_folds(codes: np.ndarray, n_folds: int, seed) -> np.ndarray:
+    """Each case's fold (``0 .. n_folds - 1``), stratified: every class's cases, in a seeded random order,
+    dealt to the folds in turn (continuing from the previous class), so folds differ in size by at most one
+    case and in each class's count by at most one."""
+    rng = np.random.default_rng(seed)
+    codes = np.asarray(codes)
+    fold = np.empty(len(codes), dtype=np.int64)
+    dealt = 0
+    for c in np.unique(codes):
+        idx = np.flatnonzero(codes == c)
+        idx = idx[rng.permutation(len(idx))]
+        fold[idx] = (dealt + np.arange(len(idx))) % n_folds
+        dealt += len(idx)
+    return fold
+
+
+def choose_budget(C, cases: SelectionCases, plan: FitPlan, candidates):
+    """``n_features="auto"``: choose among ``plan.budgets`` by the error on cases detachment did not see.
+
+    The selection cases are split into :data:`AUTO_FOLDS` stratified folds (:func:`budget_folds`, seeded by
+    ``plan.seed``); for each fold, detachment runs through the budgets on the other folds
+    (:func:`lightwaves.selection.detach_path`, largest first) and the ridge classifier fitted there at
+    each budget classifies the fold's cases (:func:`lightwaves.ridge.holdout_wrong`). The smallest budget
+    whose held-out error is within one standard error (``sqrt(e (1 - e) / n)``) of the best is kept (the
+    one-standard-error rule), and the model takes that budget's columns of the detachment path on all the
+    selection cases. The ridge's exact leave-one-out error on that path (:func:`lightwaves.ridge.loo_error`)
+    is reported beside it: it is optimistic (detachment chose the features on the same cases), most at
+    small budgets, which is why it does not choose. Budgets above the number of candidates are not tried.
+
+    Returns ``(columns, curve)``; ``curve`` holds ``budgets`` (ascending), ``holdout_error``,
+    ``holdout_se``, ``loo_error``, ``se`` (the leave-one-out error's standard error) and ``chosen``.
     """
     from threadpoolctl import threadpool_limits
 
-    from .ridge import loo_error
+    from .ridge import holdout_wrong, loo_error
     from .selection import DETACH_ALPHAS, detach_path
 
     budgets = [b for b in plan.budgets if b <= C.shape[1]] or [C.shape[1]]
-    path = detach_path(C, cases.codes, cases.n_classes, budgets[::-1], step=plan.detach_step,
-                       cost=inference_costs(candidates, plan))[::-1]
-    errors, ses = [], []
+    cost = inference_costs(candidates, plan)
+    codes, n = np.asarray(cases.codes), len(cases.codes)
+
+    def path_of(rows):
+        return detach_path(np.ascontiguousarray(C[rows]), codes[rows], cases.n_classes, budgets[::-1],
+                           step=plan.detach_step, cost=cost)[::-1]
+
+    wrong = np.zeros(len(budgets), dtype=np.int64)
+    fold = budget_folds(codes, AUTO_FOLDS, [int(plan.seed or 0), AUTO_FOLDS])
     with threadpool_limits(limits=1, user_api="blas"):  # the choice does not depend on the thread count
-        for cols in path:
-            e, se = loo_error(C[:, cols], cases.codes, cases.n_classes, DETACH_ALPHAS)
-            errors.append(e)
-            ses.append(se)
-    best = int(np.argmin(errors))
-    pick = next(i for i in range(len(budgets)) if errors[i] <= errors[best] + ses[best])
-    curve = {"budgets": [int(b) for b in budgets], "loo_error": errors, "se": ses, "chosen": int(budgets[pick])}
+        for k in range(AUTO_FOLDS) if len(budgets) > 1 else ():
+            train, test = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+            if len(train) < 2 or not len(test):
+                continue
+            for i, cols in enumerate(path_of(train)):
+                wrong[i] += holdout_wrong(C[np.ix_(train, cols)], codes[train], C[np.ix_(test, cols)], codes[test],
+                                          cases.n_classes, DETACH_ALPHAS)
+        path = path_of(np.arange(n))
+        loo = [loo_error(C[:, cols], codes, cases.n_classes, DETACH_ALPHAS) for cols in path]
+    held = wrong / n
+    held_se = np.sqrt(held * (1.0 - held) / n)
+    best = int(np.argmin(held))
+    pick = next(i for i in range(len(budgets)) if held[i] <= held[best] + held_se[best])
+    curve = {"budgets": [int(b) for b in budgets], "holdout_error": [float(e) for e in held],
+             "holdout_se": [float(e) for e in held_se], "loo_error": [e for e, _ in loo],
+             "se": [se for _, se in loo], "chosen": int(budgets[pick])}
     return path[pick], curve
 
 

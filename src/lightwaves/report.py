@@ -343,14 +343,19 @@ def _plot_compare(rows, path):
 def _plot_budget_curve(curve, path):
     b, e, se = (np.asarray(curve[k], dtype=float) for k in ("budgets", "loo_error", "se"))
     fig, ax = _figure(1, 1, (6, 3.5))
-    ax.errorbar(b, e, yerr=se, marker="o", capsize=4)
+    top = e + se
+    if "holdout_error" in curve:  # the error that chose (older files: leave-one-out chose)
+        h, hse = (np.asarray(curve[k], dtype=float) for k in ("holdout_error", "holdout_se"))
+        ax.errorbar(b, h, yerr=hse, marker="o", capsize=4, label="held-out error (chooses)")
+        top = np.maximum(top, h + hse)
+    ax.errorbar(b, e, yerr=se, marker="s", capsize=4, alpha=0.6, label="leave-one-out error (optimistic)")
     ax.axvline(curve["chosen"], color="#c33", ls="--", label=f"chosen: {curve['chosen']}")
     ax.set_xscale("log")
     ax.minorticks_off()
     ax.set_xticks(b, [str(int(v)) for v in b])
-    ax.set_ylim(0.0, max(0.05, float((e + se).max()) * 1.2))
+    ax.set_ylim(0.0, max(0.05, float(top.max()) * 1.2))
     ax.set_xlabel("features (budget)")
-    ax.set_ylabel("leave-one-out error")
+    ax.set_ylabel("error on the selection cases")
     ax.legend()
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -425,7 +430,7 @@ def write_report(clf, X, y, out_dir, compare=False, train=None, title=None) -> P
     if curve:  # n_features="auto"
         p = out / "budget_curve.png"
         _plot_budget_curve(curve, p)
-        figures.append((p, "n_features='auto': leave-one-out error against the feature budget (1-SE rule)"))
+        figures.append((p, "n_features='auto': error against the feature budget (1-SE rule on the held-out error)"))
 
     hydra = hydra_summary(clf)
     hydra_html = [] if hydra is None else _hydra_section(hydra, out / "hydra_family.png")
@@ -453,9 +458,11 @@ def write_report(clf, X, y, out_dir, compare=False, train=None, title=None) -> P
         ("ridge alpha", f"{float(clf.ridge_.alpha_):.4g}"),
     ]
     if curve:
+        held = "holdout_error" in curve
         summary.append(("budget (n_features='auto')", ", ".join(
-            f"{bb}: LOO error {ee:.3f} ± {ss:.3f}" for bb, ee, ss in zip(curve["budgets"], curve["loo_error"],
-                                                                       curve["se"])) + f"; chosen {curve['chosen']}"))
+            f"{bb}: {'held-out' if held else 'LOO'} error {ee:.3f} ± {ss:.3f}"
+            for bb, ee, ss in zip(curve["budgets"], curve["holdout_error" if held else "loo_error"],
+                                  curve["holdout_se" if held else "se"])) + f"; chosen {curve['chosen']}"))
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>LightWaveS report: {html.escape(str(name))}</title>",

@@ -226,9 +226,29 @@ def loo_error(F: np.ndarray, codes: np.ndarray, n_classes: int, alphas) -> tuple
     return e, float(np.sqrt(e * (1.0 - e) / len(codes)))
 
 
-def _dual_loo_scores(F, Y, alphas):
-    """Leave-one-out scores at the alpha with the smallest squared leave-one-out error (the first on
-    ties), from the eigendecomposition of ``Z Z'`` (``Z``: the standardised, centred features)."""
+def holdout_wrong(F: np.ndarray, codes: np.ndarray, F_test: np.ndarray, codes_test: np.ndarray, n_classes: int,
+                  alphas) -> int:
+    """How many of the cases ``F_test`` (classes ``codes_test``) the ridge classifier fitted on ``F``
+    (standardised, alpha chosen from ``alphas`` by leave-one-out, as the classifier does) misclassifies.
+
+    Solved in the dual (the ``n x n`` Gram matrix of the training cases), which is cheap for
+    ``n_features="auto"``'s large budgets and exact for any number of features.
+    """
+    codes = np.asarray(codes)
+    Y = class_targets(codes, n_classes)
+    fit = _dual_fit(np.asarray(F, dtype=np.float64), Y, np.asarray(alphas, dtype=np.float64))
+    mean, scale, Z, U, lam, UtY, y_mean, alpha = (fit[k] for k in ("mean", "scale", "Z", "U", "lam", "UtY",
+                                                                  "y_mean", "alpha"))
+    Zt = (np.asarray(F_test, dtype=np.float64) - mean) / scale
+    # the primal fit's scores y_mean + Zt (Z'Z + a I)^-1 Z' Yc, written as Zt Z' U diag(1 / (lam + a)) U' Yc
+    scores = y_mean + (Zt @ Z.T) @ (U @ (UtY / (lam + alpha)[:, None]))
+    predicted = (scores[:, 0] > 0).astype(np.int64) if scores.shape[1] == 1 else np.argmax(scores, axis=1)
+    return int(np.sum(predicted != np.asarray(codes_test)))
+
+
+def _dual_fit(F, Y, alphas):
+    """The dual solution of the standardised ridge on ``F`` at the alpha with the smallest squared
+    leave-one-out error (the first on ties): its pieces and that alpha's leave-one-out scores ``loo``."""
     n = F.shape[0]
     mean = F.mean(axis=0)
     scale = np.sqrt(np.maximum(((F - mean) ** 2).mean(axis=0), 0.0))
@@ -236,15 +256,22 @@ def _dual_loo_scores(F, Y, alphas):
     Z = (F - mean) / scale
     lam, U = np.linalg.eigh(Z @ Z.T)
     lam = np.maximum(lam, 0.0)
-    Yc = Y - Y.mean(axis=0)
+    y_mean = Y.mean(axis=0)
+    Yc = Y - y_mean
     UtY = U.T @ Yc
     U2 = U * U
-    best, best_sse = None, np.inf
+    best, best_sse, best_alpha = None, np.inf, None
     for a in alphas:
         shrink = lam / (lam + a)
         h = U2 @ shrink + 1.0 / n
         err = (Yc - U @ (shrink[:, None] * UtY)) / (1.0 - h)[:, None]
         sse = float(np.sum(err * err))
         if sse < best_sse:
-            best, best_sse = Y - err, sse
-    return best
+            best, best_sse, best_alpha = Y - err, sse, float(a)
+    return dict(mean=mean, scale=scale, Z=Z, U=U, lam=lam, UtY=UtY, y_mean=y_mean, alpha=best_alpha, loo=best)
+
+
+def _dual_loo_scores(F, Y, alphas):
+    """Leave-one-out scores at the alpha with the smallest squared leave-one-out error (the first on
+    ties), from the eigendecomposition of ``Z Z'`` (``Z``: the standardised, centred features)."""
+    return _dual_fit(F, Y, alphas)["loo"]

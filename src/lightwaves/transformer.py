@@ -39,9 +39,11 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         :mod:`lightwaves.families.hydra`), ``"MR+H"``: the MiniRocket and Hydra families pooled.
     n_features : int or "auto", default=500
         Number of features kept. ``"auto"`` (with detachment, the MiniRocket family's selection): the
-        smallest of 250, 500, 1,000 and 2,000 whose exact leave-one-out error of the ridge on the selection
-        cases is within one standard error of the best budget's, on one detachment path
-        (:func:`lightwaves.pipeline.choose_budget`; the curve is in ``n_features_curve_``).
+        smallest of 250, 500, 1,000 and 2,000 whose error on held-out selection cases (3 stratified
+        folds: detachment and the ridge on two, the error on the third) is within one standard error of the
+        best budget's; the model keeps that budget's features of the detachment path on all the selection
+        cases (:func:`lightwaves.pipeline.choose_budget`; the curve is in ``n_features_curve_``). It costs
+        about four detachments instead of one.
     n_candidates : int or None, default=None
         Candidates kept by ANOVA F-score before mRMR; None means ``3 * n_features``.
     max_cases : int, default=1500
@@ -142,8 +144,10 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
     n_candidates_usable_ : int
         Non-constant candidate features seen during selection.
     n_features_curve_ : dict or None
-        With ``n_features="auto"``: ``budgets``, their leave-one-out ``loo_error`` and its standard error
-        ``se``, and the ``chosen`` budget; None otherwise.
+        With ``n_features="auto"``: ``budgets``, their error on held-out selection cases
+        ``holdout_error`` (which chose) and its standard error ``holdout_se``, the ridge's leave-one-out
+        ``loo_error`` on the final detachment path (optimistic) and its ``se``, and the ``chosen`` budget;
+        None otherwise.
     rocket_ : RocketFeatures
         Selected MiniRocket-family features (none with the paper's variants); their output columns
         follow those of ``feature_ids_``, and they appear in ``features_`` with level 0 and feature
