@@ -270,50 +270,42 @@ def test_rocket_features_are_bitwise_serial(client, n_shards):
         assert shard.n_channels == len(ch)
 
 
-def test_rocket_shards_carry_bounded_data(client, monkeypatch):
-    """Blocks whose channels exceed FAMILY_SHARD_BYTES are split (down to one convolution): more tasks,
-    each carrying less, the same bits."""
-    from lightwaves.families.rocket.features import fit_pool, plan_for
-    from lightwaves.families.rocket.kernels import transform_rocket
+def _family_pool(family, coll, mean, inv_sd):
+    """A seeded pool of ``family``, its serial features, its Dask function and its units' count."""
+    if family == "rocket":
+        from lightwaves.families.rocket.features import fit_pool, plan_for
+        from lightwaves.families.rocket.kernels import transform_rocket
 
-    X, y = make_data(n_channels=12)
-    coll = check_collection(X)
-    mean, sd = channel_stats(coll)
-    pool = fit_pool(coll, mean, 1.0 / sd, budget=300, seed=1)
-    ref = transform_rocket(coll, mean, 1.0 / sd, plan_for(pool))
-    per_channel = 8 * int(coll.lengths.sum())
-    monkeypatch.setattr(lwd, "FAMILY_SHARD_BYTES", 3 * per_channel)
-    spy = SpyClient(client)
-    got = lwd.rocket_features_dask(coll, mean, 1.0 / sd, pool, n_shards=2, client=spy)
-    assert got.tobytes() == ref.tobytes()
-    assert len(spy.sent) > 2
-    for _, args, _ in spy.sent:
-        block = args[4]
-        assert len(args[1]) <= 3 or block.n_convolutions == 1
-
-
-def test_hydra_shards_carry_bounded_data(client, monkeypatch):
-    """The Hydra family's group blocks are bounded the same way (down to one group), the same bits."""
+        pool = fit_pool(coll, mean, inv_sd, budget=300, seed=1)
+        return pool, transform_rocket(coll, mean, inv_sd, plan_for(pool)), lwd.rocket_features_dask, \
+            lambda block: block.n_convolutions
     from lightwaves.families.hydra.features import fit_pool, plan_for
     from lightwaves.families.hydra.kernels import transform_hydra
 
+    pool = fit_pool(coll, mean, inv_sd, n_groups=16, seed=1)
+    return pool, transform_hydra(coll, mean, inv_sd, plan_for(pool)), lwd.hydra_features_dask, \
+        lambda block: block.n_groups
+
+
+@pytest.mark.parametrize("family", ["rocket", "hydra"])
+def test_family_shards_carry_bounded_data(client, monkeypatch, family):
+    """Blocks whose channels exceed FAMILY_SHARD_BYTES are split (down to one convolution, or one Hydra
+    group): more tasks, each carrying less, the same bits."""
     X, y = make_data(n_channels=12)
     coll = check_collection(X)
     mean, sd = channel_stats(coll)
-    pool = fit_pool(coll, mean, 1.0 / sd, n_groups=16, seed=1)
-    ref = transform_hydra(coll, mean, 1.0 / sd, plan_for(pool))
+    pool, ref, features_dask, n_units = _family_pool(family, coll, mean, 1.0 / sd)
     per_channel = 8 * int(coll.lengths.sum())
     spy = SpyClient(client)
-    lwd.hydra_features_dask(coll, mean, 1.0 / sd, pool, n_shards=2, client=spy)
+    features_dask(coll, mean, 1.0 / sd, pool, n_shards=2, client=spy)
     assert len(spy.sent) == 2 and max(len(args[1]) for _, args, _ in spy.sent) > 3  # unbounded: 2 tasks
     monkeypatch.setattr(lwd, "FAMILY_SHARD_BYTES", 3 * per_channel)
     spy = SpyClient(client)
-    got = lwd.hydra_features_dask(coll, mean, 1.0 / sd, pool, n_shards=2, client=spy)
+    got = features_dask(coll, mean, 1.0 / sd, pool, n_shards=2, client=spy)
     assert got.tobytes() == ref.tobytes()
     assert len(spy.sent) > 2
     for _, args, _ in spy.sent:
-        block = args[4]
-        assert len(args[1]) <= 3 or block.n_groups == 1
+        assert len(args[1]) <= 3 or n_units(args[4]) == 1
 
 
 class SpyClient:

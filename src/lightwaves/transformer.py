@@ -42,8 +42,8 @@ class LightWaveSTransformer(TransformerMixin, BaseEstimator):
         smallest of 250, 500, 1,000 and 2,000 whose error on held-out selection cases (3 stratified
         folds: detachment and the ridge on two, the error on the third) is within one standard error of the
         best budget's; the model keeps that budget's features of the detachment path on all the selection
-        cases (:func:`lightwaves.pipeline.choose_budget`; the curve is in ``n_features_curve_``). It costs
-        about four detachments instead of one.
+        cases (:func:`lightwaves.pipeline.choose_budget`; the curve is in ``n_features_curve_``). It runs
+        four detachments instead of one.
     n_candidates : int or None, default=None
         Candidates kept by ANOVA F-score before mRMR; None means ``3 * n_features``.
     max_cases : int, default=1500
