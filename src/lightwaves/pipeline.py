@@ -383,20 +383,21 @@ def choose_budget(C, cases: SelectionCases, plan: FitPlan, candidates):
         return detach_path(np.ascontiguousarray(C[rows]), codes[rows], cases.n_classes, budgets[::-1],
                            step=plan.detach_step, cost=cost)[::-1]
 
-    wrong = np.zeros(len(budgets), dtype=np.int64)
+    wrong, tested = np.zeros(len(budgets), dtype=np.int64), 0
     fold = budget_folds(codes, AUTO_FOLDS, [int(plan.seed or 0), AUTO_FOLDS])
     with threadpool_limits(limits=1, user_api="blas"):  # the choice does not depend on the thread count
-        for k in range(AUTO_FOLDS) if len(budgets) > 1 else ():
+        for k in range(AUTO_FOLDS):
             train, test = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
-            if len(train) < 2 or not len(test):
+            if len(train) < 2 or not len(test):  # (fewer than 4 selection cases)
                 continue
+            tested += len(test)
             for i, cols in enumerate(path_of(train)):
                 wrong[i] += holdout_wrong(C[np.ix_(train, cols)], codes[train], C[np.ix_(test, cols)], codes[test],
                                           cases.n_classes, DETACH_ALPHAS)
         path = path_of(np.arange(n))
         loo = [loo_error(C[:, cols], codes, cases.n_classes, DETACH_ALPHAS) for cols in path]
-    held = wrong / n
-    held_se = np.sqrt(held * (1.0 - held) / n)
+    held = wrong / max(tested, 1)
+    held_se = np.sqrt(held * (1.0 - held) / max(tested, 1))
     best = int(np.argmin(held))
     pick = next(i for i in range(len(budgets)) if held[i] <= held[best] + held_se[best])
     curve = {"budgets": [int(b) for b in budgets], "holdout_error": [float(e) for e in held],
