@@ -377,10 +377,11 @@ def choose_budget(C, cases: SelectionCases, plan: FitPlan, candidates):
 
     budgets = [b for b in plan.budgets if b <= C.shape[1]] or [C.shape[1]]
     cost = inference_costs(candidates, plan)
-    codes, n = np.asarray(cases.codes), len(cases.codes)
+    codes = np.asarray(cases.codes)
 
-    def path_of(rows):
-        return detach_path(np.ascontiguousarray(C[rows]), codes[rows], cases.n_classes, budgets[::-1],
+    def path_of(rows=None):  # rows None: every selection case (C itself, no copy)
+        return detach_path(C if rows is None else np.ascontiguousarray(C[rows]),
+                           codes if rows is None else codes[rows], cases.n_classes, budgets[::-1],
                            step=plan.detach_step, cost=cost)[::-1]
 
     wrong, tested = np.zeros(len(budgets), dtype=np.int64), 0
@@ -394,7 +395,7 @@ def choose_budget(C, cases: SelectionCases, plan: FitPlan, candidates):
             for i, cols in enumerate(path_of(train)):
                 wrong[i] += holdout_wrong(C[np.ix_(train, cols)], codes[train], C[np.ix_(test, cols)], codes[test],
                                           cases.n_classes, DETACH_ALPHAS)
-        path = path_of(np.arange(n))
+        path = path_of()
         loo = [loo_error(C[:, cols], codes, cases.n_classes, DETACH_ALPHAS) for cols in path]
     held = wrong / max(tested, 1)
     held_se = np.sqrt(held * (1.0 - held) / max(tested, 1))
