@@ -586,32 +586,45 @@ static void lw_hydra_convolve(const lw_real *restrict D, int m, const lw_hy_weig
     }
 }
 
+/* best[t]: the largest of the eight outputs z[k m + t] at t, kb[t] the first kernel k with it, kw[t] the first
+   with the smallest (as group_counts: the same comparisons in the same order); no dependency between time
+   points, so the loop vectorises */
+LW_VECTORISE LW_CLONES
+static void lw_hydra_winners(const lw_real *restrict z, int m, lw_real *restrict best, lw_real *restrict kb,
+                             lw_real *restrict kw)
+{
+    int k, t;
+    for (t = 0; t < m; ++t) {
+        lw_real b = z[t], w = z[t], ib = LW_R(0), iw = LW_R(0);
+        for (k = 1; k < 8; ++k) {
+            const lw_real v = z[(size_t)k * (size_t)m + t];
+            ib = v > b ? (lw_real)k : ib;
+            b = v > b ? v : b;
+            iw = v < w ? (lw_real)k : iw;
+            w = v < w ? v : w;
+        }
+        best[t] = b;
+        kb[t] = ib;
+        kw[t] = iw;
+    }
+}
+
 /* soft[k]: sum over t (in order) of z[k m + t] where kernel k is the first with the largest output at t;
-   hard[k]: the number of t where it is the first with the smallest (as group_counts) */
-static void lw_hydra_counts(const lw_real *restrict z, int m, lw_real *soft, lw_real *hard)
+   hard[k]: the number of t where it is the first with the smallest (as group_counts); scratch: 3 m values */
+static void lw_hydra_counts(const lw_real *restrict z, int m, lw_real *restrict scratch, lw_real *soft,
+                            lw_real *hard)
 {
     int k, t;
     long nmin[8];
+    lw_real *best = scratch, *kb = scratch + m, *kw = scratch + 2 * (size_t)m;
+    lw_hydra_winners(z, m, best, kb, kw);
     for (k = 0; k < 8; ++k) {
         soft[k] = LW_R(0);
         nmin[k] = 0;
     }
     for (t = 0; t < m; ++t) {
-        lw_real best = z[t], worst = z[t];
-        int kb = 0, kw = 0;
-        for (k = 1; k < 8; ++k) {
-            const lw_real v = z[(size_t)k * (size_t)m + t];
-            if (v > best) {
-                best = v;
-                kb = k;
-            }
-            if (v < worst) {
-                worst = v;
-                kw = k;
-            }
-        }
-        soft[kb] += best;
-        nmin[kw] += 1;
+        soft[(int)kb[t]] += best[t];
+        nmin[(int)kw[t]] += 1;
     }
     for (k = 0; k < 8; ++k)
         hard[k] = (lw_real)nmin[k];
@@ -955,7 +968,7 @@ int lw_predict_work(const float *x, int n_channels, int n_timepoints, float *sco
                 return LW_ERR_VALUE;
             lw_hydra_taps(xs, m, d < m ? d : m, hd);
             lw_hydra_convolve(hd, m, lw_hy_w + 64 * j, hz);
-            lw_hydra_counts(hz, m, soft, hard);
+            lw_hydra_counts(hz, m, hd, soft, hard);  /* the taps are spent: their room is the scratch */
             for (q = lw_hy_fstart[j]; q < lw_hy_fstart[j + 1]; ++q)
                 F[lw_hf_col[q]] = lw_hf_stat[q] == 0 ? soft[lw_hf_kernel[q]] : hard[lw_hf_kernel[q]];
         }
