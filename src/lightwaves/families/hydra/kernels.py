@@ -30,9 +30,13 @@ def _safe(xs, m):
 
 
 @njit(cache=True)
-def group_counts(xs, m, d, w, xp, z, soft, hard):
+def group_counts(xs, m, d, w, xp, D, z, soft, hard):
     """Soft and hard counts of the eight kernels ``w`` (8, 9) on ``xs[:m]`` at dilation ``d`` into ``soft``
-    and ``hard`` (8,); ``xp`` and ``z`` are scratch of at least ``m + 8d`` and ``(8, m)``."""
+    and ``hard`` (8,); ``xp``, ``D`` and ``z`` are scratch of at least ``m + 8d``, ``(8, m)`` and ``(8, m)``.
+
+    The taps relative to the centre are taken once for the eight kernels (``D``); each time point's
+    winners are found in a loop without dependencies between time points (it vectorises), and the soft
+    sums and hard counts are then added in time order (the C export does the same, in the same order)."""
     for k in range(8):
         soft[k] = 0.0
         hard[k] = 0.0
@@ -42,35 +46,45 @@ def group_counts(xs, m, d, w, xp, z, soft, hard):
     xp[: m + 8 * d] = 0.0
     xp[pad : pad + m] = xs[:m]
     c = xp[pad : pad + m]
+    for j in range(9):
+        if j == 4:
+            continue
+        Dj = D[j if j < 4 else j - 1, :m]
+        xj = xp[j * d : j * d + m]
+        for t in range(m):
+            Dj[t] = xj[t] - c[t]
     for k in range(8):
         zk = z[k, :m]
         w0 = w[k, 0]
-        x0 = xp[0:m]
+        D0 = D[0, :m]
         for t in range(m):
-            zk[t] = w0 * (x0[t] - c[t])
+            zk[t] = w0 * D0[t]
         for j in range(1, 9):
             if j == 4:
                 continue
             wj = w[k, j]
-            xj = xp[j * d : j * d + m]
+            Dj = D[j if j < 4 else j - 1, :m]
             for t in range(m):
-                zk[t] += wj * (xj[t] - c[t])
-    nmin = np.zeros(8, dtype=np.int64)
+                zk[t] += wj * Dj[t]
+    best, kb, kw = D[0, :m], D[1, :m], D[2, :m]  # the taps are spent: their room holds the winners
     for t in range(m):
-        best = z[0, t]
-        kb = 0
-        worst = z[0, t]
-        kw = 0
+        b = z[0, t]
+        ib = 0.0
+        wv = z[0, t]
+        iw = 0.0
         for k in range(1, 8):
             v = z[k, t]
-            if v > best:
-                best = v
-                kb = k
-            if v < worst:
-                worst = v
-                kw = k
-        soft[kb] += best
-        nmin[kw] += 1
+            ib = float(k) if v > b else ib
+            b = v if v > b else b
+            iw = float(k) if v < wv else iw
+            wv = v if v < wv else wv
+        best[t] = b
+        kb[t] = ib
+        kw[t] = iw
+    nmin = np.zeros(8, dtype=np.int64)
+    for t in range(m):
+        soft[int(kb[t])] += best[t]
+        nmin[int(kw[t])] += 1
     for k in range(8):
         hard[k] = float(nmin[k])
 
@@ -89,6 +103,7 @@ def _case_features(data, start, n, mean, inv_sd, combo_off, combo_ch, cdiff, cd,
     maxd = min(maxd, max(n, 1))  # a dilation past the series reads only padding: capped, the same outputs
     xs = np.zeros(max(n, 1))
     xp = np.zeros(n + 8 * maxd)
+    D = np.empty((8, max(n, 1)))
     z = np.empty((8, max(n, 1)))
     soft = np.empty(8)
     hard = np.empty(8)
@@ -98,7 +113,7 @@ def _case_features(data, start, n, mean, inv_sd, combo_off, combo_ch, cdiff, cd,
             for q in range(f_col.shape[0]):
                 out_row[f_col[q]] = np.nan
             return
-        group_counts(xs, m, min(cd[g], max(m, 1)), weights[g], xp, z, soft, hard)
+        group_counts(xs, m, min(cd[g], max(m, 1)), weights[g], xp, D, z, soft, hard)
         for q in range(f_start[g], f_start[g + 1]):
             out_row[f_col[q]] = soft[f_kernel[q]] if f_stat[q] == 0 else hard[f_kernel[q]]
 
