@@ -112,7 +112,8 @@ def test_constant_windows_convolve_to_exact_zero(c, n, d, k):
     w -= w.mean(axis=1, keepdims=True)
     soft, hard = hydra_counts_numpy(np.full((1, n), c), d, w)
     s2, h2 = np.empty(8), np.empty(8)
-    hydra_counts_numba(np.full(n, c), n, d, w, np.zeros(n + 8 * d), np.empty((8, n)), s2, h2)
+    hydra_counts_numba(np.full(n, c), n, d, w, np.zeros(n + 8 * d), np.empty((8, n)),
+                       np.empty((8, n)), s2, h2)
     np.testing.assert_array_equal(soft[0], s2)
     np.testing.assert_array_equal(hard[0], h2)
     if n > 8 * d:  # the inner points are ties at 0.0: the first kernel is the smallest there
