@@ -651,9 +651,9 @@ def read_model(path) -> ModelParts:
 
 def features_curve(path, manifest):
     """The budget curve of an ``n_features="auto"`` model (``budgets``, ``holdout_error``, ``holdout_se``,
-    ``loo_error``, ``se``, ``chosen``; see :func:`lightwaves.pipeline.choose_budget`; files of lightwaves
-    2026-12-04 and before have no held-out errors: their budget was chosen by ``loo_error``), checked, or
-    None."""
+    ``loo_error``, ``se``, ``chosen``; see :func:`lightwaves.pipeline.choose_budget`; files written before the
+    held-out rule (commit 4405e4d) have no held-out errors: their budget was chosen by ``loo_error``),
+    checked, or None."""
     curve = manifest["transformer"].get("n_features_curve")
     if curve is None:
         return None
