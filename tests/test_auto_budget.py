@@ -157,7 +157,7 @@ def test_model_file_keeps_the_curve(auto_model, tmp_path):
     clf, X, _ = auto_model
     path = tmp_path / "auto.lwz"
     save(clf, path)
-    assert read_manifest(path)["format_version"] == 5
+    assert read_manifest(path)["format_version"] == 6  # the held-out curve (5: Hydra settings, older curves)
     loaded = load(path)
     assert loaded.transformer_.n_features_curve_ == clf.transformer_.n_features_curve_
     assert np.array_equal(loaded.decision_function(X), clf.decision_function(X))
@@ -172,11 +172,25 @@ def test_curves_of_older_files_still_load(auto_model, tmp_path):
     def edit(m):
         for k in ("holdout_error", "holdout_se"):
             del m["transformer"]["n_features_curve"][k]
+        m["format_version"] = 5
 
     rewrite_model(good, old, edit_manifest=edit)
     curve = load(old).transformer_.n_features_curve_
     assert set(curve) == {"budgets", "loo_error", "se", "chosen"}
     assert curve["loo_error"] == clf.transformer_.n_features_curve_["loo_error"]
+
+
+def test_curve_and_format_version_must_agree(auto_model, tmp_path):
+    """A version-5 file cannot claim the held-out curve, nor a version-6 file lack it."""
+    clf, _, _ = auto_model
+    good = tmp_path / "good.lwz"
+    save(clf, good)
+    for i, edit in enumerate([lambda m: m.update(format_version=5),
+                              lambda m: m["transformer"]["n_features_curve"].pop("holdout_se")]):
+        bad = tmp_path / f"bad{i}.lwz"
+        rewrite_model(good, bad, edit_manifest=edit)
+        with pytest.raises(ModelFileError, match="invalid n_features_curve"):
+            load(bad)
 
 
 @pytest.mark.parametrize("curve, match", [
@@ -200,6 +214,7 @@ def test_lying_curves_are_refused(auto_model, tmp_path, curve, match):
 
     def edit(m):
         m["transformer"]["n_features_curve"] = curve
+        m["format_version"] = 6 if "holdout_error" in curve else 5  # the version each kind of curve needs
 
     rewrite_model(good, bad, edit_manifest=edit)
     with pytest.raises(ModelFileError, match=match):

@@ -49,7 +49,7 @@ FORMAT_NAME = "lightwaves-model"
 #: mipv); 4: may hold principal components (``rocket_components``); 5: may hold Hydra-family arrays
 #: (``hydra_*``) and the parameter ``hydra_groups``, or ``n_features="auto"`` and its budget curve. A model
 #: is written with the lowest version that holds it, so older lightwaves read it.
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 MANIFEST = "manifest.json"
 ARRAY_DIR = "arrays/"
 MAX_MANIFEST_BYTES = 16 * 2**20
@@ -310,7 +310,8 @@ def save(clf, path, metadata=None) -> None:
     curve = getattr(t, "n_features_curve_", None)
     manifest = {
         "format": FORMAT_NAME,
-        "format_version": (5 if "hydra_groups" in params_entry or curve is not None
+        "format_version": (6 if curve is not None and "holdout_error" in curve
+                           else 5 if "hydra_groups" in params_entry or curve is not None
                            else 4 if _COMPONENT_ARRAYS & set(family)
                            else 3 if layout1 is None else 2 if family else 1),
         "library_version": __version__,
@@ -651,14 +652,15 @@ def read_model(path) -> ModelParts:
 
 def features_curve(path, manifest):
     """The budget curve of an ``n_features="auto"`` model (``budgets``, ``holdout_error``, ``holdout_se``,
-    ``loo_error``, ``se``, ``chosen``; see :func:`lightwaves.pipeline.choose_budget`; files written before the
-    held-out rule (commit 4405e4d) have no held-out errors: their budget was chosen by ``loo_error``),
-    checked, or None."""
+    ``loo_error``, ``se``, ``chosen``; see :func:`lightwaves.pipeline.choose_budget`), checked, or None. Format
+    version 6 holds that curve; version 5 (written before the held-out rule, commit 4405e4d) has no held-out
+    errors: its budget was chosen by ``loo_error``."""
     curve = manifest["transformer"].get("n_features_curve")
     if curve is None:
         return None
     old, new = {"budgets", "loo_error", "se", "chosen"}, {"holdout_error", "holdout_se"}
-    if not isinstance(curve, dict) or set(curve) not in (old, old | new):
+    expected = old | new if manifest["format_version"] >= 6 else old  # format 6: the held-out rule's curve
+    if not isinstance(curve, dict) or set(curve) != expected:
         raise _fail(path, f"invalid n_features_curve {curve!r:.80}")
     budgets, chosen = curve["budgets"], curve["chosen"]
     series = [k for k in ("holdout_error", "holdout_se", "loo_error", "se") if k in curve]
