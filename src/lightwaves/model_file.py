@@ -47,8 +47,9 @@ FORMAT_NAME = "lightwaves-model"
 #: 2: may hold MiniRocket-family arrays; 3: paper-family feature ids in the current layout (see
 #: :mod:`lightwaves.families.paper.plan`), for features the first layout has no id for (first differences, mpv,
 #: mipv); 4: may hold principal components (``rocket_components``); 5: may hold Hydra-family arrays
-#: (``hydra_*``) and the parameter ``hydra_groups``, or ``n_features="auto"`` and its budget curve. A model
-#: is written with the lowest version that holds it, so older lightwaves read it.
+#: (``hydra_*``) and the parameter ``hydra_groups``, or ``n_features="auto"`` and its leave-one-out budget
+#: curve; 6: an ``n_features="auto"`` curve with held-out errors. A model is written with the lowest version
+#: that holds it, so older lightwaves read it.
 FORMAT_VERSION = 6
 MANIFEST = "manifest.json"
 ARRAY_DIR = "arrays/"

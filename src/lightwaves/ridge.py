@@ -221,8 +221,7 @@ def loo_error(F: np.ndarray, codes: np.ndarray, n_classes: int, alphas) -> tuple
         loo = LooAccumulator(prep, alphas)
         loo.update(F, Y, codes)
         scores = solve(prep, loo).loo_scores
-    predicted = (scores[:, 0] > 0).astype(np.int64) if scores.shape[1] == 1 else np.argmax(scores, axis=1)
-    e = float(np.mean(predicted != codes))
+    e = float(np.mean(_predicted_codes(scores) != codes))
     return e, float(np.sqrt(e * (1.0 - e) / len(codes)))
 
 
@@ -242,8 +241,12 @@ def holdout_wrong(F: np.ndarray, codes: np.ndarray, F_test: np.ndarray, codes_te
     Zt = (np.asarray(F_test, dtype=np.float64) - mean) / scale
     # the primal fit's scores y_mean + Zt (Z'Z + a I)^-1 Z' Yc, written as Zt Z' U diag(1 / (lam + a)) U' Yc
     scores = y_mean + (Zt @ Z.T) @ (U @ (UtY / (lam + alpha)[:, None]))
-    predicted = (scores[:, 0] > 0).astype(np.int64) if scores.shape[1] == 1 else np.argmax(scores, axis=1)
-    return int(np.sum(predicted != np.asarray(codes_test)))
+    return int(np.sum(_predicted_codes(scores) != np.asarray(codes_test)))
+
+
+def _predicted_codes(scores):
+    """Class codes of ridge scores ``(n, t)``: one column for two classes (class 1 where positive)."""
+    return (scores[:, 0] > 0).astype(np.int64) if scores.shape[1] == 1 else np.argmax(scores, axis=1)
 
 
 def _dual_fit(F, Y, alphas):
